@@ -1,0 +1,11 @@
+using System.CommandLine;
+
+namespace NotebookSupport.Cli.Commands;
+
+/// <summary>Every subcommand of the CLI; each lives in its own file and exposes <c>Create()</c>.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All() =>
+    [
+    ];
+}
