@@ -23,7 +23,12 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
             text = LowerCase(text);
         }
 
-        string cleaned = CleanText(text).Normalize(NormalizationForm.FormC);
+        string cleaned = CleanText(text);
+        if (!Ascii.IsValid(cleaned))
+        {
+            cleaned = cleaned.Normalize(NormalizationForm.FormC);
+        }
+
         var words = new List<string>();
         foreach (string token in SplitOnWhitespace(cleaned))
         {
@@ -41,6 +46,11 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
     /// </summary>
     internal static string LowerCase(string text)
     {
+        if (Ascii.IsValid(text))
+        {
+            return text.ToLowerInvariant();
+        }
+
         var sb = new StringBuilder(text.Length);
         foreach (Rune r in text.EnumerateRunes())
         {
@@ -50,7 +60,7 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
             }
             else
             {
-                sb.Append(Rune.ToLowerInvariant(r).ToString());
+                Append(sb, Rune.ToLowerInvariant(r));
             }
         }
 
@@ -77,11 +87,11 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
             }
             else if (tokenizeChineseChars && BertCharacterClasses.IsChineseChar(r))
             {
-                sb.Append(' ').Append(r.ToString()).Append(' ');
+                Append(sb.Append(' '), r).Append(' ');
             }
             else
             {
-                sb.Append(r.ToString());
+                Append(sb, r);
             }
         }
 
@@ -123,13 +133,18 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
     /// <summary><c>_run_strip_accents</c>: canonical decomposition (NFD), then every non-spacing mark (Mn) removed.</summary>
     private static string StripAccents(string token)
     {
+        if (Ascii.IsValid(token))
+        {
+            return token;
+        }
+
         string decomposed = token.Normalize(NormalizationForm.FormD);
         var sb = new StringBuilder(decomposed.Length);
         foreach (Rune r in decomposed.EnumerateRunes())
         {
             if (Rune.GetUnicodeCategory(r) != UnicodeCategory.NonSpacingMark)
             {
-                sb.Append(r.ToString());
+                Append(sb, r);
             }
         }
 
@@ -154,7 +169,7 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
             }
             else
             {
-                current.Append(r.ToString());
+                Append(current, r);
             }
         }
 
@@ -162,5 +177,11 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
         {
             words.Add(current.ToString());
         }
+    }
+
+    private static StringBuilder Append(StringBuilder sb, Rune r)
+    {
+        Span<char> utf16 = stackalloc char[2];
+        return sb.Append(utf16[..r.EncodeToUtf16(utf16)]);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.ML.Tokenizers;
 
 namespace NotebookSupport.Tokenization;
@@ -42,6 +43,10 @@ public sealed class BertWordPieceTokenizer
     private readonly BasicTokenizer _basicTokenizer;
     private readonly BertTokenizer _wordPiece;
     private readonly (string Token, int Id)[] _specialTokens;
+
+    // Words repeat a lot in a corpus; the cap keeps memory bounded on endless streams of new words.
+    private const int WordCacheCapacity = 100_000;
+    private readonly ConcurrentDictionary<string, int[]> _wordCache = new(StringComparer.Ordinal);
 
     private BertWordPieceTokenizer(BertVocabulary vocab, BertTokenizerConfig config)
     {
@@ -288,14 +293,18 @@ public sealed class BertWordPieceTokenizer
     {
         foreach (string word in _basicTokenizer.Tokenize(segment))
         {
-            if (word.EnumerateRunes().Count() > MaxInputCharsPerWord)
+            if (!_wordCache.TryGetValue(word, out int[]? pieces))
             {
-                ids.Add(UnkTokenId);
+                pieces = word.EnumerateRunes().Count() > MaxInputCharsPerWord
+                    ? [UnkTokenId]
+                    : [.. _wordPiece.EncodeToIds(word, addSpecialTokens: false, considerPreTokenization: false, considerNormalization: false)];
+                if (_wordCache.Count < WordCacheCapacity)
+                {
+                    _wordCache.TryAdd(word, pieces);
+                }
             }
-            else
-            {
-                ids.AddRange(_wordPiece.EncodeToIds(word, addSpecialTokens: false, considerPreTokenization: false, considerNormalization: false));
-            }
+
+            ids.AddRange(pieces);
         }
     }
 }
