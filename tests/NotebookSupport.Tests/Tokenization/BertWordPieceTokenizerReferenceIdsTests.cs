@@ -62,6 +62,7 @@ public sealed class BertWordPieceTokenizerReferenceIdsTests
     [InlineData("The Café in ZÜRICH, naïve Ångström!")]
     [InlineData("İstanbul ΣΟΦΟΣ e\u0301cole")]
     [InlineData("tab\there\u00a0nbsp \u200bzw [SEP] end")]
+    [InlineData("[SE\u200bP] and [MA\u0000SK] appear once control characters go; [se\u200bp] does not")]
     public void Cased_mode_agrees_with_the_csharp_reference(string text)
     {
         var cased = BertWordPieceTokenizer.FromVocabStream(MiniLmVocab.Open(), MiniLmVocab.ResourceName, doLowerCase: false);

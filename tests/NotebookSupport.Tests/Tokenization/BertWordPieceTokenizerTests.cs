@@ -60,6 +60,16 @@ public sealed class BertWordPieceTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void A_special_token_that_appears_after_cleaning_is_kept_whole_only_in_cased_mode()
+    {
+        var cased = BertWordPieceTokenizer.FromVocabStream(MiniLmVocab.Open(), MiniLmVocab.ResourceName, doLowerCase: false);
+
+        // Hugging Face: the lower-casing pass runs before cleaning, so the uncased model never sees "[SEP]" here.
+        Assert.Equal(["[", "sep", "]"], MiniLm.Value.Tokenize("[SE\u200bP]"));
+        Assert.Equal(["[SEP]"], cased.Tokenize("[SE\u200bP]"));
+    }
+
+    [Fact]
     public void Special_token_ids_are_those_of_bert_base_uncased()
     {
         BertWordPieceTokenizer t = MiniLm.Value;

@@ -102,6 +102,13 @@ internal sealed class HfBertTokenizerReference
         var output = new List<string>();
         foreach (int[] word in PythonSplit(ToCodePoints(nfc)))
         {
+            // BasicTokenizer.tokenize(text, never_split=all_special_tokens): such a word is neither lower-cased nor split.
+            if (SpecialTokens.Contains(FromCodePoints(word)))
+            {
+                output.AddRange(WordPiece(word));
+                continue;
+            }
+
             int[] w = word;
             if (_stripAccents)
             {
