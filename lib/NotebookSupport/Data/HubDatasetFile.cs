@@ -75,6 +75,11 @@ public static partial class HubDatasetFile
             throw new ArgumentException($"'{repoId}' is not a dataset repository id like 'stanfordnlp/snli'.", nameof(repoId));
         }
 
+        if (Path.IsPathRooted(path) || path.Split('/', '\\').Contains("..") || revision.Split('/', '\\').Contains(".."))
+        {
+            throw new ArgumentException($"'{path}' at '{revision}' must be a relative path inside the repository.", nameof(path));
+        }
+
         if (TryGetCached(repoId, path, revision, cacheDirectory) is { } cached)
         {
             return cached;
@@ -147,7 +152,7 @@ public static partial class HubDatasetFile
             }
 
             var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            if (commit is null && response.Headers.TryGetValues("X-Repo-Commit", out var values))
+            if (commit is null && response.Headers.TryGetValues("X-Repo-Commit", out var values) && CommitHash().IsMatch(values.First()))
             {
                 commit = values.First();
             }
@@ -172,4 +177,7 @@ public static partial class HubDatasetFile
 
     [GeneratedRegex(@"^[A-Za-z0-9][\w.-]*/[\w.-]+$")]
     private static partial Regex RepoId();
+
+    [GeneratedRegex("^[0-9a-f]{40}$")]
+    private static partial Regex CommitHash();
 }

@@ -92,8 +92,12 @@ public sealed class HubDatasetFileTests : IDisposable
     }
 
     [Fact]
-    public Task RejectsSomethingThatIsNotARepoId() =>
-        Assert.ThrowsAsync<ArgumentException>(() => HubDatasetFile.DownloadAsync("../etc", "passwd", cacheDirectory: _temp.File("hub"), endpoint: _endpoint));
+    public async Task RejectsPathsThatLeaveTheCache()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => HubDatasetFile.DownloadAsync("../etc", "passwd", cacheDirectory: _temp.File("hub"), endpoint: _endpoint));
+        await Assert.ThrowsAsync<ArgumentException>(() => HubDatasetFile.DownloadAsync("stanfordnlp/snli", "../../x", cacheDirectory: _temp.File("hub"), endpoint: _endpoint));
+        Assert.Empty(_requests);
+    }
 
     private async Task ServeAsync()
     {

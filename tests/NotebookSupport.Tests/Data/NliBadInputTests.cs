@@ -32,6 +32,18 @@ public sealed class NliBadInputTests : IDisposable
     }
 
     [Fact]
+    public void GzipCutInsideItsHeaderIsAnError()
+    {
+        var path = _temp.File("snli.jsonl.gz");
+        File.WriteAllBytes(path, [0x1f, 0x8b, 0x08, 0x00, 0x00]);
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(path, error.File);
+        Assert.True(error.Message.Contains("truncated", StringComparison.Ordinal), error.Message);
+    }
+
+    [Fact]
     public void JsonlLineThatIsNotJsonIsAnErrorAtThatLine()
     {
         var good = NliFixtures.SnliJsonl(NliFixtures.Rows[..2]);
