@@ -105,6 +105,18 @@ public sealed class NliBadInputTests : IDisposable
         Assert.Equal(4, error.Line);
     }
 
+    [Fact]
+    public void CsvQuoteInsideAnUnquotedFieldIsAnErrorAtThatLine()
+    {
+        var path = _temp.File("snli.csv");
+        NliFixtures.WriteUtf8(path, "similarity,sentence1,sentence2\nentailment,A man.,A person.\nneutral,He said \"hi\" twice.,A man spoke.\n");
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(3, error.Line);
+        Assert.Contains("RFC 4180", error.Message);
+    }
+
     [Theory]
     [InlineData("csv")]
     [InlineData("tsv")]
@@ -210,6 +222,17 @@ public sealed class NliBadInputTests : IDisposable
 
         Assert.Contains("no 'premise' column", error.Message);
         Assert.Contains("text", error.Message);
+    }
+
+    [Fact]
+    public async Task ParquetLabelOutsideTheClassesIsAnErrorNamingTheRow()
+    {
+        var path = _temp.File("train.parquet");
+        await NliFixtures.WriteHfParquetAsync(path, [NliFixtures.Rows[0], NliFixtures.Rows[1] with { Label = 3 }], withIdx: false);
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Contains("row 2 has label 3", error.Message);
     }
 
     [Fact]
