@@ -12,14 +12,22 @@ public sealed class NliBadInputTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
-    public void TruncatedGzipIsAnErrorWithFileAndLine()
+    [Theory]
+    [InlineData("AllNLI.tsv.gz")]
+    [InlineData("snli.csv.gz")]
+    [InlineData("multinli.jsonl.gz")]
+    public void TruncatedGzipIsAnErrorWithFileAndLine(string name)
     {
         var rows = Enumerable.Range(0, 5_000).Select(i => new FixtureRow($"Premise number {i} about {i * 7919 % 1000} horses.", $"Hypothesis {i}.", i % 3));
-        var whole = _temp.File("whole.tsv.gz");
-        NliFixtures.WriteGzip(whole, NliFixtures.AllNliTsv(rows));
+        var whole = _temp.File("whole.gz");
+        NliFixtures.WriteGzip(whole, name switch
+        {
+            "AllNLI.tsv.gz" => NliFixtures.AllNliTsv(rows),
+            "snli.csv.gz" => NliFixtures.Csv(rows),
+            _ => NliFixtures.MultiNliJsonl(rows),
+        });
         var bytes = File.ReadAllBytes(whole);
-        var path = _temp.File("AllNLI.tsv.gz");
+        var path = _temp.File(name);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
 
         var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
