@@ -28,22 +28,4 @@ public sealed class BundledModelCacheTests
             Assert.Equal(expected[i], actual[i]);
         }
     }
-
-    [Fact]
-    public void CacheFolderFollowsNotebookSupportCacheVariable()
-    {
-        var saved = Environment.GetEnvironmentVariable("NOTEBOOKSUPPORT_CACHE");
-        try
-        {
-            Environment.SetEnvironmentVariable("NOTEBOOKSUPPORT_CACHE", "/some/cache");
-            Assert.Equal("/some/cache", new ModelLoadOptions().ResolveCacheFolder());
-            Environment.SetEnvironmentVariable("NOTEBOOKSUPPORT_CACHE", null);
-            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            Assert.Equal(Path.Combine(home, ".cache", "notebooksupport"), new ModelLoadOptions().ResolveCacheFolder());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("NOTEBOOKSUPPORT_CACHE", saved);
-        }
-    }
 }

@@ -102,35 +102,6 @@ public sealed class HubDownloaderTests
         Assert.Throws<HttpRequestException>(() => downloader.Download(Repo, "main", "config.json"));
     }
 
-    [Fact]
-    public void CacheFolderFollowsHuggingFaceEnvironmentVariables()
-    {
-        var saved = new[] { "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME" }
-            .ToDictionary(n => n, Environment.GetEnvironmentVariable);
-        try
-        {
-            foreach (var name in saved.Keys)
-            {
-                Environment.SetEnvironmentVariable(name, null);
-            }
-            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            Assert.Equal(Path.Combine(home, ".cache", "huggingface", "hub"), HuggingFaceCache.DefaultFolder());
-            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", "/x");
-            Assert.Equal("/x/huggingface/hub", HuggingFaceCache.DefaultFolder());
-            Environment.SetEnvironmentVariable("HF_HOME", "/h");
-            Assert.Equal("/h/hub", HuggingFaceCache.DefaultFolder());
-            Environment.SetEnvironmentVariable("HF_HUB_CACHE", "/c");
-            Assert.Equal("/c", HuggingFaceCache.DefaultFolder());
-        }
-        finally
-        {
-            foreach (var (name, value) in saved)
-            {
-                Environment.SetEnvironmentVariable(name, value);
-            }
-        }
-    }
-
     [Theory]
     [InlineData("bert-base-uncased", true)]
     [InlineData("sentence-transformers/all-MiniLM-L6-v2", true)]
