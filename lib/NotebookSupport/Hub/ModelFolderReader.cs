@@ -145,8 +145,11 @@ internal static class ModelFolderReader
         var tokenizer = BertWordPieceTokenizer.FromFolder(folder);
         if (doLowerCase && !tokenizer.DoLowerCase)
         {
-            // sentence-transformers lower-cases the text itself when do_lower_case is set; lower-casing in the tokenizer is the same.
-            tokenizer = BertWordPieceTokenizer.FromVocabFile(Path.Combine(folder, BertWordPieceTokenizer.VocabFileName), tokenizer.Config with { DoLowerCase = true });
+            // sentence-transformers lower-cases the text itself when do_lower_case is set; lower-casing in the tokenizer
+            // is the same as long as accent stripping stays as it was.
+            tokenizer = BertWordPieceTokenizer.FromVocabFile(
+                Path.Combine(folder, BertWordPieceTokenizer.VocabFileName),
+                tokenizer.Config with { DoLowerCase = true, StripAccents = tokenizer.StripAccents });
         }
         if (tokenizer.VocabSize > config.VocabSize)
         {

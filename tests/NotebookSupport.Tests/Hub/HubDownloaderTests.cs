@@ -66,6 +66,21 @@ public sealed class HubDownloaderTests
     }
 
     [Fact]
+    public void FollowsTheHubsRedirectForLargeFilesAndNamesTheBlobByTheLinkedEtag()
+    {
+        var weights = Enumerable.Range(0, 50_000).Select(i => (byte)(i % 13)).ToArray();
+        using var server = new LocalHubServer(Repo, new Dictionary<string, byte[]> { ["model.safetensors"] = weights }, ["model.safetensors"]);
+        using var cache = new TempFolder();
+        using var downloader = new HubDownloader(server.Endpoint, cache.Path);
+
+        var path = downloader.Download(Repo, "main", "model.safetensors");
+
+        Assert.Equal(weights, File.ReadAllBytes(path!));
+        Assert.Equal($"../../blobs/{LocalHubServer.Etag(weights)}", new FileInfo(path!).LinkTarget);
+        Assert.Contains($"GET /cdn/{LocalHubServer.Etag(weights)}", server.Requests);
+    }
+
+    [Fact]
     public void ReusesABlobAlreadyInTheCache()
     {
         var vocab = Encoding.UTF8.GetBytes("[PAD]\n[UNK]\n");
