@@ -43,6 +43,7 @@ internal static class EvaluateCommand
                 {
                     model = modelSpec,
                     file = file.FullName,
+                    name = result.Name,
                     pairs = result.Pairs,
                     spearman = result.SpearmanCosine,
                     pearson = result.PearsonCosine,
