@@ -56,7 +56,9 @@ public sealed class BertModelTests
     [Fact]
     public void PaddingDoesNotChangeRealTokensAndTokenTypesMatter()
     {
-        using var bert = new BertModel(Tiny);
+        // Large weights, so that attending to padding or changing segments moves the outputs far beyond rounding.
+        manual_seed(7);
+        using var bert = new BertModel(Tiny with { InitializerRange = 0.5 });
         bert.eval();
         using var _ = no_grad();
         using var ids = tensor(new long[] { 2, 17, 42, 3 }, [1, 4]);
@@ -74,11 +76,11 @@ public sealed class BertModelTests
         // Without the mask, the padding would leak into the real tokens.
         using var allOnes = ones(1, 7, dtype: ScalarType.Int64);
         using var leaked = bert.call(paddedIds, allOnes, paddedTypes);
-        Assert.False(leaked[.., ..4].allclose(alone, rtol: 0, atol: 1e-3));
+        Assert.False(leaked[.., ..4].allclose(alone, rtol: 0, atol: 1e-2));
 
         using var secondSegment = tensor(new long[] { 0, 0, 1, 1 }, [1, 4]);
         using var withTypes = bert.call(ids, fullMask, secondSegment);
-        Assert.False(withTypes.allclose(alone, rtol: 0, atol: 1e-3));
+        Assert.False(withTypes.allclose(alone, rtol: 0, atol: 1e-2));
     }
 
     [Fact]
