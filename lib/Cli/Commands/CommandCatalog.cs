@@ -10,5 +10,6 @@ internal static class CommandCatalog
         EncodeCommand.Create(),
         EvaluateCommand.Create(),
         PrepareNliCommand.Create(),
+        TrainCommand.Create(),
     ];
 }
