@@ -1,0 +1,64 @@
+namespace NotebookSupport.Plotting;
+
+/// <summary>
+/// Console stand-ins for the notebook kernel's <c>display(...)</c>, so a notebook's code runs unchanged as a
+/// file-based app (<c>dotnet run notebooks/01-preprocessing.cs</c>). The generated twins start with
+/// <c>using static NotebookSupport.Plotting.ConsoleDisplay;</c>. Text is printed; a <see cref="Figure"/> is saved
+/// as an SVG file under <see cref="OutputFolder"/> and its path printed.
+/// </summary>
+public static class ConsoleDisplay
+{
+    private static int figureCount;
+
+    /// <summary>Where figures are written; defaults to <c>output/</c> under the current directory.</summary>
+    public static string OutputFolder { get; set; } = "output";
+
+    /// <summary>Shows <paramref name="value"/> and returns a handle whose <see cref="ConsoleDisplayedValue.Update"/> rewrites it.</summary>
+#pragma warning disable IDE1006 // lower case, to match the kernel's helper that notebook cells call
+    public static ConsoleDisplayedValue display(object? value)
+#pragma warning restore IDE1006
+    {
+        var shown = new ConsoleDisplayedValue();
+        shown.Update(value);
+        return shown;
+    }
+
+    internal static string Describe(object? value)
+    {
+        if (value is not Figure figure)
+        {
+            return value?.ToString() ?? "<null>";
+        }
+
+        Directory.CreateDirectory(OutputFolder);
+        var name = new string(figure.Title.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
+        var path = Path.Combine(OutputFolder, $"{Interlocked.Increment(ref figureCount):00}-{name}.svg");
+        figure.Save(path);
+        return $"{figure.Title}: written to {path}";
+    }
+}
+
+/// <summary>A value shown by <see cref="ConsoleDisplay.display"/>; on a terminal, updates rewrite its line in place.</summary>
+public sealed class ConsoleDisplayedValue
+{
+    private static readonly Lock Gate = new();
+    private static ConsoleDisplayedValue? lineOwner;
+
+    /// <summary>Replaces what is shown. Redirected output gets one line per update, so logs stay readable.</summary>
+    public void Update(object? value)
+    {
+        var text = ConsoleDisplay.Describe(value);
+        lock (Gate)
+        {
+            if (Console.IsOutputRedirected)
+            {
+                Console.WriteLine(text);
+                return;
+            }
+
+            // The cursor stays at the end of the last line shown, so the next update of the same value can rewrite it.
+            Console.Write(lineOwner == this ? $"\r\u001b[2K{text}" : lineOwner is null ? text : $"\n{text}");
+            lineOwner = this;
+        }
+    }
+}
