@@ -1,0 +1,87 @@
+using MathNet.Numerics.Statistics;
+using NotebookSupport.Models;
+
+namespace NotebookSupport.Evaluation;
+
+/// <summary>
+/// Scores a model on sentence pairs with gold similarity labels (sentence-transformers'
+/// <c>EmbeddingSimilarityEvaluator</c>): embeds both sides, takes the cosine similarity of each pair, and reports its
+/// Spearman and Pearson correlation with the gold scores, times 100.
+/// </summary>
+/// <remarks>
+/// Spearman uses average ranks for ties, as <c>scipy.stats.spearmanr</c>.
+/// <code>
+/// var evaluator = EmbeddingSimilarityEvaluator.FromStsFile("data/stsb/sts-test.csv");
+/// Console.WriteLine(evaluator.Evaluate(model));   // sts-test: Spearman 82.03, ...
+/// </code>
+/// </remarks>
+public sealed class EmbeddingSimilarityEvaluator
+{
+    private readonly IReadOnlyList<string> sentences1;
+    private readonly IReadOnlyList<string> sentences2;
+    private readonly double[] scores;
+    private readonly int batchSize;
+
+    /// <summary>Creates an evaluator for the pairs (<paramref name="sentences1"/>[i], <paramref name="sentences2"/>[i]) with gold <paramref name="scores"/>[i].</summary>
+    /// <param name="sentences1">First sentence of each pair.</param>
+    /// <param name="sentences2">Second sentence of each pair.</param>
+    /// <param name="scores">Gold similarity of each pair, any scale (only ranks and linear correlation matter).</param>
+    /// <param name="name">Name shown in the result, e.g. <c>sts-dev</c>.</param>
+    /// <param name="batchSize">Batch size for encoding.</param>
+    public EmbeddingSimilarityEvaluator(IReadOnlyList<string> sentences1, IReadOnlyList<string> sentences2,
+        IReadOnlyList<double> scores, string name = "", int batchSize = 64)
+    {
+        if (sentences1.Count != sentences2.Count || sentences1.Count != scores.Count)
+            throw new ArgumentException(
+                $"sentences1 ({sentences1.Count}), sentences2 ({sentences2.Count}) and scores ({scores.Count}) must have the same length.");
+        if (sentences1.Count < 2) throw new ArgumentException("At least two pairs are needed for a correlation.", nameof(sentences1));
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        this.sentences1 = sentences1;
+        this.sentences2 = sentences2;
+        this.scores = [.. scores];
+        Name = name;
+        this.batchSize = batchSize;
+    }
+
+    /// <summary>An evaluator over all pairs of an STS benchmark file, named after the file.</summary>
+    public static EmbeddingSimilarityEvaluator FromStsFile(string path, int batchSize = 64)
+    {
+        var pairs = StsBenchmark.Load(path);
+        return new EmbeddingSimilarityEvaluator(
+            [.. pairs.Select(p => p.Sentence1)], [.. pairs.Select(p => p.Sentence2)], [.. pairs.Select(p => p.Score)],
+            Path.GetFileNameWithoutExtension(path), batchSize);
+    }
+
+    /// <summary>Name shown in the result.</summary>
+    public string Name { get; }
+
+    /// <summary>Embeds the pairs with <paramref name="model"/> and correlates their cosine similarity with the gold scores.</summary>
+    public SimilarityResult Evaluate(SentenceTransformer model)
+    {
+        var embeddings1 = model.Encode(sentences1, batchSize);
+        var embeddings2 = model.Encode(sentences2, batchSize);
+        var cosine = new double[scores.Length];
+        for (int i = 0; i < cosine.Length; i++)
+            cosine[i] = CosineSimilarity(embeddings1[i], embeddings2[i]);
+        return new SimilarityResult(Name, scores.Length, 100 * Spearman(cosine, scores), 100 * Pearson(cosine, scores));
+    }
+
+    /// <summary>Spearman rank correlation (average ranks for ties), in [-1, 1].</summary>
+    public static double Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y) => Correlation.Spearman(x, y);
+
+    /// <summary>Pearson correlation, in [-1, 1].</summary>
+    public static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y) => Correlation.Pearson(x, y);
+
+    /// <summary>Cosine of the angle between two vectors (0 if either is zero).</summary>
+    public static double CosineSimilarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double dot = 0, normA = 0, normB = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += (double)a[i] * b[i];
+            normA += (double)a[i] * a[i];
+            normB += (double)b[i] * b[i];
+        }
+        return normA == 0 || normB == 0 ? 0 : dot / Math.Sqrt(normA * normB);
+    }
+}

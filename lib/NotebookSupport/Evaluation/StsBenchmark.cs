@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace NotebookSupport.Evaluation;
+
+/// <summary>
+/// Reader for the STS benchmark files (<c>sts-train.csv</c>, <c>sts-dev.csv</c>, <c>sts-test.csv</c>; Cer et al., 2017).
+/// </summary>
+/// <remarks>
+/// The files are tab-separated without header and without quoting: genre, file, year, id, score (0-5), sentence 1,
+/// sentence 2, and on some lines two extra licence/source fields, which are ignored. Sentences contain raw
+/// <c>"</c> characters, so a CSV reader that honours quotes would merge lines; this one splits on tabs only.
+/// </remarks>
+public static class StsBenchmark
+{
+    /// <summary>Reads all pairs of an STS benchmark file.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">A line has fewer than 7 fields or a score that is not a number in [0, 5].</exception>
+    public static IReadOnlyList<StsPair> Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"STS benchmark file not found: '{path}'.", path);
+        var pairs = new List<StsPair>();
+        int lineNumber = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (line.Length == 0) continue;
+            var fields = line.Split('\t');
+            if (fields.Length < 7)
+                throw new InvalidDataException(
+                    $"'{path}' line {lineNumber}: expected at least 7 tab-separated fields (genre, file, year, id, score, sentence1, sentence2), found {fields.Length}.");
+            if (!double.TryParse(fields[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var score) || score is < 0 or > 5)
+                throw new InvalidDataException(
+                    $"'{path}' line {lineNumber}, field 5: expected a similarity score between 0 and 5, found '{fields[4]}'.");
+            pairs.Add(new StsPair(fields[5], fields[6], score));
+        }
+        return pairs;
+    }
+}

@@ -1,0 +1,372 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace NotebookSupport.Models;
+
+// The whole BERT encoder in one file, read top to bottom as in the paper:
+// embeddings -> N x (self-attention, feed-forward) -> last hidden state.
+// Field names are Hugging Face's (including their casing), because TorchSharp builds state_dict() keys
+// from them: `encoder.layer.0.attention.self.query.weight` loads a real checkpoint without any renaming.
+
+/// <summary>
+/// BERT encoder (Devlin et al., 2019) in TorchSharp with Hugging Face <c>BertModel</c> parameter names.
+/// <c>forward(input_ids, attention_mask, token_type_ids)</c>, all <c>int64 [B, L]</c>, returns the last hidden
+/// state <c>[B, L, hidden_size]</c>. Dropout is active only in training mode.
+/// </summary>
+/// <remarks>
+/// <code>
+/// var bert = new BertModel(BertConfig.Load("config.json"));
+/// bert.LoadWeights(SafeTensors.Load("model.safetensors"), "model.safetensors");
+/// var hidden = bert.call(inputIds, attentionMask, tokenTypeIds);   // [B, L, H]
+/// </code>
+/// </remarks>
+public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
+{
+    private readonly BertEmbeddings embeddings;
+    private readonly BertEncoder encoder;
+    private readonly BertPooler pooler;
+
+    /// <summary>Creates a randomly initialised encoder, as Hugging Face does (normal(0, initializer_range), LayerNorm 1/0).</summary>
+    public BertModel(BertConfig config) : base(nameof(BertModel))
+    {
+        config.Validate("BertConfig");
+        Config = config;
+        embeddings = new BertEmbeddings(config);
+        encoder = new BertEncoder(config);
+        pooler = new BertPooler(config);
+        RegisterComponents();
+    }
+
+    /// <summary>The configuration this encoder was built from.</summary>
+    public BertConfig Config { get; }
+
+    /// <summary>The device the parameters live on.</summary>
+    public Device Device => embeddings.Device;
+
+    /// <summary>Runs the encoder.</summary>
+    /// <param name="inputIds">Token ids <c>[B, L]</c>.</param>
+    /// <param name="attentionMask">1 for real tokens, 0 for padding, <c>[B, L]</c>.</param>
+    /// <param name="tokenTypeIds">Segment ids (0 for the first sentence) <c>[B, L]</c>.</param>
+    /// <returns>The last hidden state <c>[B, L, hidden_size]</c>.</returns>
+    public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
+    {
+        if (inputIds.shape[1] > Config.MaxPositionEmbeddings)
+            throw new ArgumentException(
+                $"Sequence length {inputIds.shape[1]} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}.",
+                nameof(inputIds));
+        // [B, L] -> [B, 1, 1, L], broadcast over heads and query positions: padding may never be attended to.
+        using var keyMask = attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
+        using var hidden = embeddings.call(inputIds, tokenTypeIds);
+        return encoder.call(hidden, keyMask);
+    }
+
+    /// <summary>BERT's pooler: <c>tanh(dense(hidden[:, 0]))</c>, <c>[B, H]</c>. Sentence embeddings use <see cref="Pooling"/> instead.</summary>
+    public Tensor PoolerOutput(Tensor lastHiddenState) => pooler.call(lastHiddenState);
+
+    /// <summary>
+    /// Copies a Hugging Face <c>BertModel</c> state dict into this encoder after checking that every key and shape
+    /// matches the config. Accepts checkpoints of task models (keys prefixed <c>bert.</c>, heads ignored) and the
+    /// old <c>LayerNorm.gamma/beta</c> names.
+    /// </summary>
+    /// <param name="stateDict">Parameter name to tensor.</param>
+    /// <param name="source">The file the weights came from, named in error messages.</param>
+    /// <param name="strict">If false, a missing <c>pooler.*</c> keeps its random initialisation (as Hugging Face does).</param>
+    /// <exception cref="InvalidDataException">A parameter is missing, unexpected or has the wrong shape.</exception>
+    public void LoadWeights(IReadOnlyDictionary<string, Tensor> stateDict, string source, bool strict = true)
+    {
+        var renamed = NormalizeCheckpointKeys(stateDict);
+        var own = state_dict();
+        var missing = own.Keys.Where(k => !renamed.ContainsKey(k) && (strict || !k.StartsWith("pooler.", StringComparison.Ordinal))).ToList();
+        var unexpected = renamed.Keys.Where(k => !own.ContainsKey(k)).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0)
+            throw new InvalidDataException(
+                $"'{source}': the weights do not match a BERT model with this config " +
+                $"(hidden_size {Config.HiddenSize}, {Config.NumHiddenLayers} layers). " +
+                (missing.Count > 0 ? $"Missing: {string.Join(", ", missing.Take(8))}{More(missing)}. " : "") +
+                (unexpected.Count > 0 ? $"Unexpected: {string.Join(", ", unexpected.Take(8))}{More(unexpected)}." : ""));
+        foreach (var (name, value) in renamed)
+        {
+            var target = own[name];
+            if (!target.shape.SequenceEqual(value.shape))
+                throw new InvalidDataException(
+                    $"'{source}': parameter '{name}' has shape [{string.Join(", ", value.shape)}] in the weights but " +
+                    $"[{string.Join(", ", target.shape)}] in the config (hidden_size {Config.HiddenSize}, " +
+                    $"intermediate_size {Config.IntermediateSize}, vocab_size {Config.VocabSize}, " +
+                    $"max_position_embeddings {Config.MaxPositionEmbeddings}, type_vocab_size {Config.TypeVocabSize}).");
+        }
+        using var noGrad = no_grad();
+        foreach (var (name, value) in renamed)
+            own[name].copy_(value);
+    }
+
+    private static string More(List<string> keys) => keys.Count > 8 ? $" and {keys.Count - 8} more" : "";
+
+    private static Dictionary<string, Tensor> NormalizeCheckpointKeys(IReadOnlyDictionary<string, Tensor> stateDict)
+    {
+        // Task checkpoints (BertForPreTraining, ...) nest the encoder under `bert.` next to their heads.
+        bool prefixed = stateDict.Keys.Any(k => k.StartsWith("bert.", StringComparison.Ordinal));
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (key, value) in stateDict)
+        {
+            var name = key;
+            if (prefixed)
+            {
+                if (!name.StartsWith("bert.", StringComparison.Ordinal)) continue;
+                name = name["bert.".Length..];
+            }
+            // Buffers, not parameters; newer transformers versions do not save them at all.
+            if (name is "embeddings.position_ids" or "embeddings.token_type_ids") continue;
+            // Checkpoints from the original TensorFlow conversion use gamma/beta for LayerNorm.
+            if (name.EndsWith(".gamma", StringComparison.Ordinal)) name = name[..^".gamma".Length] + ".weight";
+            else if (name.EndsWith(".beta", StringComparison.Ordinal)) name = name[..^".beta".Length] + ".bias";
+            result[name] = value;
+        }
+        return result;
+    }
+
+    internal static Linear NewLinear(long inputSize, long outputSize, BertConfig config)
+    {
+        var linear = Linear(inputSize, outputSize);
+        using var noGrad = no_grad();
+        init.normal_(linear.weight!, 0, config.InitializerRange);
+        init.zeros_(linear.bias!);
+        return linear;
+    }
+
+    internal static Embedding NewEmbedding(long count, long dimension, BertConfig config, long? paddingIndex = null)
+    {
+        var embedding = Embedding(count, dimension, padding_idx: paddingIndex);
+        using var noGrad = no_grad();
+        init.normal_(embedding.weight!, 0, config.InitializerRange);
+        if (paddingIndex is long pad) embedding.weight![pad].zero_();
+        return embedding;
+    }
+}
+
+/// <summary>word + position + token-type embeddings, then LayerNorm and dropout.</summary>
+internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Embedding word_embeddings;
+    private readonly Embedding position_embeddings;
+    private readonly Embedding token_type_embeddings;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
+    {
+        word_embeddings = BertModel.NewEmbedding(config.VocabSize, config.HiddenSize, config, config.PadTokenId);
+        position_embeddings = BertModel.NewEmbedding(config.MaxPositionEmbeddings, config.HiddenSize, config);
+        token_type_embeddings = BertModel.NewEmbedding(config.TypeVocabSize, config.HiddenSize, config);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        dropout = Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    public Device Device => word_embeddings.weight!.device;
+
+    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
+    {
+        using var positions = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device);  // [L], broadcast over B
+        using var words = word_embeddings.call(inputIds);
+        using var types = token_type_embeddings.call(tokenTypeIds);
+        using var place = position_embeddings.call(positions);
+        using var sum = words + types + place;
+        using var normed = LayerNorm.call(sum);
+        return dropout.call(normed);
+    }
+}
+
+/// <summary>Multi-head scaled dot-product self-attention (libtorch's fused kernel).</summary>
+internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Linear query;
+    private readonly Linear key;
+    private readonly Linear value;
+    private readonly int heads;
+    private readonly int headSize;
+    private readonly double attentionDropout;
+
+    public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
+    {
+        heads = config.NumAttentionHeads;
+        headSize = config.HiddenSize / config.NumAttentionHeads;
+        attentionDropout = config.AttentionProbsDropoutProb;
+        query = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        key = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        value = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    {
+        long batch = hidden.shape[0], length = hidden.shape[1];
+        Tensor SplitHeads(Tensor x) => x.view(batch, length, heads, headSize).transpose(1, 2);  // [B, heads, L, d]
+        using var q = SplitHeads(query.call(hidden));
+        using var k = SplitHeads(key.call(hidden));
+        using var v = SplitHeads(value.call(hidden));
+        // softmax(q k^T / sqrt(d) + mask) v, with dropout on the attention probabilities while training.
+        using var context = functional.scaled_dot_product_attention(q, k, v, keyMask, training ? attentionDropout : 0.0);
+        using var merged = context.transpose(1, 2);
+        return merged.reshape(batch, length, heads * headSize);  // [B, L, H]
+    }
+}
+
+/// <summary>Projection of the attention output, dropout, residual connection and LayerNorm.</summary>
+internal sealed class BertSelfOutput : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Linear dense;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    public BertSelfOutput(BertConfig config) : base(nameof(BertSelfOutput))
+    {
+        dense = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        dropout = Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor attended, Tensor residual)
+    {
+        using var projected = dense.call(attended);
+        using var dropped = dropout.call(projected);
+        using var sum = dropped + residual;
+        return LayerNorm.call(sum);
+    }
+}
+
+internal sealed class BertAttention : Module<Tensor, Tensor, Tensor>
+{
+    private readonly BertSelfAttention self;
+    private readonly BertSelfOutput output;
+
+    public BertAttention(BertConfig config) : base(nameof(BertAttention))
+    {
+        self = new BertSelfAttention(config);
+        output = new BertSelfOutput(config);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    {
+        using var attended = self.call(hidden, keyMask);
+        return output.call(attended, hidden);
+    }
+}
+
+/// <summary>First half of the feed-forward block: widen to intermediate_size and apply the activation.</summary>
+internal sealed class BertIntermediate : Module<Tensor, Tensor>
+{
+    private readonly Linear dense;
+    private readonly string activation;
+
+    public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
+    {
+        dense = BertModel.NewLinear(config.HiddenSize, config.IntermediateSize, config);
+        activation = config.HiddenAct;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden)
+    {
+        using var widened = dense.call(hidden);
+        return activation switch
+        {
+            "gelu" => functional.gelu(widened),
+            "gelu_new" => functional.gelu(widened, TorchSharp.Modules.GELU.Approximate.tanh),
+            "relu" => functional.relu(widened),
+            _ => throw new InvalidOperationException($"Unsupported hidden_act '{activation}'."),
+        };
+    }
+}
+
+/// <summary>Second half of the feed-forward block: project back, dropout, residual connection and LayerNorm.</summary>
+internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Linear dense;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    public BertOutput(BertConfig config) : base(nameof(BertOutput))
+    {
+        dense = BertModel.NewLinear(config.IntermediateSize, config.HiddenSize, config);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        dropout = Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor widened, Tensor residual)
+    {
+        using var projected = dense.call(widened);
+        using var dropped = dropout.call(projected);
+        using var sum = dropped + residual;
+        return LayerNorm.call(sum);
+    }
+}
+
+/// <summary>One transformer block: self-attention, then feed-forward.</summary>
+internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
+{
+    private readonly BertAttention attention;
+    private readonly BertIntermediate intermediate;
+    private readonly BertOutput output;
+
+    public BertLayer(BertConfig config) : base(nameof(BertLayer))
+    {
+        attention = new BertAttention(config);
+        intermediate = new BertIntermediate(config);
+        output = new BertOutput(config);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    {
+        using var attended = attention.call(hidden, keyMask);
+        using var widened = intermediate.call(attended);
+        return output.call(widened, attended);
+    }
+}
+
+internal sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
+{
+    private readonly ModuleList<BertLayer> layer;
+
+    public BertEncoder(BertConfig config) : base(nameof(BertEncoder))
+    {
+        layer = ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config)).ToArray());
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    {
+        var x = hidden.alias();
+        foreach (var block in layer)
+        {
+            var next = block.call(x, keyMask);
+            x.Dispose();
+            x = next;
+        }
+        return x;
+    }
+}
+
+/// <summary>tanh(dense(first token)): BERT's next-sentence-prediction pooler, kept so checkpoints round-trip.</summary>
+internal sealed class BertPooler : Module<Tensor, Tensor>
+{
+    private readonly Linear dense;
+
+    public BertPooler(BertConfig config) : base(nameof(BertPooler))
+    {
+        dense = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden)
+    {
+        using var first = hidden.select(1, 0);
+        using var projected = dense.call(first);
+        return projected.tanh();
+    }
+}

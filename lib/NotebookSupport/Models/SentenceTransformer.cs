@@ -1,0 +1,134 @@
+using NotebookSupport.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NotebookSupport.Models;
+
+/// <summary>
+/// A sentence-embedding model: <see cref="Models.Transformer"/> -> <see cref="Models.Pooling"/> -> optional
+/// <see cref="Models.Normalize"/>, as sentence-transformers' <c>SentenceTransformer(modules=[...])</c>.
+/// </summary>
+/// <remarks>
+/// The modules are registered as <c>0</c>, <c>1</c>, <c>2</c>, so parameter names read
+/// <c>0.auto_model.encoder.layer.0...</c> like the Python model's. <see cref="Forward(TokenizedBatch)"/> keeps the
+/// autograd graph (for losses); <see cref="Encode"/> is for inference.
+/// <code>
+/// var model = BundledMiniLm.Create();
+/// float[][] embeddings = model.Encode(["A man is eating food.", "A man is riding a horse."]);
+/// </code>
+/// </remarks>
+public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
+{
+    /// <summary>Chains <paramref name="transformer"/>, <paramref name="pooling"/> and, if given, <paramref name="normalize"/>.</summary>
+    public SentenceTransformer(Transformer transformer, Pooling pooling, Normalize? normalize = null) : base(nameof(SentenceTransformer))
+    {
+        if (pooling.WordEmbeddingDimension != transformer.Config.HiddenSize)
+            throw new ArgumentException(
+                $"Pooling expects token embeddings of width {pooling.WordEmbeddingDimension}, but the transformer's hidden_size is {transformer.Config.HiddenSize}.",
+                nameof(pooling));
+        Transformer = transformer;
+        Pooling = pooling;
+        Normalize = normalize;
+        register_module("0", transformer);
+        register_module("1", pooling);
+        if (normalize is not null) register_module("2", normalize);
+    }
+
+    /// <summary>The tokenizer and BERT encoder.</summary>
+    public Transformer Transformer { get; }
+
+    /// <summary>The pooling layer.</summary>
+    public Pooling Pooling { get; }
+
+    /// <summary>The normalisation layer, if the model has one.</summary>
+    public Normalize? Normalize { get; }
+
+    /// <summary>Longest input in tokens; longer texts are truncated.</summary>
+    public int MaxSeqLength
+    {
+        get => Transformer.MaxSeqLength;
+        set => Transformer.MaxSeqLength = value;
+    }
+
+    /// <summary>Width of the sentence embeddings.</summary>
+    public int EmbeddingDimension => Pooling.WordEmbeddingDimension;
+
+    /// <summary>Tokenizes <paramref name="texts"/> for <see cref="Forward(TokenizedBatch)"/>.</summary>
+    public TokenizedBatch Tokenize(IReadOnlyList<string> texts) => Transformer.Tokenize(texts);
+
+    /// <summary>Sentence embeddings <c>[B, D]</c> of a tokenized batch, with autograd (in training mode, with dropout).</summary>
+    public Tensor Forward(TokenizedBatch batch) => call(batch);
+
+    /// <summary>Tokenizes and embeds <paramref name="texts"/>: <c>[B, D]</c>, with autograd.</summary>
+    public Tensor Forward(IReadOnlyList<string> texts) => call(Tokenize(texts));
+
+    /// <inheritdoc cref="Forward(TokenizedBatch)"/>
+    public override Tensor forward(TokenizedBatch batch)
+    {
+        using var tokenEmbeddings = Transformer.Forward(batch);
+        using var attentionMask = tensor(batch.AttentionMask, [batch.BatchSize, batch.SequenceLength], device: tokenEmbeddings.device);
+        var pooled = Pooling.Forward(tokenEmbeddings, attentionMask);
+        if (Normalize is null) return pooled;
+        using (pooled) return Normalize.Forward(pooled);
+    }
+
+    /// <summary>
+    /// Embeds <paramref name="sentences"/> for inference: no gradients, eval mode (no dropout), the previous mode
+    /// restored afterwards. Sentences are sorted by length so each batch has little padding; the result is in
+    /// input order.
+    /// </summary>
+    /// <param name="sentences">The texts to embed.</param>
+    /// <param name="batchSize">Sentences per forward pass.</param>
+    /// <param name="normalizeEmbeddings">Scale each embedding to unit length (cosine = dot product).</param>
+    /// <param name="progress">Receives the number of sentences done after each batch.</param>
+    /// <returns>One <see cref="EmbeddingDimension"/>-long vector per sentence.</returns>
+    public float[][] Encode(IReadOnlyList<string> sentences, int batchSize = 32, bool normalizeEmbeddings = false,
+        IProgress<EncodeProgress>? progress = null)
+    {
+        var flat = EncodeFlat(sentences, batchSize, normalizeEmbeddings, progress);
+        int dimension = EmbeddingDimension;
+        var rows = new float[sentences.Count][];
+        for (int i = 0; i < rows.Length; i++)
+            rows[i] = flat.AsSpan(i * dimension, dimension).ToArray();
+        return rows;
+    }
+
+    /// <summary>Same as <see cref="Encode"/>, as one <c>float32 [N, D]</c> tensor on the CPU.</summary>
+    public Tensor EncodeToTensor(IReadOnlyList<string> sentences, int batchSize = 32, bool normalizeEmbeddings = false,
+        IProgress<EncodeProgress>? progress = null) =>
+        tensor(EncodeFlat(sentences, batchSize, normalizeEmbeddings, progress), [sentences.Count, EmbeddingDimension]);
+
+    private float[] EncodeFlat(IReadOnlyList<string> sentences, int batchSize, bool normalizeEmbeddings, IProgress<EncodeProgress>? progress)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        int count = sentences.Count, dimension = EmbeddingDimension;
+        var result = new float[count * dimension];
+        // Longest first (by characters, as sentence-transformers): similar lengths share a batch, so little padding.
+        var order = Enumerable.Range(0, count).OrderByDescending(i => sentences[i].Length).ToArray();
+        var batchBuffer = new float[Math.Min(batchSize, Math.Max(count, 1)) * dimension];
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            using var noGrad = no_grad();
+            for (int start = 0; start < count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                int size = Math.Min(batchSize, count - start);
+                var texts = new string[size];
+                for (int j = 0; j < size; j++) texts[j] = sentences[order[start + j]];
+                var embeddings = Forward(Tokenize(texts));
+                if (normalizeEmbeddings) embeddings = nn.functional.normalize(embeddings, p: 2, dim: 1);
+                embeddings.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(batchBuffer);
+                for (int j = 0; j < size; j++)
+                    Array.Copy(batchBuffer, j * dimension, result, order[start + j] * dimension, dimension);
+                progress?.Report(new EncodeProgress(start + size, count));
+            }
+        }
+        finally
+        {
+            train(wasTraining);
+        }
+        return result;
+    }
+}
