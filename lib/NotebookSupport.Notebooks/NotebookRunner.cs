@@ -98,12 +98,13 @@ public static class NotebookRunner
     private static string? Collect(IEnumerable<KernelEvent> events, NotebookCell cell, bool failOnStandardError)
     {
         var displays = new Dictionary<string, JsonObject>();
+        var unclaimed = new List<JsonObject>();
         string? error = null;
         foreach (var e in events)
         {
             switch (e)
             {
-                case DisplayedValueUpdated updated when updated.ValueId is not null && displays.TryGetValue(updated.ValueId, out var shown):
+                case DisplayedValueUpdated updated when Claim(displays, unclaimed, updated.ValueId) is { } shown:
                     shown["data"] = Data(updated.FormattedValues);
                     break;
                 case ReturnValueProduced value:
@@ -137,6 +138,7 @@ public static class NotebookRunner
                     if (display.ValueId is not null)
                     {
                         displays[display.ValueId] = output;
+                        unclaimed.Add(output);
                     }
 
                     cell.Outputs.Add(output);
@@ -156,6 +158,29 @@ public static class NotebookRunner
         }
 
         return error;
+    }
+
+    // In 1.0.0-beta.26120.1 the display() helper announces a value under one id and updates it under another
+    // (DisplayedValue.DisplayId), so an update with an id not seen yet belongs to the latest display not yet updated.
+    private static JsonObject? Claim(Dictionary<string, JsonObject> displays, List<JsonObject> unclaimed, string? valueId)
+    {
+        if (valueId is null)
+        {
+            return null;
+        }
+
+        if (!displays.TryGetValue(valueId, out var shown) && unclaimed.Count > 0)
+        {
+            shown = unclaimed[^1];
+            displays[valueId] = shown;
+        }
+
+        if (shown is not null)
+        {
+            unclaimed.Remove(shown);
+        }
+
+        return shown;
     }
 
     private static void AppendStream(NotebookCell cell, string name, string text)

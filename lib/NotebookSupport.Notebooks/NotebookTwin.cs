@@ -13,6 +13,7 @@ namespace NotebookSupport.Notebooks;
 /// <item>markdown cells become <c>//</c> comments, in place;</item>
 /// <item><c>#r "path/bin/Debug/net10.0/X.dll"</c> becomes <c>#:project path/X.csproj</c> and
 /// <c>#r "nuget: Id, Version"</c> becomes <c>#:package Id@Version</c>, hoisted to the top as directives must be;</item>
+/// <item>the twin makes its own folder the working directory, as the notebook kernel does, so relative paths agree;</item>
 /// <item><c>using</c> directives move to the top and type declarations to the end, as C# requires of top-level programs;</item>
 /// <item>a cell's trailing expression (which the kernel displays) becomes <c>display(expression);</c>, served by
 /// <c>NotebookSupport.Plotting.ConsoleDisplay</c>.</item>
@@ -86,7 +87,10 @@ public static partial class NotebookTwin
             text.Append(u).Append('\n');
         }
 
-        text.Append('\n').Append(body.ToString().TrimEnd('\n')).Append('\n');
+        text.Append('\n');
+        text.Append("// A notebook runs in its own folder; so does its twin, wherever `dotnet run` starts, so relative paths agree.\n");
+        text.Append("Directory.SetCurrentDirectory((string)AppContext.GetData(\"EntryPointFileDirectoryPath\")!);\n\n");
+        text.Append(body.ToString().TrimEnd('\n')).Append('\n');
         if (types.Length > 0)
         {
             text.Append('\n').Append(types.ToString().TrimEnd('\n')).Append('\n');

@@ -10,5 +10,6 @@ internal static class CommandCatalog
         PrepareNliCommand.Create(),
         RunNotebooksCommand.Create(),
         NotebookTwinsCommand.Create(),
+        HeatmapCommand.Create(),
     ];
 }

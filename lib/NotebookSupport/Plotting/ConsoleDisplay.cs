@@ -10,8 +10,8 @@ public static class ConsoleDisplay
 {
     private static int figureCount;
 
-    /// <summary>Where figures are written; defaults to <c>output/</c> under the current directory.</summary>
-    public static string OutputFolder { get; set; } = "output";
+    /// <summary>Where figures are written; defaults to <c>artifacts/figures</c> under the current directory (the repository root when run as documented).</summary>
+    public static string OutputFolder { get; set; } = Path.Combine("artifacts", "figures");
 
     /// <summary>Shows <paramref name="value"/> and returns a handle whose <see cref="ConsoleDisplayedValue.Update"/> rewrites it.</summary>
 #pragma warning disable IDE1006 // lower case, to match the kernel's helper that notebook cells call
