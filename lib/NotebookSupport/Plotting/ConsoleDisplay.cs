@@ -23,13 +23,18 @@ public static class ConsoleDisplay
         return shown;
     }
 
-    internal static string Describe(object? value)
+    internal static string Describe(object? value) => value switch
     {
-        if (value is not Figure figure)
-        {
-            return value?.ToString() ?? "<null>";
-        }
+        null => "<null>",
+        string text => text,
+        Figure figure => Save(figure),
+        // The kernel shows sequences as tables; one item per line is the console's equivalent.
+        System.Collections.IEnumerable items => string.Join(Environment.NewLine, items.Cast<object?>().Select(item => item?.ToString() ?? "<null>")),
+        _ => value.ToString() ?? "",
+    };
 
+    private static string Save(Figure figure)
+    {
         Directory.CreateDirectory(OutputFolder);
         var name = new string(figure.Title.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
         var path = Path.Combine(OutputFolder, $"{Interlocked.Increment(ref figureCount):00}-{name}.svg");
