@@ -7,6 +7,8 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All() =>
     [
+        EncodeCommand.Create(),
+        EvaluateCommand.Create(),
         PrepareNliCommand.Create(),
         RunNotebooksCommand.Create(),
         NotebookTwinsCommand.Create(),

@@ -1,0 +1,61 @@
+using System.Text.RegularExpressions;
+
+namespace NotebookSupport.Hub;
+
+/// <summary>
+/// The Hugging Face hub cache, laid out as <c>huggingface_hub</c> does:
+/// <c>{cache}/models--ORG--NAME/{refs/main, blobs/ETAG, snapshots/COMMIT/FILE -> ../../blobs/ETAG}</c>.
+/// The cache folder is <c>$HF_HUB_CACHE</c>, else <c>$HUGGINGFACE_HUB_CACHE</c>, else <c>$HF_HOME/hub</c>,
+/// else <c>$XDG_CACHE_HOME/huggingface/hub</c>, else <c>~/.cache/huggingface/hub</c>, so Python and .NET share downloads.
+/// </summary>
+public static partial class HuggingFaceCache
+{
+    /// <summary>The hub cache folder chosen by the environment variables above.</summary>
+    public static string DefaultFolder()
+    {
+        var explicitCache = Env("HF_HUB_CACHE") ?? Env("HUGGINGFACE_HUB_CACHE");
+        if (explicitCache is not null)
+        {
+            return ExpandHome(explicitCache);
+        }
+        var home = Env("HF_HOME") is { } hfHome
+            ? ExpandHome(hfHome)
+            : Path.Combine(Env("XDG_CACHE_HOME") is { } xdg ? ExpandHome(xdg) : Path.Combine(UserHome(), ".cache"), "huggingface");
+        return Path.Combine(home, "hub");
+    }
+
+    /// <summary>True when <c>HF_HUB_OFFLINE</c> is set to 1/true/yes/on: use the cache only, never the network.</summary>
+    public static bool OfflineFromEnvironment() =>
+        Env("HF_HUB_OFFLINE")?.ToLowerInvariant() is "1" or "true" or "yes" or "on";
+
+    /// <summary>True for strings shaped like a hub model id: <c>name</c> or <c>org/name</c> (letters, digits, <c>-_.</c>).</summary>
+    public static bool IsRepoId(string spec) => RepoIdPattern().IsMatch(spec) && !spec.Contains("..") && !spec.StartsWith('.');
+
+    /// <summary>The folder of one model repository: <c>{cache}/models--ORG--NAME</c>.</summary>
+    public static string RepoFolder(string cacheFolder, string repoId) =>
+        Path.Combine(cacheFolder, "models--" + repoId.Replace("/", "--"));
+
+    /// <summary>
+    /// The snapshot folder of <paramref name="revision"/> (a branch or tag resolved through <c>refs/</c>, or a commit hash),
+    /// or null when the cache holds no such snapshot.
+    /// </summary>
+    public static string? FindSnapshot(string cacheFolder, string repoId, string revision)
+    {
+        var repo = RepoFolder(cacheFolder, repoId);
+        var refFile = Path.Combine(repo, "refs", revision);
+        var commit = File.Exists(refFile) ? File.ReadAllText(refFile).Trim() : revision;
+        var snapshot = Path.Combine(repo, "snapshots", commit);
+        return commit.Length > 0 && Directory.Exists(snapshot) ? snapshot : null;
+    }
+
+    internal static string? Env(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+
+    internal static string UserHome() => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
+    internal static string ExpandHome(string path) =>
+        path == "~" || path.StartsWith("~/", StringComparison.Ordinal) ? UserHome() + path[1..] : path;
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)?$")]
+    private static partial Regex RepoIdPattern();
+}
