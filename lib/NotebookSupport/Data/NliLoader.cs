@@ -71,9 +71,19 @@ public static class NliLoader
     /// <param name="split">E.g. <c>train</c>, <c>validation</c>, <c>validation_matched</c>.</param>
     /// <param name="revision">Branch, tag or commit.</param>
     /// <param name="progress">Load progress.</param>
-    public static NliDataset LoadHub(string repoId, string config, string split, string revision = "main", IProgress<NliLoadProgress>? progress = null)
+    /// <param name="cacheDirectory">The Hugging Face hub cache; default <see cref="HubDatasetFile.CacheDirectory"/>.</param>
+    /// <param name="endpoint">The hub URL; default <see cref="HubDatasetFile.Endpoint"/>.</param>
+    public static NliDataset LoadHub(
+        string repoId,
+        string config,
+        string split,
+        string revision = "main",
+        IProgress<NliLoadProgress>? progress = null,
+        string? cacheDirectory = null,
+        string? endpoint = null)
     {
-        var file = Task.Run(() => HubDatasetFile.DownloadAsync(repoId, $"{config}/{split}-00000-of-00001.parquet", revision)).GetAwaiter().GetResult();
+        var path = $"{config}/{split}-00000-of-00001.parquet";
+        var file = Task.Run(() => HubDatasetFile.DownloadAsync(repoId, path, revision, cacheDirectory, endpoint)).GetAwaiter().GetResult();
         var dataset = Load(file, NliFormat.Parquet, progress);
         var name = config is "plain_text" or "default" ? repoId[(repoId.LastIndexOf('/') + 1)..] : config;
         return new NliDataset(name, dataset.Frame, dataset.Features, dataset.Skipped);

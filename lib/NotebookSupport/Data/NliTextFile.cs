@@ -12,11 +12,10 @@ internal sealed class NliTextFile : IDisposable
 {
     private readonly FileStream _file;
 
-    private NliTextFile(string path, FileStream file, bool gzip)
+    private NliTextFile(string path, FileStream file, Stream stream)
     {
         Path = path;
         _file = file;
-        Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
         Reader = new StreamReader(stream, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
     }
 
@@ -37,7 +36,21 @@ internal sealed class NliTextFile : IDisposable
         var magic = new byte[2];
         var gzip = file.Read(magic, 0, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
         file.Position = 0;
-        return new NliTextFile(path, file, gzip);
+        if (!gzip)
+        {
+            return new NliTextFile(path, file, file);
+        }
+
+        try
+        {
+            var expectedSize = GzipEndCheckStream.ReadExpectedSize(file);
+            return new NliTextFile(path, file, new GzipEndCheckStream(new GZipStream(file, CompressionMode.Decompress), expectedSize));
+        }
+        catch (InvalidDataException e)
+        {
+            file.Dispose();
+            throw new NliFormatException(path, null, e.Message, e);
+        }
     }
 
     /// <summary>The next line without its terminator, or <c>null</c> at the end.</summary>
@@ -61,7 +74,7 @@ internal sealed class NliTextFile : IDisposable
         }
         catch (InvalidDataException e)
         {
-            throw new NliFormatException(Path, line, $"the gzip data is corrupt or truncated ({e.Message}).", e);
+            throw new NliFormatException(Path, line, $"{e.Message}; the gzip file is corrupt or incomplete.", e);
         }
         catch (DecoderFallbackException e)
         {

@@ -55,7 +55,7 @@ internal static class ParquetNliReader
                 var extraValues = new List<object>();
                 foreach (var field in extraFields)
                 {
-                    extraValues.Add(field.ClrType == typeof(string)
+                    extraValues.Add(IsText(field)
                         ? await ReadStrings(rowGroup, field, rows, cancellationToken)
                         : await ReadNumbers(rowGroup, field, rows, cancellationToken));
                 }
@@ -89,7 +89,7 @@ internal static class ParquetNliReader
 
     private static NliFeature Feature(string path, DataField field, IReadOnlyDictionary<string, string[]> classNames)
     {
-        var type = field.ClrType == typeof(string) ? NliValueType.String
+        var type = IsText(field) ? NliValueType.String
             : field.ClrType == typeof(int) ? NliValueType.Int32
             : field.ClrType == typeof(long) ? NliValueType.Int64
             : throw new NliFormatException(path, null,
@@ -101,6 +101,10 @@ internal static class ParquetNliReader
 
         return new NliFeature(field.Name, type, field.IsNullable, classNames.GetValueOrDefault(field.Name));
     }
+
+    /// <summary>Parquet.Net 6 reports UTF-8 string columns as <c>ReadOnlyMemory&lt;char&gt;</c>; older versions as string.</summary>
+    private static bool IsText(DataField field) =>
+        field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>);
 
     private static async Task<string?[]> ReadStrings(ParquetRowGroupReader rowGroup, DataField field, int rows, CancellationToken cancellationToken)
     {
