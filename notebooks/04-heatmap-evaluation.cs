@@ -25,7 +25,7 @@ Directory.SetCurrentDirectory((string)AppContext.GetData("EntryPointFileDirector
 // **▶ Full experiment:** point `modelPath` at the folder that notebook 3 saved after training on the full data, to see your own model here.
 
 string? modelPath = null;
-var model = modelPath is null ? BundledMiniLm.Create() : throw new NotSupportedException("loading a saved model arrives with the hub module");
+var model = ModelLoader.Load(modelPath ?? "bundled:all-MiniLM-L6-v2");
 display($"{model.EmbeddingDimension}-dimensional embeddings, max {model.MaxSeqLength} tokens");
 
 // ## Ten sentences, three hidden pairs

@@ -1,5 +1,4 @@
-using System.CommandLine;
-using NotebookSupport.Cli.Commands;
+using NotebookSupport.Cli;
 
 namespace NotebookSupport.Notebooks.Tests;
 
@@ -14,7 +13,7 @@ public sealed class BundledModelHeatmapTests
     {
         var output = Path.Combine(Directory.CreateTempSubdirectory().FullName, "heatmap.svg");
 
-        var exitCode = HeatmapCommand.Create().Parse(["--model", "bundled:all-MiniLM-L6-v2", "--sentences", RepositoryPaths.HeatmapSentences, "--output", output]).Invoke();
+        var exitCode = CliApp.Run(["heatmap", "--model", "bundled:all-MiniLM-L6-v2", "--sentences", RepositoryPaths.HeatmapSentences, "--output", output]);
 
         Assert.Equal(0, exitCode);
         var values = SvgReader.HeatmapValues(File.ReadAllText(output));
@@ -44,11 +43,14 @@ public sealed class BundledModelHeatmapTests
     {
         var folder = Directory.CreateTempSubdirectory().FullName;
 
-        var badExtension = HeatmapCommand.Create().Parse(["--sentences", RepositoryPaths.HeatmapSentences, "--output", Path.Combine(folder, "h.jpg")]).Invoke();
-        var badModel = HeatmapCommand.Create().Parse(["--model", "no-such-model", "--sentences", RepositoryPaths.HeatmapSentences, "--output", Path.Combine(folder, "h.svg")]).Invoke();
+        var errors = new StringWriter();
 
-        Assert.Equal(2, badExtension);
-        Assert.NotEqual(0, badModel);
+        var badExtension = CliApp.Run(["heatmap", "-m", "bundled:all-MiniLM-L6-v2", "--sentences", RepositoryPaths.HeatmapSentences, "--output", Path.Combine(folder, "h.jpg")], TextWriter.Null, errors);
+        var badModel = CliApp.Run(["heatmap", "-m", Path.Combine(folder, "no-such-model"), "--sentences", RepositoryPaths.HeatmapSentences, "--output", Path.Combine(folder, "h.svg")], TextWriter.Null, errors);
+
+        Assert.Equal(CliApp.BadArguments, badExtension);
+        Assert.Equal(CliApp.RuntimeFailure, badModel);
+        Assert.Contains("--output: 'h.jpg' must end in .svg or .png", errors.ToString());
         Assert.False(File.Exists(Path.Combine(folder, "h.svg")));
     }
 }

@@ -81,7 +81,7 @@ public sealed class NotebookTwinTests
     }
 
     [Fact]
-    public void FirstTwinRunsAsAFileBasedApp()
+    public async Task FirstTwinRunsAsAFileBasedApp()
     {
         var twin = Directory.GetFiles(RepositoryPaths.Notebooks, "01-*.cs").Single();
         var start = new ProcessStartInfo("dotnet", ["run", Path.GetRelativePath(RepositoryPaths.Root, twin)])
@@ -94,7 +94,9 @@ public sealed class NotebookTwinTests
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
 
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(6)), "the twin did not finish within 6 minutes");
-        Assert.True(process.ExitCode == 0, $"dotnet run {twin} exited with {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.True(process.ExitCode == 0, $"dotnet run {twin} exited with {process.ExitCode}:\n{await stdout}\n{await stderr}");
     }
 }

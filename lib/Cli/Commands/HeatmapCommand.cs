@@ -1,7 +1,7 @@
 using System.CommandLine;
+using System.Text;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
-using NotebookSupport.Models;
 using NotebookSupport.Plotting;
 
 namespace NotebookSupport.Cli.Commands;
@@ -9,67 +9,65 @@ namespace NotebookSupport.Cli.Commands;
 /// <summary><c>heatmap --model M --sentences FILE --output FILE.(png|svg)</c>: the cosine-similarity heatmap of some sentences.</summary>
 internal static class HeatmapCommand
 {
-    public const string BundledModel = "bundled:all-MiniLM-L6-v2";
-
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = $"The model that encodes the sentences (default {BundledModel}).", DefaultValueFactory = _ => BundledModel };
-        var sentences = new Option<FileInfo>("--sentences") { Description = "Text file with one sentence per line; blank lines are skipped.", Required = true };
-        var output = new Option<FileInfo>("--output") { Description = "The image to write: .svg or .png.", Required = true };
-        var title = new Option<string>("--title") { Description = "Title above the heatmap.", DefaultValueFactory = _ => "Cosine similarity" };
-        var command = new Command("heatmap", "Encode sentences and draw their cosine-similarity matrix as a heatmap (SVG or PNG).");
-        command.Options.Add(model);
-        command.Options.Add(sentences);
-        command.Options.Add(output);
-        command.Options.Add(title);
-        command.SetAction(parseResult =>
+        var model = CommandOptions.Model();
+        var sentences = new Option<FileInfo>("--sentences", "-s")
         {
+            Description = "UTF-8 text file, one sentence per line; blank lines are skipped (and counted).",
+            Required = true,
+            HelpName = "FILE",
+        };
+        var output = new Option<FileInfo>("--output", "-o")
+        {
+            Description = "The image to write: a .svg or .png file.",
+            Required = true,
+            HelpName = "FILE",
+        };
+        var title = new Option<string>("--title")
+        {
+            Description = "Title above the heatmap.",
+            DefaultValueFactory = _ => "Cosine similarity",
+        };
+        var command = new Command("heatmap", "Encode sentences and draw their cosine-similarity matrix as a heatmap (SVG or PNG).")
+        {
+            model, sentences, output, title,
+        };
+        command.SetAction(parseResult => CliApp.Guard(parseResult, () =>
+        {
+            var error = parseResult.InvocationConfiguration.Error;
             var outputFile = parseResult.GetValue(output)!;
-            var extension = outputFile.Extension.ToLowerInvariant();
-            if (extension is not (".svg" or ".png"))
+            if (outputFile.Extension.ToLowerInvariant() is not (".svg" or ".png"))
             {
-                Console.Error.WriteLine($"error: --output {outputFile.Name}: expected a file name ending in .svg or .png.");
-                return 2;
+                throw new ArgumentException($"--output: '{outputFile.Name}' must end in .svg or .png.");
             }
 
             var sentenceFile = parseResult.GetValue(sentences)!;
             if (!sentenceFile.Exists)
             {
-                Console.Error.WriteLine($"error: --sentences {sentenceFile.FullName}: the file does not exist.");
-                return 2;
+                throw new FileNotFoundException($"--sentences: file '{sentenceFile.FullName}' does not exist.", sentenceFile.FullName);
             }
 
-            var lines = File.ReadAllLines(sentenceFile.FullName);
+            var lines = File.ReadAllLines(sentenceFile.FullName, Encoding.UTF8);
             var texts = lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
             if (texts.Count < 2)
             {
-                Console.Error.WriteLine($"error: {sentenceFile.FullName}: found {texts.Count} sentence(s); expected at least two, one per line.");
-                return 2;
+                throw new InvalidDataException($"{sentenceFile.FullName}: found {texts.Count} sentence(s); expected at least two, one per line.");
             }
 
             if (texts.Count < lines.Length)
             {
-                Console.WriteLine($"{sentenceFile.Name}: skipped {lines.Length - texts.Count} blank line(s), using {texts.Count} sentences.");
+                error.WriteLine($"{sentenceFile.FullName}: skipped {lines.Length - texts.Count} blank line(s); {texts.Count} sentences remain.");
             }
 
-            var spec = parseResult.GetValue(model)!;
-            using var encoder = LoadModel(spec);
-            if (encoder is null)
-            {
-                Console.Error.WriteLine($"error: --model {spec}: unknown model; expected {BundledModel}.");
-                return 2;
-            }
-
-            var embeddings = encoder.Encode(texts, normalizeEmbeddings: true);
+            using var sentenceTransformer = ModelLoader.Load(parseResult.GetValue(model)!, CommandOptions.LoadOptions(error));
+            var embeddings = sentenceTransformer.Encode(texts, normalizeEmbeddings: true);
             var figure = Heatmap.Create(CosineSimilarity.Matrix(embeddings, embeddings), texts, new HeatmapOptions { Title = parseResult.GetValue(title)! });
             outputFile.Directory?.Create();
             figure.Save(outputFile.FullName);
-            Console.WriteLine($"{outputFile.FullName}: {texts.Count}x{texts.Count} heatmap written.");
-            return 0;
-        });
+            error.WriteLine($"{texts.Count}x{texts.Count} heatmap -> {outputFile.FullName}");
+            return CliApp.Success;
+        }));
         return command;
     }
-
-    private static SentenceTransformer? LoadModel(string spec) =>
-        spec == BundledModel ? BundledMiniLm.Create() : null;
 }
