@@ -11,5 +11,8 @@ internal static class CommandCatalog
         EvaluateCommand.Create(),
         PrepareNliCommand.Create(),
         TrainCommand.Create(),
+        RunNotebooksCommand.Create(),
+        NotebookTwinsCommand.Create(),
+        HeatmapCommand.Create(),
     ];
 }

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Text;
+using NotebookSupport.Evaluation;
+using NotebookSupport.Hub;
+using NotebookSupport.Plotting;
+
+namespace NotebookSupport.Cli.Commands;
+
+/// <summary><c>heatmap --model M --sentences FILE --output FILE.(png|svg)</c>: the cosine-similarity heatmap of some sentences.</summary>
+internal static class HeatmapCommand
+{
+    public static Command Create()
+    {
+        var model = CommandOptions.Model();
+        var sentences = new Option<FileInfo>("--sentences", "-s")
+        {
+            Description = "UTF-8 text file, one sentence per line; blank lines are skipped (and counted).",
+            Required = true,
+            HelpName = "FILE",
+        };
+        var output = new Option<FileInfo>("--output", "-o")
+        {
+            Description = "The image to write: a .svg or .png file.",
+            Required = true,
+            HelpName = "FILE",
+        };
+        var title = new Option<string>("--title")
+        {
+            Description = "Title above the heatmap.",
+            DefaultValueFactory = _ => "Cosine similarity",
+        };
+        var command = new Command("heatmap", "Encode sentences and draw their cosine-similarity matrix as a heatmap (SVG or PNG).")
+        {
+            model, sentences, output, title,
+        };
+        command.SetAction(parseResult => CliApp.Guard(parseResult, () =>
+        {
+            var error = parseResult.InvocationConfiguration.Error;
+            var outputFile = parseResult.GetValue(output)!;
+            if (outputFile.Extension.ToLowerInvariant() is not (".svg" or ".png"))
+            {
+                throw new ArgumentException($"--output: '{outputFile.Name}' must end in .svg or .png.");
+            }
+
+            var sentenceFile = parseResult.GetValue(sentences)!;
+            if (!sentenceFile.Exists)
+            {
+                throw new FileNotFoundException($"--sentences: file '{sentenceFile.FullName}' does not exist.", sentenceFile.FullName);
+            }
+
+            var lines = File.ReadAllLines(sentenceFile.FullName, Encoding.UTF8);
+            var texts = lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+            if (texts.Count < 2)
+            {
+                throw new InvalidDataException($"{sentenceFile.FullName}: found {texts.Count} sentence(s); expected at least two, one per line.");
+            }
+
+            if (texts.Count < lines.Length)
+            {
+                error.WriteLine($"{sentenceFile.FullName}: skipped {lines.Length - texts.Count} blank line(s); {texts.Count} sentences remain.");
+            }
+
+            using var sentenceTransformer = ModelLoader.Load(parseResult.GetValue(model)!, CommandOptions.LoadOptions(error));
+            var embeddings = sentenceTransformer.Encode(texts, normalizeEmbeddings: true);
+            var figure = Heatmap.Create(CosineSimilarity.Matrix(embeddings, embeddings), texts, new HeatmapOptions { Title = parseResult.GetValue(title)! });
+            outputFile.Directory?.Create();
+            figure.Save(outputFile.FullName);
+            error.WriteLine($"{texts.Count}x{texts.Count} heatmap -> {outputFile.FullName}");
+            return CliApp.Success;
+        }));
+        return command;
+    }
+}
