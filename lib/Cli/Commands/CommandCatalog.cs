@@ -14,5 +14,6 @@ internal static class CommandCatalog
         RunNotebooksCommand.Create(),
         NotebookTwinsCommand.Create(),
         HeatmapCommand.Create(),
+        ReproduceCommand.Create(),
     ];
 }
