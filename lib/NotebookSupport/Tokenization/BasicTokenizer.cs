@@ -4,8 +4,9 @@ using System.Text;
 namespace NotebookSupport.Tokenization;
 
 /// <summary>
-/// Hugging Face's <c>BasicTokenizer</c>: cleans the text, puts spaces around CJK ideographs, applies NFC,
-/// splits on whitespace, lower-cases, strips accents and splits off punctuation. Its words go to WordPiece.
+/// Hugging Face's <c>BasicTokenizer</c> (with the lower-casing its <c>PreTrainedTokenizer.tokenize</c> does first):
+/// lower-cases, cleans the text, puts spaces around CJK ideographs, applies NFC, splits on whitespace, strips
+/// accents and splits off punctuation. Its words go to WordPiece.
 /// </summary>
 /// <remarks>
 /// Microsoft.ML.Tokenizers' own BERT normaliser differs from Hugging Face in ways that change ids (it deletes
@@ -13,7 +14,15 @@ namespace NotebookSupport.Tokenization;
 /// spacing marks (Mc) too, lower-cases only Lu, re-composes with NFC after stripping accents, and its
 /// pre-tokeniser drops symbols such as <c>$</c>, <c>+</c> and emoji), so this class does that work instead.
 /// </remarks>
-internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool tokenizeChineseChars)
+/// <param name="doLowerCase">Lower-case the text first.</param>
+/// <param name="stripAccents">Remove non-spacing marks after NFD.</param>
+/// <param name="tokenizeChineseChars">Put spaces around CJK ideographs.</param>
+/// <param name="neverSplit">
+/// Hugging Face's <c>never_split</c> (the special tokens): a whitespace-separated word equal to one of them is kept
+/// as it is. Special tokens written in the text are split off before this class runs; this only matters for one
+/// that appears once control characters are removed, e.g. "[SE\u200bP]" in a cased model.
+/// </param>
+internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool tokenizeChineseChars, IReadOnlySet<string> neverSplit)
 {
     /// <summary>Splits one stretch of text (without special tokens) into the words WordPiece sees.</summary>
     public List<string> Tokenize(string text)
@@ -23,11 +32,23 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
             text = LowerCase(text);
         }
 
-        string cleaned = CleanText(text).Normalize(NormalizationForm.FormC);
+        string cleaned = CleanText(text);
+        if (!Ascii.IsValid(cleaned))
+        {
+            cleaned = cleaned.Normalize(NormalizationForm.FormC);
+        }
+
         var words = new List<string>();
         foreach (string token in SplitOnWhitespace(cleaned))
         {
-            SplitOnPunctuation(stripAccents ? StripAccents(token) : token, words);
+            if (neverSplit.Contains(token))
+            {
+                words.Add(token);
+            }
+            else
+            {
+                SplitOnPunctuation(stripAccents ? StripAccents(token) : token, words);
+            }
         }
 
         return words;
@@ -39,8 +60,13 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
     /// capital sigma always becomes σ, never the final ς. Python and .NET's invariant simple case mapping agree
     /// on every code point except U+0130 (İ), which Python maps to "i" + U+0307.
     /// </summary>
-    internal static string LowerCase(string text)
+    private static string LowerCase(string text)
     {
+        if (Ascii.IsValid(text))
+        {
+            return text.ToLowerInvariant();
+        }
+
         var sb = new StringBuilder(text.Length);
         foreach (Rune r in text.EnumerateRunes())
         {
@@ -50,7 +76,7 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
             }
             else
             {
-                sb.Append(Rune.ToLowerInvariant(r).ToString());
+                Append(sb, Rune.ToLowerInvariant(r));
             }
         }
 
@@ -77,11 +103,11 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
             }
             else if (tokenizeChineseChars && BertCharacterClasses.IsChineseChar(r))
             {
-                sb.Append(' ').Append(r.ToString()).Append(' ');
+                Append(sb.Append(' '), r).Append(' ');
             }
             else
             {
-                sb.Append(r.ToString());
+                Append(sb, r);
             }
         }
 
@@ -123,13 +149,18 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
     /// <summary><c>_run_strip_accents</c>: canonical decomposition (NFD), then every non-spacing mark (Mn) removed.</summary>
     private static string StripAccents(string token)
     {
+        if (Ascii.IsValid(token))
+        {
+            return token;
+        }
+
         string decomposed = token.Normalize(NormalizationForm.FormD);
         var sb = new StringBuilder(decomposed.Length);
         foreach (Rune r in decomposed.EnumerateRunes())
         {
             if (Rune.GetUnicodeCategory(r) != UnicodeCategory.NonSpacingMark)
             {
-                sb.Append(r.ToString());
+                Append(sb, r);
             }
         }
 
@@ -154,7 +185,7 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
             }
             else
             {
-                current.Append(r.ToString());
+                Append(current, r);
             }
         }
 
@@ -162,5 +193,11 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool stripAccents, bool t
         {
             words.Add(current.ToString());
         }
+    }
+
+    private static StringBuilder Append(StringBuilder sb, Rune r)
+    {
+        Span<char> utf16 = stackalloc char[2];
+        return sb.Append(utf16[..r.EncodeToUtf16(utf16)]);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.ML.Tokenizers;
 
 namespace NotebookSupport.Tokenization;
@@ -19,8 +20,11 @@ namespace NotebookSupport.Tokenization;
 /// cannot be spelled, or is longer than 100 characters, becomes <c>[UNK]</c>;</item>
 /// <item><c>[CLS]</c> … <c>[SEP]</c>, truncated so the whole sequence has at most <c>maxSeqLength</c> ids.</item>
 /// </list>
-/// <para>Steps 2–4 run here; step 5 is Microsoft.ML.Tokenizers' <see cref="BertTokenizer"/> (with its own basic
+/// <para>Steps 1–4 run here; step 5 is Microsoft.ML.Tokenizers' <see cref="BertTokenizer"/> (with its own basic
 /// tokenization switched off, because that differs from Hugging Face's; see <c>BasicTokenizer</c>).</para>
+/// <para>The reference is Hugging Face's Python <c>BertTokenizer</c>. Its Rust twin <c>BertTokenizerFast</c> gives the
+/// same ids except in rare corners, e.g. a capital sigma ending a word (ΟΔΟΣ): Python lower-cases one character
+/// at a time (σ), Rust the whole word (final ς).</para>
 /// <example>
 /// <code>
 /// var tokenizer = BertWordPieceTokenizer.FromFolder("models/all-MiniLM-L6-v2");
@@ -43,6 +47,10 @@ public sealed class BertWordPieceTokenizer
     private readonly BertTokenizer _wordPiece;
     private readonly (string Token, int Id)[] _specialTokens;
 
+    // Words repeat a lot in a corpus; the cap keeps memory bounded on endless streams of new words.
+    private const int WordCacheCapacity = 100_000;
+    private readonly ConcurrentDictionary<string, int[]> _wordCache = new(StringComparer.Ordinal);
+
     private BertWordPieceTokenizer(BertVocabulary vocab, BertTokenizerConfig config)
     {
         _vocab = vocab;
@@ -51,7 +59,8 @@ public sealed class BertWordPieceTokenizer
         SepTokenId = vocab.RequireId(config.SepToken, "separator");
         PadTokenId = vocab.RequireId(config.PadToken, "padding");
         ClsTokenId = vocab.RequireId(config.ClsToken, "classification");
-        _basicTokenizer = new BasicTokenizer(config.DoLowerCase, config.StripsAccents, config.TokenizeChineseChars);
+        _basicTokenizer = new BasicTokenizer(config.DoLowerCase, config.StripsAccents, config.TokenizeChineseChars,
+            config.SpecialTokens.Select(t => t.Token).ToHashSet(StringComparer.Ordinal));
         _specialTokens = config.SpecialTokens
             .Select(t => (t.Token, Id: vocab.TryGetId(t.Token, out int id) ? id : -1))
             .Where(t => t.Id >= 0)
@@ -288,14 +297,18 @@ public sealed class BertWordPieceTokenizer
     {
         foreach (string word in _basicTokenizer.Tokenize(segment))
         {
-            if (word.EnumerateRunes().Count() > MaxInputCharsPerWord)
+            if (!_wordCache.TryGetValue(word, out int[]? pieces))
             {
-                ids.Add(UnkTokenId);
+                pieces = word.EnumerateRunes().Count() > MaxInputCharsPerWord
+                    ? [UnkTokenId]
+                    : [.. _wordPiece.EncodeToIds(word, addSpecialTokens: false, considerPreTokenization: false, considerNormalization: false)];
+                if (_wordCache.Count < WordCacheCapacity)
+                {
+                    _wordCache.TryAdd(word, pieces);
+                }
             }
-            else
-            {
-                ids.AddRange(_wordPiece.EncodeToIds(word, addSpecialTokens: false, considerPreTokenization: false, considerNormalization: false));
-            }
+
+            ids.AddRange(pieces);
         }
     }
 }
