@@ -9,5 +9,7 @@ internal static class CommandCatalog
     [
         PrepareNliCommand.Create(),
         TrainCommand.Create(),
+        EncodeCommand.Create(),
+        EvaluateCommand.Create(),
     ];
 }

@@ -71,7 +71,9 @@ public sealed class HubDownloader : IDisposable
         }
 
         var commit = Header(head, "X-Repo-Commit") ?? revision;
-        var size = long.TryParse(Header(head, "X-Linked-Size"), out var linked) ? linked : head.Content.Headers.ContentLength;
+        // A redirect's own Content-Length is that of its (empty) body; the file size then comes only from X-Linked-Size.
+        long? size = long.TryParse(Header(head, "X-Linked-Size"), out var linked) ? linked
+            : IsRedirect(head.StatusCode) ? null : head.Content.Headers.ContentLength;
         var etag = NormalizeEtag(Header(head, "X-Linked-Etag") ?? head.Headers.ETag?.Tag)
                    ?? Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{repoId}/{commit}/{fileName}")));
 

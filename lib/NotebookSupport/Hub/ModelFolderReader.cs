@@ -43,6 +43,7 @@ internal static class ModelFolderReader
         var transformerFolder = Path.Combine(folder, modules[0].Path);
         var (maxSeqLength, doLowerCase) = ReadSentenceBertConfig(Path.Combine(transformerFolder, SentenceTransformerLayout.SentenceBertConfigFile));
         Pooling? pooling = null;
+        string? poolingConfigPath = null;
         Normalize? normalize = null;
         foreach (var module in modules.Skip(1))
         {
@@ -50,7 +51,7 @@ internal static class ModelFolderReader
             switch (module.Type)
             {
                 case SentenceTransformerLayout.PoolingType when pooling is null && normalize is null:
-                    var poolingConfigPath = Path.Combine(folder, module.Path, SentenceTransformerLayout.PoolingConfigFile);
+                    poolingConfigPath = Path.Combine(folder, module.Path, SentenceTransformerLayout.PoolingConfigFile);
                     pooling = Pooling.FromConfig(PoolingConfig.Load(poolingConfigPath), poolingConfigPath);
                     break;
                 case SentenceTransformerLayout.NormalizeType when normalize is null:
@@ -74,7 +75,7 @@ internal static class ModelFolderReader
         if (pooling.WordEmbeddingDimension != transformer.Config.HiddenSize)
         {
             throw new InvalidDataException(
-                $"'{Path.Combine(folder, modules.First(m => m.Type == SentenceTransformerLayout.PoolingType).Path, SentenceTransformerLayout.PoolingConfigFile)}': " +
+                $"'{poolingConfigPath}': " +
                 $"word_embedding_dimension {pooling.WordEmbeddingDimension} does not match hidden_size {transformer.Config.HiddenSize} " +
                 $"of '{Path.Combine(transformerFolder, SentenceTransformerLayout.ModelConfigFile)}'.");
         }
@@ -145,8 +146,11 @@ internal static class ModelFolderReader
         var tokenizer = BertWordPieceTokenizer.FromFolder(folder);
         if (doLowerCase && !tokenizer.DoLowerCase)
         {
-            // sentence-transformers lower-cases the text itself when do_lower_case is set; lower-casing in the tokenizer is the same.
-            tokenizer = BertWordPieceTokenizer.FromVocabFile(Path.Combine(folder, BertWordPieceTokenizer.VocabFileName), tokenizer.Config with { DoLowerCase = true });
+            // sentence-transformers lower-cases the text itself when do_lower_case is set; lower-casing in the tokenizer
+            // is the same as long as accent stripping stays as it was.
+            tokenizer = BertWordPieceTokenizer.FromVocabFile(
+                Path.Combine(folder, BertWordPieceTokenizer.VocabFileName),
+                tokenizer.Config with { DoLowerCase = true, StripAccents = tokenizer.StripAccents });
         }
         if (tokenizer.VocabSize > config.VocabSize)
         {

@@ -39,7 +39,7 @@ public static class SafeTensors
         return Load(stream, path);
     }
 
-    /// <summary>Reads every tensor of a safetensors stream; <paramref name="sourceName"/> is used in error messages.</summary>
+    /// <summary>Reads every tensor of a seekable safetensors stream; <paramref name="sourceName"/> is used in error messages.</summary>
     public static Dictionary<string, Tensor> Load(Stream stream, string sourceName)
     {
         var (entries, dataStart) = ReadHeader(stream, sourceName);

@@ -66,6 +66,21 @@ public sealed class HubDownloaderTests
     }
 
     [Fact]
+    public void FollowsTheHubsRedirectForLargeFilesAndNamesTheBlobByTheLinkedEtag()
+    {
+        var weights = Enumerable.Range(0, 50_000).Select(i => (byte)(i % 13)).ToArray();
+        using var server = new LocalHubServer(Repo, new Dictionary<string, byte[]> { ["model.safetensors"] = weights }, ["model.safetensors"]);
+        using var cache = new TempFolder();
+        using var downloader = new HubDownloader(server.Endpoint, cache.Path);
+
+        var path = downloader.Download(Repo, "main", "model.safetensors");
+
+        Assert.Equal(weights, File.ReadAllBytes(path!));
+        Assert.Equal($"../../blobs/{LocalHubServer.Etag(weights)}", new FileInfo(path!).LinkTarget);
+        Assert.Contains($"GET /cdn/{LocalHubServer.Etag(weights)}", server.Requests);
+    }
+
+    [Fact]
     public void ReusesABlobAlreadyInTheCache()
     {
         var vocab = Encoding.UTF8.GetBytes("[PAD]\n[UNK]\n");
@@ -100,35 +115,6 @@ public sealed class HubDownloaderTests
         using var downloader = new HubDownloader(endpoint, cache.Path, timeout: TimeSpan.FromSeconds(5));
 
         Assert.Throws<HttpRequestException>(() => downloader.Download(Repo, "main", "config.json"));
-    }
-
-    [Fact]
-    public void CacheFolderFollowsHuggingFaceEnvironmentVariables()
-    {
-        var saved = new[] { "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME" }
-            .ToDictionary(n => n, Environment.GetEnvironmentVariable);
-        try
-        {
-            foreach (var name in saved.Keys)
-            {
-                Environment.SetEnvironmentVariable(name, null);
-            }
-            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            Assert.Equal(Path.Combine(home, ".cache", "huggingface", "hub"), HuggingFaceCache.DefaultFolder());
-            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", "/x");
-            Assert.Equal("/x/huggingface/hub", HuggingFaceCache.DefaultFolder());
-            Environment.SetEnvironmentVariable("HF_HOME", "/h");
-            Assert.Equal("/h/hub", HuggingFaceCache.DefaultFolder());
-            Environment.SetEnvironmentVariable("HF_HUB_CACHE", "/c");
-            Assert.Equal("/c", HuggingFaceCache.DefaultFolder());
-        }
-        finally
-        {
-            foreach (var (name, value) in saved)
-            {
-                Environment.SetEnvironmentVariable(name, value);
-            }
-        }
     }
 
     [Theory]

@@ -8,20 +8,27 @@ namespace NotebookSupport.Tests.Hub;
 /// <summary>
 /// A tiny stand-in for huggingface.co on 127.0.0.1 with the hub's URL layout
 /// (<c>/{repo}/resolve/{revision}/{file}</c>) and headers (<c>X-Repo-Commit</c>, <c>ETag</c>), honouring
-/// <c>Range: bytes=N-</c> with 206 answers, and 404 for files it does not hold.
+/// <c>Range: bytes=N-</c> with 206 answers, and 404 for files it does not hold. Files named in <c>lfsFiles</c> are
+/// answered as the hub answers large files: 302 to <c>/cdn/{sha256}</c> with <c>X-Linked-Etag</c> and <c>X-Linked-Size</c>.
 /// </summary>
 internal sealed class LocalHubServer : IDisposable
 {
     public const string Commit = "0123456789abcdef0123456789abcdef01234567";
     private readonly HttpListener _listener = new();
     private readonly Dictionary<string, byte[]> _files = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _lfs = new(StringComparer.Ordinal);
     private readonly Task _loop;
 
-    public LocalHubServer(string repoId, IReadOnlyDictionary<string, byte[]> files)
+    public LocalHubServer(string repoId, IReadOnlyDictionary<string, byte[]> files, IEnumerable<string>? lfsFiles = null)
     {
         foreach (var (name, bytes) in files)
         {
             _files[$"/{repoId}/resolve/main/{name}"] = bytes;
+            _files[$"/cdn/{Etag(bytes)}"] = bytes;
+        }
+        foreach (var name in lfsFiles ?? [])
+        {
+            _lfs.Add($"/{repoId}/resolve/main/{name}");
         }
         Port = FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
@@ -69,6 +76,14 @@ internal sealed class LocalHubServer : IDisposable
             {
                 response.StatusCode = 404;
                 response.Headers["X-Error-Code"] = "EntryNotFound";
+                return;
+            }
+            if (_lfs.Contains(path))
+            {
+                response.StatusCode = 302;
+                response.RedirectLocation = $"/cdn/{Etag(bytes)}";
+                response.Headers["X-Linked-Etag"] = $"\"{Etag(bytes)}\"";
+                response.Headers["X-Linked-Size"] = bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return;
             }
             response.Headers["ETag"] = $"\"{Etag(bytes)}\"";

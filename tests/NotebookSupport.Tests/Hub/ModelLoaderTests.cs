@@ -475,6 +475,22 @@ public sealed class ModelLoaderTests
     }
 
     [Fact]
+    public void PoolingWidthThatDoesNotMatchTheConfigNamesBothFiles()
+    {
+        using var temp = new TempFolder();
+        var folder = SavedTinyModel(temp);
+        var poolingPath = Path.Combine(folder, "1_Pooling", "config.json");
+        var pooling = JsonNode.Parse(File.ReadAllText(poolingPath))!;
+        pooling["word_embedding_dimension"] = 16;
+        File.WriteAllText(poolingPath, pooling.ToJsonString());
+
+        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+
+        Assert.Contains(poolingPath, error.Message);
+        Assert.Contains(Path.Combine(folder, "config.json"), error.Message);
+    }
+
+    [Fact]
     public void UnreadableVocabNamesTheFileAndLine()
     {
         using var temp = new TempFolder();
