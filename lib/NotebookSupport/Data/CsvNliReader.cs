@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
 
@@ -33,7 +34,7 @@ internal static class CsvNliReader
                 {
                     return parser.Read();
                 }
-                catch (CsvHelperException e) when (e.InnerException is InvalidDataException or EndOfStreamException)
+                catch (CsvHelperException e) when (e.InnerException is InvalidDataException or DecoderFallbackException)
                 {
                     throw e.InnerException;
                 }

@@ -19,6 +19,10 @@ namespace NotebookSupport.Data;
 /// </remarks>
 public static partial class HubDatasetFile
 {
+    private const int MaxRedirects = 10;
+
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false });
+
     /// <summary>The hub URL: <c>HF_ENDPOINT</c> or https://huggingface.co.</summary>
     public static string Endpoint =>
         (Environment.GetEnvironmentVariable("HF_ENDPOINT") is { Length: > 0 } endpoint ? endpoint : "https://huggingface.co").TrimEnd('/');
@@ -64,12 +68,16 @@ public static partial class HubDatasetFile
         string revision = "main",
         string? cacheDirectory = null,
         string? endpoint = null,
-        HttpClient? httpClient = null,
         CancellationToken cancellationToken = default)
     {
         if (!RepoId().IsMatch(repoId))
         {
             throw new ArgumentException($"'{repoId}' is not a dataset repository id like 'stanfordnlp/snli'.", nameof(repoId));
+        }
+
+        if (Path.IsPathRooted(path) || path.Split('/', '\\').Contains("..") || revision.Split('/', '\\').Contains(".."))
+        {
+            throw new ArgumentException($"'{path}' at '{revision}' must be a relative path inside the repository.", nameof(path));
         }
 
         if (TryGetCached(repoId, path, revision, cacheDirectory) is { } cached)
@@ -83,17 +91,9 @@ public static partial class HubDatasetFile
             throw new InvalidOperationException($"{repoId}/{path} is not in the cache {RepoFolder(repoId, cacheDirectory)} and HF_HUB_OFFLINE is set; unset it to download {url}.");
         }
 
-        var ownClient = httpClient is null;
-        var http = httpClient ?? new HttpClient();
-        try
+        var (response, commit) = await GetFollowingRedirectsAsync(new Uri(url), cancellationToken);
+        using (response)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            if (Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } token)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            }
-
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 var hint = response.StatusCode switch
@@ -105,7 +105,7 @@ public static partial class HubDatasetFile
                 throw new HttpRequestException($"Downloading {url} failed with HTTP {(int)response.StatusCode} {response.ReasonPhrase}; {hint}.", null, response.StatusCode);
             }
 
-            var commit = response.Headers.TryGetValues("X-Repo-Commit", out var values) ? values.First() : revision;
+            commit ??= revision;
             var repoFolder = RepoFolder(repoId, cacheDirectory);
             var target = Path.Combine(repoFolder, "snapshots", commit, path);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -132,12 +132,43 @@ public static partial class HubDatasetFile
 
             return target;
         }
-        finally
+    }
+
+    /// <summary>
+    /// GETs <paramref name="url"/>, following redirects by hand: the hub answers a resolve request for a large
+    /// file with a redirect to a CDN, and only that first answer carries <c>X-Repo-Commit</c>. The token is
+    /// sent to the hub only, never to the CDN.
+    /// </summary>
+    private static async Task<(HttpResponseMessage Response, string? Commit)> GetFollowingRedirectsAsync(Uri url, CancellationToken cancellationToken)
+    {
+        string? commit = null;
+        var uri = url;
+        for (var hop = 0; ; hop++)
         {
-            if (ownClient)
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            if (uri.Authority == url.Authority && Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } token)
             {
-                http.Dispose();
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
+
+            var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (commit is null && response.Headers.TryGetValues("X-Repo-Commit", out var values) && CommitHash().IsMatch(values.First()))
+            {
+                commit = values.First();
+            }
+
+            if ((int)response.StatusCode is < 300 or >= 400 || response.Headers.Location is not { } location)
+            {
+                return (response, commit);
+            }
+
+            response.Dispose();
+            if (hop == MaxRedirects)
+            {
+                throw new HttpRequestException($"Downloading {url} was redirected more than {MaxRedirects} times.");
+            }
+
+            uri = new Uri(uri, location);
         }
     }
 
@@ -146,4 +177,7 @@ public static partial class HubDatasetFile
 
     [GeneratedRegex(@"^[A-Za-z0-9][\w.-]*/[\w.-]+$")]
     private static partial Regex RepoId();
+
+    [GeneratedRegex("^[0-9a-f]{40}$")]
+    private static partial Regex CommitHash();
 }

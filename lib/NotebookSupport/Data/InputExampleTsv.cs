@@ -23,7 +23,10 @@ public static class InputExampleTsv
         _ => throw new ArgumentOutOfRangeException(nameof(textsPerExample), textsPerExample, "Examples have 2 (anchor, positive) or 3 (anchor, positive, negative) texts."),
     };
 
-    /// <summary>Writes the examples, which must all have <paramref name="textsPerExample"/> texts; returns how many sentences had tabs or line breaks replaced.</summary>
+    /// <summary>
+    /// Writes the examples, which must all have <paramref name="textsPerExample"/> texts, atomically (a failed
+    /// write leaves no partial file); returns how many sentences had tabs or line breaks replaced.
+    /// </summary>
     public static long Write(string path, IEnumerable<InputExample> examples, int textsPerExample)
     {
         var columns = Columns(textsPerExample);
@@ -33,6 +36,22 @@ public static class InputExampleTsv
             Directory.CreateDirectory(directory);
         }
 
+        var partial = $"{path}.{Guid.NewGuid():N}.incomplete";
+        try
+        {
+            var replaced = WriteTo(partial, examples, columns);
+            File.Move(partial, path, overwrite: true);
+            return replaced;
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+    }
+
+    private static long WriteTo(string path, IEnumerable<InputExample> examples, IReadOnlyList<string> columns)
+    {
+        var textsPerExample = columns.Count;
         long replaced = 0;
         long index = 0;
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };

@@ -166,13 +166,19 @@ public sealed class NliDataset
     }
 
     /// <summary>Counts the rows per label.</summary>
+    /// <exception cref="InvalidOperationException">A label is not -1, 0, 1 or 2.</exception>
     public NliLabelCounts CountLabels()
     {
         var counts = new long[4];
         for (long i = 0; i < RowCount; i++)
         {
             var label = LabelAt(i);
-            counts[label is >= NliLabel.Entailment and <= NliLabel.Contradiction ? label : 3]++;
+            counts[label switch
+            {
+                >= NliLabel.Entailment and <= NliLabel.Contradiction => label,
+                NliLabel.None => 3,
+                _ => throw new InvalidOperationException($"Row {i} of '{Name}' has label {label}; NLI labels are -1, 0, 1 and 2."),
+            }]++;
         }
 
         return new NliLabelCounts(counts[0], counts[1], counts[2], counts[3]);

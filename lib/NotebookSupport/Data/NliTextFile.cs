@@ -80,10 +80,6 @@ internal sealed class NliTextFile : IDisposable
         {
             throw new NliFormatException(Path, line, "the text is not valid UTF-8.", e);
         }
-        catch (EndOfStreamException e)
-        {
-            throw new NliFormatException(Path, line, "the gzip data is truncated.", e);
-        }
     }
 
     public void Dispose() => Reader.Dispose();

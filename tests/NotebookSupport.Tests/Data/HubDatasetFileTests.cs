@@ -13,6 +13,7 @@ public sealed class HubDatasetFileTests : IDisposable
     private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<string> _requests = new();
     private readonly Dictionary<string, byte[]> _files = [];
+    private readonly Dictionary<string, string> _redirects = [];
     private readonly string _endpoint;
 
     public HubDatasetFileTests()
@@ -33,11 +34,13 @@ public sealed class HubDatasetFileTests : IDisposable
         _temp.Dispose();
     }
 
+    /// <summary>Downloads once (a redirect and the file), then serves from the cache.</summary>
     [Fact]
     public async Task DownloadsIntoTheHuggingFaceCacheLayoutOnce()
     {
         await NliFixtures.WriteHfParquetAsync(_temp.File("snli.parquet"), NliFixtures.Rows, withIdx: false);
-        _files["/datasets/stanfordnlp/snli/resolve/main/plain_text/train-00000-of-00001.parquet"] = File.ReadAllBytes(_temp.File("snli.parquet"));
+        _redirects["/datasets/stanfordnlp/snli/resolve/main/plain_text/train-00000-of-00001.parquet"] = "/cdn/xet/3f2a9c";
+        _files["/cdn/xet/3f2a9c"] = File.ReadAllBytes(_temp.File("snli.parquet"));
         var cache = _temp.File("hub");
 
         var snli = NliLoader.LoadHub("stanfordnlp/snli", "plain_text", "train", cacheDirectory: cache, endpoint: _endpoint);
@@ -47,7 +50,7 @@ public sealed class HubDatasetFileTests : IDisposable
         Assert.Equal(File.ReadAllBytes(_temp.File("snli.parquet")), File.ReadAllBytes(expected));
         Assert.Equal(Commit, File.ReadAllText(Path.Combine(cache, "datasets--stanfordnlp--snli", "refs", "main")));
         Assert.Equal(expected, HubDatasetFile.TryGetCached("stanfordnlp/snli", "plain_text/train-00000-of-00001.parquet", cacheDirectory: cache));
-        Assert.Single(_requests);
+        Assert.Equal(2, _requests.Count);
         Assert.Equal("snli", snli.Name);
         Assert.Equal(NliFixtures.Rows.Select(r => r.Hypothesis), again.Rows.Select(r => r.Hypothesis));
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(expected)!, "*.incomplete"));
@@ -89,8 +92,12 @@ public sealed class HubDatasetFileTests : IDisposable
     }
 
     [Fact]
-    public Task RejectsSomethingThatIsNotARepoId() =>
-        Assert.ThrowsAsync<ArgumentException>(() => HubDatasetFile.DownloadAsync("../etc", "passwd", cacheDirectory: _temp.File("hub"), endpoint: _endpoint));
+    public async Task RejectsPathsThatLeaveTheCache()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => HubDatasetFile.DownloadAsync("../etc", "passwd", cacheDirectory: _temp.File("hub"), endpoint: _endpoint));
+        await Assert.ThrowsAsync<ArgumentException>(() => HubDatasetFile.DownloadAsync("stanfordnlp/snli", "../../x", cacheDirectory: _temp.File("hub"), endpoint: _endpoint));
+        Assert.Empty(_requests);
+    }
 
     private async Task ServeAsync()
     {
@@ -108,9 +115,19 @@ public sealed class HubDatasetFileTests : IDisposable
 
             var path = context.Request.Url!.AbsolutePath;
             _requests.Enqueue(path);
-            if (_files.TryGetValue(path, out var body))
+            if (_redirects.TryGetValue(path, out var location))
             {
+                // Like the hub for an LFS file: a redirect to the CDN, the commit only on this first answer.
                 context.Response.Headers["X-Repo-Commit"] = Commit;
+                context.Response.Redirect(location);
+            }
+            else if (_files.TryGetValue(path, out var body))
+            {
+                if (!path.StartsWith("/cdn/", StringComparison.Ordinal))
+                {
+                    context.Response.Headers["X-Repo-Commit"] = Commit;
+                }
+
                 context.Response.ContentLength64 = body.Length;
                 await context.Response.OutputStream.WriteAsync(body);
             }

@@ -12,14 +12,22 @@ public sealed class NliBadInputTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
-    public void TruncatedGzipIsAnErrorWithFileAndLine()
+    [Theory]
+    [InlineData("AllNLI.tsv.gz")]
+    [InlineData("snli.csv.gz")]
+    [InlineData("multinli.jsonl.gz")]
+    public void TruncatedGzipIsAnErrorWithFileAndLine(string name)
     {
         var rows = Enumerable.Range(0, 5_000).Select(i => new FixtureRow($"Premise number {i} about {i * 7919 % 1000} horses.", $"Hypothesis {i}.", i % 3));
-        var whole = _temp.File("whole.tsv.gz");
-        NliFixtures.WriteGzip(whole, NliFixtures.AllNliTsv(rows));
+        var whole = _temp.File("whole.gz");
+        NliFixtures.WriteGzip(whole, name switch
+        {
+            "AllNLI.tsv.gz" => NliFixtures.AllNliTsv(rows),
+            "snli.csv.gz" => NliFixtures.Csv(rows),
+            _ => NliFixtures.MultiNliJsonl(rows),
+        });
         var bytes = File.ReadAllBytes(whole);
-        var path = _temp.File("AllNLI.tsv.gz");
+        var path = _temp.File(name);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
 
         var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
@@ -29,6 +37,18 @@ public sealed class NliBadInputTests : IDisposable
         Assert.InRange(error.Line!.Value, 2, 5_001);
         Assert.True(error.Message.Contains("truncated", StringComparison.Ordinal), error.Message);
         Assert.StartsWith($"{path}:{error.Line}:", error.Message);
+    }
+
+    [Fact]
+    public void GzipCutInsideItsHeaderIsAnError()
+    {
+        var path = _temp.File("snli.jsonl.gz");
+        File.WriteAllBytes(path, [0x1f, 0x8b, 0x08, 0x00, 0x00]);
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(path, error.File);
+        Assert.True(error.Message.Contains("truncated", StringComparison.Ordinal), error.Message);
     }
 
     [Fact]
@@ -91,6 +111,18 @@ public sealed class NliBadInputTests : IDisposable
         var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
 
         Assert.Equal(4, error.Line);
+    }
+
+    [Fact]
+    public void CsvQuoteInsideAnUnquotedFieldIsAnErrorAtThatLine()
+    {
+        var path = _temp.File("snli.csv");
+        NliFixtures.WriteUtf8(path, "similarity,sentence1,sentence2\nentailment,A man.,A person.\nneutral,He said \"hi\" twice.,A man spoke.\n");
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(3, error.Line);
+        Assert.Contains("RFC 4180", error.Message);
     }
 
     [Theory]
@@ -198,6 +230,17 @@ public sealed class NliBadInputTests : IDisposable
 
         Assert.Contains("no 'premise' column", error.Message);
         Assert.Contains("text", error.Message);
+    }
+
+    [Fact]
+    public async Task ParquetLabelOutsideTheClassesIsAnErrorNamingTheRow()
+    {
+        var path = _temp.File("train.parquet");
+        await NliFixtures.WriteHfParquetAsync(path, [NliFixtures.Rows[0], NliFixtures.Rows[1] with { Label = 3 }], withIdx: false);
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Contains("row 2 has label 3", error.Message);
     }
 
     [Fact]
