@@ -6,6 +6,7 @@ using NotebookSupport.Training;
 
 namespace NotebookSupport.Tests.Training;
 
+[Collection(RunsAlone.Name)]
 public sealed class TrainCommandTests
 {
     private static (int ExitCode, string Output, string Error) Run(params string[] args)

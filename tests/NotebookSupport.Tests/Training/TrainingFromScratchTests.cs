@@ -9,6 +9,7 @@ using TorchSharp;
 
 namespace NotebookSupport.Tests.Training;
 
+[Collection(RunsAlone.Name)]
 public sealed class TrainingFromScratchTests
 {
     [Fact]

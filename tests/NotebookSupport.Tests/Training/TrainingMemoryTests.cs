@@ -7,11 +7,7 @@ using TorchSharp;
 
 namespace NotebookSupport.Tests.Training;
 
-/// <summary>Runs alone: the process's memory is shared with every test class that runs in parallel.</summary>
-[CollectionDefinition(nameof(TrainingMemoryTests), DisableParallelization = true)]
-public sealed class TrainingMemoryCollection;
-
-[Collection(nameof(TrainingMemoryTests))]
+[Collection(RunsAlone.Name)]
 public sealed class TrainingMemoryTests
 {
     [Fact]
