@@ -55,6 +55,12 @@ public sealed class TrainCommandTests
         var resumedLosses = TrainingLog.Read(Path.Combine(output, Trainer.LogFileName)).Where(e => e.Loss is not null).Select(e => e.Loss!.Value).ToList();
         Assert.Equal(12, resumedLosses.Count);
         Assert.All(firstLosses.Zip(resumedLosses), p => Assert.Equal(p.First, p.Second, 1e-6));
+
+        // --resume without a value takes the newest checkpoint (12, the end): nothing is left to train.
+        var (latestExit, latestOutput, latestError) = Run([.. args, "--resume"]);
+        Assert.True(latestExit == 0, latestError);
+        Assert.Contains("done: 12 steps", latestOutput);
+        Assert.Equal(firstLosses, TrainingLog.Read(Path.Combine(output, Trainer.LogFileName)).Where(e => e.Loss is not null).Select(e => e.Loss!.Value));
         return 0;
     });
 
