@@ -1,6 +1,7 @@
 using NotebookSupport.Data;
 using NotebookSupport.Models;
 using NotebookSupport.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Losses;
@@ -93,6 +94,8 @@ public sealed class MultipleNegativesRankingLoss : SentenceTransformerLoss
         }
         using var scope = NewDisposeScope();
         var candidates = negatives.Length == 0 ? positives : cat([positives, .. negatives], 0);
-        return (Similarity.Compute(similarity, anchors, candidates) * scale).MoveToOuterDisposeScope();
+        // An explicit, disposed Scalar: TorchSharp's implicit ones can be finalised while libtorch still reads them.
+        using var factor = scale.ToScalar();
+        return Similarity.Compute(similarity, anchors, candidates).mul(factor).MoveToOuterDisposeScope();
     }
 }

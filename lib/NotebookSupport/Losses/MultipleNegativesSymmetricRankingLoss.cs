@@ -1,6 +1,7 @@
 using NotebookSupport.Data;
 using NotebookSupport.Models;
 using NotebookSupport.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Losses;
@@ -59,6 +60,8 @@ public sealed class MultipleNegativesSymmetricRankingLoss : SentenceTransformerL
         var forwardLoss = InBatchCrossEntropy.Compute(scores);
         var anchorPositiveScores = scores.narrow(1, 0, anchors.shape[0]);
         var backwardLoss = InBatchCrossEntropy.Compute(anchorPositiveScores.transpose(0, 1));
-        return ((forwardLoss + backwardLoss) / 2).MoveToOuterDisposeScope();
+        using var one = 1.ToScalar();
+        using var half = 0.5.ToScalar();
+        return forwardLoss.add(backwardLoss, one).mul(half).MoveToOuterDisposeScope();
     }
 }

@@ -279,9 +279,13 @@ public sealed class Trainer
                 _optimizer.zero_grad();
                 throw new TrainingDivergedException(GlobalStep + 1, _epoch, "gradient norm", gradNorm, _lastCheckpoint);
             }
-            _optimizer.step();
+            using (NewDisposeScope())
+            {
+                // AdamW reads each parameter's grad into a fresh tensor handle; the scope releases them every step.
+                _optimizer.step();
+                _optimizer.zero_grad();
+            }
             _scheduler.Step();
-            _optimizer.zero_grad();
             GlobalStep++;
             _batchInEpoch++;
             var entry = new TrainingLogEntry { Step = GlobalStep, Epoch = _epoch, Loss = loss, LearningRate = learningRate, GradNorm = gradNorm, Elapsed = Elapsed };

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace NotebookSupport.Tests.Training;
 
+[Collection(RunsAlone.Name)]
 public sealed class CachedMultipleNegativesRankingLossTests
 {
     private const double Tolerance = 1e-5;

@@ -10,6 +10,7 @@ using TorchSharp;
 
 namespace NotebookSupport.Tests.Training;
 
+[Collection(RunsAlone.Name)]
 public sealed class FitTests
 {
     private static readonly IReadOnlyList<InputExample> Pairs = SnliPairs.Get(64);

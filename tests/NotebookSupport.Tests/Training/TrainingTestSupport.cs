@@ -59,3 +59,14 @@ internal static class SingleThreaded
         }
     }
 }
+
+/// <summary>
+/// Test classes that must not share the process with others while they run: torch's random generator is global (an
+/// exact-resume or GradCache check breaks if another test draws dropout masks in between), and so is process memory.
+/// xunit runs such a collection after the parallel ones, on its own.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RunsAlone
+{
+    public const string Name = "Training tests that need the process to themselves";
+}

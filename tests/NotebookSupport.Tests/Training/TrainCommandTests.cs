@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Reflection;
+using NotebookSupport.Data;
+using NotebookSupport.Hub;
+using NotebookSupport.Training;
+
+namespace NotebookSupport.Tests.Training;
+
+[Collection(RunsAlone.Name)]
+public sealed class TrainCommandTests
+{
+    private static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        // The command classes are internal to the CLI assembly; build the same root command the program builds.
+        var create = Assembly.Load("st").GetType("NotebookSupport.Cli.Commands.TrainCommand", throwOnError: true)!
+            .GetMethod("Create", BindingFlags.Public | BindingFlags.Static)!;
+        var root = new RootCommand("test");
+        root.Subcommands.Add((Command)create.Invoke(null, null)!);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void TrainsARandomBertTinyFromPairsTsvAndResumes() => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var data = temp.Combine("pairs.tsv");
+        InputExampleTsv.Write(data, SnliPairs.Get(48), 2);
+        var output = temp.Combine("model");
+        string[] args = ["train", "--model", "random:bert-tiny", "--data", data, "--output", output, "--batch-size", "8",
+                         "--max-seq-length", "16", "--lr", "1e-3", "--epochs", "2", "--checkpoint-steps", "4", "--seed", "7",
+                         "--pooling", "mean-sqrt-len", "--no-progress"];
+
+        var (exitCode, stdout, stderr) = Run(args);
+
+        Assert.True(exitCode == 0, stderr + stdout);
+        Assert.Contains("48 pairs", stdout);
+        Assert.Contains("12 steps", stdout);
+        foreach (var file in new[] { "modules.json", "model.safetensors", "config.json", "vocab.txt", Trainer.LogFileName, Trainer.LossCurveFileName })
+        {
+            Assert.True(File.Exists(Path.Combine(output, file)), $"{file} missing from the output folder");
+        }
+        var firstLosses = TrainingLog.Read(Path.Combine(output, Trainer.LogFileName)).Where(e => e.Loss is not null).Select(e => e.Loss!.Value).ToList();
+        Assert.Equal(12, firstLosses.Count);
+        var model = ModelLoader.Load(output, new ModelLoadOptions { Log = _ => { } });
+        Assert.Equal(128, model.EmbeddingDimension);
+        Assert.Equal(NotebookSupport.Models.PoolingMode.MeanSqrtLen, model.Pooling.Mode);
+        Assert.Equal([4, 8, 12], Checkpoints.List(output + "-checkpoints").Select(c => c.Step));
+
+        // Resuming from checkpoint 8 redoes steps 9-12 with the same losses.
+        var (resumeExit, _, resumeError) = Run([.. args, "--resume", Path.Combine(output + "-checkpoints", "checkpoint-8")]);
+        Assert.True(resumeExit == 0, resumeError);
+        var resumedLosses = TrainingLog.Read(Path.Combine(output, Trainer.LogFileName)).Where(e => e.Loss is not null).Select(e => e.Loss!.Value).ToList();
+        Assert.Equal(12, resumedLosses.Count);
+        Assert.All(firstLosses.Zip(resumedLosses), p => Assert.Equal(p.First, p.Second, 1e-6));
+
+        // --resume without a value takes the newest checkpoint (12, the end): nothing is left to train.
+        var (latestExit, latestOutput, latestError) = Run([.. args, "--resume"]);
+        Assert.True(latestExit == 0, latestError);
+        Assert.Contains("done: 12 steps", latestOutput);
+        Assert.Equal(firstLosses, TrainingLog.Read(Path.Combine(output, Trainer.LogFileName)).Where(e => e.Loss is not null).Select(e => e.Loss!.Value));
+        return 0;
+    });
+
+    [Fact]
+    public void BadInputsGiveClearMessagesAndExitCodeOne()
+    {
+        using var temp = new TrainingTempFolder();
+        var (missingExit, _, missingError) = Run("train", "--model", "random:bert-tiny", "--data", temp.Combine("nope.tsv"), "--output", temp.Combine("out"));
+        Assert.Equal(1, missingExit);
+        Assert.Contains("nope.tsv", missingError);
+
+        var bad = temp.Combine("bad.tsv");
+        File.WriteAllText(bad, "anchor\tpositive\na\tb\nonly one field\n");
+        var (badExit, _, badError) = Run("train", "--model", "random:bert-tiny", "--data", bad, "--output", temp.Combine("out"));
+        Assert.Equal(1, badExit);
+        Assert.Contains("bad.tsv", badError);
+        Assert.Contains("bad.tsv:3:", badError);
+
+        var pairs = temp.Combine("pairs.tsv");
+        File.WriteAllText(pairs, "anchor\tpositive\na\tb\n");
+        var (negExit, _, negError) = Run("train", "--model", "random:bert-tiny", "--data", pairs, "--output", temp.Combine("out"), "--hard-negatives");
+        Assert.Equal(1, negExit);
+        Assert.Contains("prepare-nli --triplets", negError);
+
+        var (modelExit, _, modelError) = Run("train", "--model", "random:bert-huge", "--data", pairs, "--output", temp.Combine("out"));
+        Assert.Equal(1, modelExit);
+        Assert.Contains("random:bert-tiny", modelError);
+    }
+}
