@@ -13,5 +13,6 @@ internal static class CommandCatalog
         RunNotebooksCommand.Create(),
         NotebookTwinsCommand.Create(),
         HeatmapCommand.Create(),
+        TrainCommand.Create(),
     ];
 }
