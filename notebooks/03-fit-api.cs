@@ -19,7 +19,7 @@ Directory.SetCurrentDirectory((string)AppContext.GetData("EntryPointFileDirector
 
 // # 3 · The same training with the library
 //
-// Notebook 2 wrote every step by hand. The library packages those steps the way sentence-transformers does, so training reads like the tutorial's second half: `InputExample`s, a `NoDuplicatesDataLoader`, a model built from `Transformer` and `Pooling` modules, `MultipleNegativesRankingLoss`, and the training loop.
+// Notebook 2 wrote every step by hand. The library packages those steps the way sentence-transformers does, so training reads like the tutorial's second half: `InputExample`s, a `NoDuplicatesDataLoader`, a model built from `Transformer` and `Pooling` modules, `MultipleNegativesRankingLoss`, and the `Fit`.
 
 
 // ## Settings
@@ -30,7 +30,8 @@ Directory.SetCurrentDirectory((string)AppContext.GetData("EntryPointFileDirector
 
 var fullExperiment = false;
 var batchSize = fullExperiment ? 32 : 16;
-var maxSteps = fullExperiment ? int.MaxValue : 20;
+int? stepsPerEpoch = fullExperiment ? null : 20;     // null = the whole epoch
+string? outputPath = fullExperiment ? "../artifacts/models/mnr-bert-base-uncased" : null;
 var peakLearningRate = fullExperiment ? 2e-5 : 2e-4;
 torch.manual_seed(42);
 
@@ -86,29 +87,27 @@ display(pooling.Config);
 var loss = new MultipleNegativesRankingLoss(model, scale: 20.0);
 display($"scale {loss.Scale}, similarity {loss.SimilarityFunction}");
 
-// ## Training
+// ## Training with `Fit`
 //
-// One epoch (or `maxSteps` steps with the defaults), AdamW with warm-up over the first 10% of the steps. The status line updates in place.
+// `Fit` takes a list of (data loader, loss) objectives — one here — and runs the loop of notebook 2: AdamW, linear warm-up over the first 10% of the steps, gradient clipping, one dispose scope per step. As in the tutorial the warm-up is 10% of the number of batches. The status line below updates in place; `showProgressBar: false` turns off the console bar, which a notebook would print as a wall of lines. With `outputPath` set (full experiment) the trained model is saved in sentence-transformers' folder layout.
 
-var totalSteps = Math.Min(loader.Count, maxSteps);
-var optimizer = OptimizerFactory.AdamW(model.named_parameters(), peakLearningRate);
-var schedule = new LinearScheduleWithWarmup(optimizer, warmupSteps: (int)(0.1 * totalSteps), totalSteps: totalSteps);
-var losses = new List<double>();
+var totalSteps = stepsPerEpoch ?? loader.Count;
+var warmupSteps = (int)(0.1 * totalSteps);
 var status = display("training...");
-model.train();
-foreach (var batch in loader.Batches(epoch: 0).Take(totalSteps))
-{
-    using var scope = NewDisposeScope();
-    optimizer.zero_grad();
-    var value = loss.forward(batch);
-    value.backward();
-    optimizer.step();
-    schedule.Step();
-    losses.Add(value.item<float>());
-    status.Update(ProgressText.Bar("training", losses.Count, totalSteps, $"loss {losses[^1]:0.000}"));
-}
-model.eval();
-display(LinePlot.Create(losses, new LinePlotOptions { Title = "MultipleNegativesRankingLoss per step" }));
+var result = model.Fit(
+    trainObjectives: [(loader, loss)],
+    epochs: 1,
+    stepsPerEpoch: stepsPerEpoch,
+    warmupSteps: warmupSteps,
+    learningRate: peakLearningRate,
+    outputPath: outputPath,
+    showProgressBar: false,
+    progress: new InlineProgress<TrainingProgress>(p =>
+        status.Update(ProgressText.Bar("training", p.Step, p.TotalSteps, $"loss {p.Loss:0.000}"))));
+display(LinePlot.Create(
+    result.Losses.Select(l => (double)l.Step).ToList(),
+    result.Losses.Select(l => l.Loss).ToList(),
+    new LinePlotOptions { Title = "MultipleNegativesRankingLoss per step" }));
 
 // ## Use it
 //

@@ -63,6 +63,11 @@ public sealed class ConsoleDisplayedValue
 
             // The cursor stays at the end of the last line shown, so the next update of the same value can rewrite it.
             Console.Write(lineOwner == this ? $"\r\u001b[2K{text}" : lineOwner is null ? text : $"\n{text}");
+            if (lineOwner is null)
+            {
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.WriteLine();
+            }
+
             lineOwner = this;
         }
     }
