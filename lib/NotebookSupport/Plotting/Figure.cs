@@ -63,7 +63,9 @@ public sealed class Figure
     }
 
     /// <summary>Writes the figure to <paramref name="path"/>, as SVG or PNG according to its extension.</summary>
-    public void Save(string path)
+    /// <param name="path">A file name ending in .svg or .png.</param>
+    /// <param name="pngScale">Pixels per figure unit in a PNG (2 = sharp on high-density screens).</param>
+    public void Save(string path, float pngScale = 2)
     {
         var extension = Path.GetExtension(path).ToLowerInvariant();
         switch (extension)
@@ -72,7 +74,7 @@ public sealed class Figure
                 File.WriteAllText(path, ToSvg());
                 break;
             case ".png":
-                File.WriteAllBytes(path, ToPng());
+                File.WriteAllBytes(path, ToPng(pngScale));
                 break;
             default:
                 throw new ArgumentException($"Cannot save a figure as '{path}': expected a file name ending in .svg or .png.", nameof(path));
