@@ -1,12 +1,12 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.RegularExpressions;
+using NotebookSupport.Hub;
 
 namespace NotebookSupport.Data;
 
 /// <summary>
 /// Finds a file of a Hugging Face dataset repository in the local Hugging Face cache, downloading it first
-/// when it is not there, in the layout <c>huggingface_hub</c> uses, so Python and .NET share the files:
+/// when it is not there: <see cref="HubDownloader"/> with <see cref="HubRepoType.Dataset"/>, so the file lands where
+/// <c>huggingface_hub</c> puts it and Python and .NET share it:
 /// <c>{cache}/datasets--{org}--{name}/snapshots/{commit}/{path}</c>, with <c>refs/{revision}</c> holding the commit.
 /// </summary>
 /// <remarks>
@@ -17,52 +17,32 @@ namespace NotebookSupport.Data;
 /// var path = await HubDatasetFile.DownloadAsync("stanfordnlp/snli", "plain_text/train-00000-of-00001.parquet");
 /// </code>
 /// </remarks>
-public static partial class HubDatasetFile
+public static class HubDatasetFile
 {
-    private const int MaxRedirects = 10;
-
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false });
-
     /// <summary>The hub URL: <c>HF_ENDPOINT</c> or https://huggingface.co.</summary>
-    public static string Endpoint =>
-        (Environment.GetEnvironmentVariable("HF_ENDPOINT") is { Length: > 0 } endpoint ? endpoint : "https://huggingface.co").TrimEnd('/');
+    public static string Endpoint => HubDownloader.DefaultEndpoint().TrimEnd('/');
 
-    /// <summary>The cache folder: <c>HF_HUB_CACHE</c>, else <c>HF_HOME</c>/hub, else ~/.cache/huggingface/hub.</summary>
-    public static string CacheDirectory
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable("HF_HUB_CACHE") is { Length: > 0 } cache)
-            {
-                return cache;
-            }
-
-            var home = Environment.GetEnvironmentVariable("HF_HOME") is { Length: > 0 } hfHome
-                ? hfHome
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "huggingface");
-            return Path.Combine(home, "hub");
-        }
-    }
+    /// <summary>The cache folder: <see cref="HuggingFaceCache.DefaultFolder"/> (<c>HF_HUB_CACHE</c>, else <c>HF_HOME</c>/hub, ...).</summary>
+    public static string CacheDirectory => HuggingFaceCache.DefaultFolder();
 
     /// <summary>The cached copy of a file, or <c>null</c> if it has not been downloaded.</summary>
+    /// <exception cref="ArgumentException">A repository id, path or revision that would lead outside the cache.</exception>
     public static string? TryGetCached(string repoId, string path, string revision = "main", string? cacheDirectory = null)
     {
-        var repoFolder = RepoFolder(repoId, cacheDirectory);
-        var refFile = Path.Combine(repoFolder, "refs", revision);
-        var commit = File.Exists(refFile) ? File.ReadAllText(refFile).Trim() : revision;
-        var file = Path.Combine(repoFolder, "snapshots", commit, path);
-        return File.Exists(file) ? file : null;
+        Validate(repoId, path, revision);
+        return HuggingFaceCache.FindFile(cacheDirectory ?? CacheDirectory, repoId, revision, path, HubRepoType.Dataset);
     }
 
     /// <summary>
     /// Returns the local path of <paramref name="path"/> in dataset <paramref name="repoId"/> at
     /// <paramref name="revision"/>, downloading <c>{endpoint}/datasets/{repoId}/resolve/{revision}/{path}</c>
-    /// into the cache if it is not there yet. The file appears atomically: an interrupted download leaves no
-    /// partial file behind under the final name.
+    /// into the cache if it is not there yet. The file appears atomically: an interrupted download stays in
+    /// <c>blobs/{etag}.incomplete</c> (resumed by the next call), never under the final name.
     /// </summary>
+    /// <exception cref="ArgumentException">A repository id, path or revision that would lead outside the cache.</exception>
     /// <exception cref="HttpRequestException">The server answered with an error; the message has the URL and what to check.</exception>
     /// <exception cref="InvalidOperationException">The file is not cached and <c>HF_HUB_OFFLINE</c> is set.</exception>
-    public static async Task<string> DownloadAsync(
+    public static string Download(
         string repoId,
         string path,
         string revision = "main",
@@ -70,114 +50,44 @@ public static partial class HubDatasetFile
         string? endpoint = null,
         CancellationToken cancellationToken = default)
     {
-        if (!RepoId().IsMatch(repoId))
-        {
-            throw new ArgumentException($"'{repoId}' is not a dataset repository id like 'stanfordnlp/snli'.", nameof(repoId));
-        }
-
-        if (Path.IsPathRooted(path) || path.Split('/', '\\').Contains("..") || revision.Split('/', '\\').Contains(".."))
-        {
-            throw new ArgumentException($"'{path}' at '{revision}' must be a relative path inside the repository.", nameof(path));
-        }
-
         if (TryGetCached(repoId, path, revision, cacheDirectory) is { } cached)
         {
             return cached;
         }
 
-        var url = $"{endpoint?.TrimEnd('/') ?? Endpoint}/datasets/{repoId}/resolve/{Uri.EscapeDataString(revision)}/{path}";
-        if (Environment.GetEnvironmentVariable("HF_HUB_OFFLINE") is "1" or "true" or "TRUE")
+        var cache = cacheDirectory ?? CacheDirectory;
+        using var hub = new HubDownloader(endpoint, cache);
+        var url = hub.FileUrl(repoId, revision, path, HubRepoType.Dataset);
+        if (HuggingFaceCache.OfflineFromEnvironment())
         {
-            throw new InvalidOperationException($"{repoId}/{path} is not in the cache {RepoFolder(repoId, cacheDirectory)} and HF_HUB_OFFLINE is set; unset it to download {url}.");
+            throw new InvalidOperationException(
+                $"{repoId}/{path} is not in the cache {HuggingFaceCache.RepoFolder(cache, repoId, HubRepoType.Dataset)} and HF_HUB_OFFLINE is set; unset it to download {url}.");
         }
 
-        var (response, commit) = await GetFollowingRedirectsAsync(new Uri(url), cancellationToken);
-        using (response)
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                var hint = response.StatusCode switch
-                {
-                    HttpStatusCode.NotFound => "check the repository id, revision and file path",
-                    HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => "the dataset may be gated or private: set HF_TOKEN",
-                    _ => "try again later or set HF_ENDPOINT to a mirror",
-                };
-                throw new HttpRequestException($"Downloading {url} failed with HTTP {(int)response.StatusCode} {response.ReasonPhrase}; {hint}.", null, response.StatusCode);
-            }
-
-            commit ??= revision;
-            var repoFolder = RepoFolder(repoId, cacheDirectory);
-            var target = Path.Combine(repoFolder, "snapshots", commit, path);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var partial = $"{target}.{Guid.NewGuid():N}.incomplete";
-            try
-            {
-                await using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-                {
-                    await response.Content.CopyToAsync(output, cancellationToken);
-                }
-
-                File.Move(partial, target, overwrite: true);
-            }
-            finally
-            {
-                File.Delete(partial);
-            }
-
-            if (commit != revision)
-            {
-                Directory.CreateDirectory(Path.Combine(repoFolder, "refs"));
-                await File.WriteAllTextAsync(Path.Combine(repoFolder, "refs", revision), commit, cancellationToken);
-            }
-
-            return target;
-        }
+        return hub.Download(repoId, revision, path, HubRepoType.Dataset, cancellationToken)
+               ?? throw new HttpRequestException(
+                   $"Downloading {url} failed with HTTP 404 Not Found; check the repository id, revision and file path.", null, HttpStatusCode.NotFound);
     }
 
-    /// <summary>
-    /// GETs <paramref name="url"/>, following redirects by hand: the hub answers a resolve request for a large
-    /// file with a redirect to a CDN, and only that first answer carries <c>X-Repo-Commit</c>. The token is
-    /// sent to the hub only, never to the CDN.
-    /// </summary>
-    private static async Task<(HttpResponseMessage Response, string? Commit)> GetFollowingRedirectsAsync(Uri url, CancellationToken cancellationToken)
+    /// <inheritdoc cref="Download"/>
+    public static Task<string> DownloadAsync(
+        string repoId,
+        string path,
+        string revision = "main",
+        string? cacheDirectory = null,
+        string? endpoint = null,
+        CancellationToken cancellationToken = default) =>
+        Task.Run(() => Download(repoId, path, revision, cacheDirectory, endpoint, cancellationToken), cancellationToken);
+
+    private static void Validate(string repoId, string path, string revision)
     {
-        string? commit = null;
-        var uri = url;
-        for (var hop = 0; ; hop++)
+        if (!HuggingFaceCache.IsRepoId(repoId))
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            if (uri.Authority == url.Authority && Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } token)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            }
-
-            var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            if (commit is null && response.Headers.TryGetValues("X-Repo-Commit", out var values) && CommitHash().IsMatch(values.First()))
-            {
-                commit = values.First();
-            }
-
-            if ((int)response.StatusCode is < 300 or >= 400 || response.Headers.Location is not { } location)
-            {
-                return (response, commit);
-            }
-
-            response.Dispose();
-            if (hop == MaxRedirects)
-            {
-                throw new HttpRequestException($"Downloading {url} was redirected more than {MaxRedirects} times.");
-            }
-
-            uri = new Uri(uri, location);
+            throw new ArgumentException($"'{repoId}' is not a dataset repository id like 'stanfordnlp/snli'.", nameof(repoId));
+        }
+        if (!HuggingFaceCache.IsRepoPath(path) || !HuggingFaceCache.IsRepoPath(revision))
+        {
+            throw new ArgumentException($"'{path}' at '{revision}' must be a relative path inside the repository.", nameof(path));
         }
     }
-
-    private static string RepoFolder(string repoId, string? cacheDirectory) =>
-        Path.Combine(cacheDirectory ?? CacheDirectory, "datasets--" + repoId.Replace("/", "--", StringComparison.Ordinal));
-
-    [GeneratedRegex(@"^[A-Za-z0-9][\w.-]*/[\w.-]+$")]
-    private static partial Regex RepoId();
-
-    [GeneratedRegex("^[0-9a-f]{40}$")]
-    private static partial Regex CommitHash();
 }

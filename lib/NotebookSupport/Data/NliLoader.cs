@@ -83,7 +83,7 @@ public static class NliLoader
         string? endpoint = null)
     {
         var path = $"{config}/{split}-00000-of-00001.parquet";
-        var file = Task.Run(() => HubDatasetFile.DownloadAsync(repoId, path, revision, cacheDirectory, endpoint)).GetAwaiter().GetResult();
+        var file = HubDatasetFile.Download(repoId, path, revision, cacheDirectory, endpoint);
         var dataset = Load(file, NliFormat.Parquet, progress);
         var name = config is "plain_text" or "default" ? repoId[(repoId.LastIndexOf('/') + 1)..] : config;
         return new NliDataset(name, dataset.Frame, dataset.Features, dataset.Skipped);

@@ -4,7 +4,8 @@ namespace NotebookSupport.Hub;
 
 /// <summary>
 /// The Hugging Face hub cache, laid out as <c>huggingface_hub</c> does:
-/// <c>{cache}/models--ORG--NAME/{refs/main, blobs/ETAG, snapshots/COMMIT/FILE -> ../../blobs/ETAG}</c>.
+/// <c>{cache}/models--ORG--NAME/{refs/main, blobs/ETAG, snapshots/COMMIT/FILE -> ../../blobs/ETAG}</c>
+/// (<c>datasets--ORG--NAME</c> for dataset repositories).
 /// The cache folder is <c>$HF_HUB_CACHE</c>, else <c>$HUGGINGFACE_HUB_CACHE</c>, else <c>$HF_HOME/hub</c>,
 /// else <c>$XDG_CACHE_HOME/huggingface/hub</c>, else <c>~/.cache/huggingface/hub</c>, so Python and .NET share downloads.
 /// </summary>
@@ -31,22 +32,40 @@ public static partial class HuggingFaceCache
     /// <summary>True for strings shaped like a hub model id: <c>name</c> or <c>org/name</c> (letters, digits, <c>-_.</c>).</summary>
     public static bool IsRepoId(string spec) => RepoIdPattern().IsMatch(spec) && !spec.Contains("..") && !spec.StartsWith('.');
 
-    /// <summary>The folder of one model repository: <c>{cache}/models--ORG--NAME</c>.</summary>
-    public static string RepoFolder(string cacheFolder, string repoId) =>
-        Path.Combine(cacheFolder, "models--" + repoId.Replace("/", "--"));
+    /// <summary>
+    /// True for a file path inside a repository: relative, <c>/</c>-separated (<c>plain_text/train-00000-of-00001.parquet</c>),
+    /// with no empty, <c>.</c> or <c>..</c> segment, so that it cannot name anything outside its snapshot folder.
+    /// Revisions (<c>main</c>, <c>refs/pr/1</c>, a commit hash) follow the same rule.
+    /// </summary>
+    public static bool IsRepoPath(string path) =>
+        path.Length > 0 && !path.Contains('\\') && !Path.IsPathRooted(path)
+        && path.Split('/').All(segment => segment is not ("" or "." or ".."));
+
+    /// <summary>The folder of one repository: <c>{cache}/models--ORG--NAME</c> or <c>{cache}/datasets--ORG--NAME</c>.</summary>
+    public static string RepoFolder(string cacheFolder, string repoId, HubRepoType repoType = HubRepoType.Model) =>
+        Path.Combine(cacheFolder, (repoType == HubRepoType.Dataset ? "datasets--" : "models--") + repoId.Replace("/", "--"));
 
     /// <summary>
     /// The snapshot folder of <paramref name="revision"/> (a branch or tag resolved through <c>refs/</c>, or a commit hash),
     /// or null when the cache holds no such snapshot.
     /// </summary>
-    public static string? FindSnapshot(string cacheFolder, string repoId, string revision)
+    public static string? FindSnapshot(string cacheFolder, string repoId, string revision, HubRepoType repoType = HubRepoType.Model)
     {
-        var repo = RepoFolder(cacheFolder, repoId);
+        var repo = RepoFolder(cacheFolder, repoId, repoType);
         var refFile = Path.Combine(repo, "refs", revision);
         var commit = File.Exists(refFile) ? File.ReadAllText(refFile).Trim() : revision;
         var snapshot = Path.Combine(repo, "snapshots", commit);
         return commit.Length > 0 && Directory.Exists(snapshot) ? snapshot : null;
     }
+
+    /// <summary>
+    /// The cached copy of <paramref name="fileName"/> in the snapshot of <paramref name="revision"/>, or null when it has
+    /// not been downloaded.
+    /// </summary>
+    public static string? FindFile(string cacheFolder, string repoId, string revision, string fileName, HubRepoType repoType = HubRepoType.Model) =>
+        FindSnapshot(cacheFolder, repoId, revision, repoType) is { } snapshot && Path.Combine(snapshot, fileName) is var file && File.Exists(file)
+            ? file
+            : null;
 
     internal static string? Env(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;

@@ -1,68 +1,51 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using NotebookSupport.Data;
+using NotebookSupport.Hub;
+using NotebookSupport.Tests.Hub;
 
 namespace NotebookSupport.Tests.Data;
 
-/// <summary>Downloads from a local HTTP server on 127.0.0.1 that answers like the Hugging Face hub's resolve endpoint.</summary>
+/// <summary>Downloads from <see cref="LocalHubServer"/>, which answers like the Hugging Face hub's dataset resolve endpoint.</summary>
 public sealed class HubDatasetFileTests : IDisposable
 {
-    private const string Commit = "cdb5c3d5eed6ead6e5a341c8e56e669bb666725b";
+    private const string Commit = LocalHubServer.Commit;
+    private const string SnliTrain = "plain_text/train-00000-of-00001.parquet";
     private readonly TempDirectory _temp = new();
-    private readonly HttpListener _listener = new();
-    private readonly ConcurrentQueue<string> _requests = new();
-    private readonly Dictionary<string, byte[]> _files = [];
-    private readonly Dictionary<string, string> _redirects = [];
-    private readonly string _endpoint;
 
-    public HubDatasetFileTests()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        _endpoint = $"http://127.0.0.1:{port}";
-        _listener.Prefixes.Add(_endpoint + "/");
-        _listener.Start();
-        _ = Task.Run(ServeAsync);
-    }
+    public void Dispose() => _temp.Dispose();
 
-    public void Dispose()
-    {
-        _listener.Close();
-        _temp.Dispose();
-    }
-
-    /// <summary>Downloads once (a redirect and the file), then serves from the cache.</summary>
+    /// <summary>Downloads once (a redirect to the CDN and the file), then serves from the cache.</summary>
     [Fact]
     public async Task DownloadsIntoTheHuggingFaceCacheLayoutOnce()
     {
         await NliFixtures.WriteHfParquetAsync(_temp.File("snli.parquet"), NliFixtures.Rows, withIdx: false);
-        _redirects["/datasets/stanfordnlp/snli/resolve/main/plain_text/train-00000-of-00001.parquet"] = "/cdn/xet/3f2a9c";
-        _files["/cdn/xet/3f2a9c"] = File.ReadAllBytes(_temp.File("snli.parquet"));
+        var parquet = File.ReadAllBytes(_temp.File("snli.parquet"));
+        using var server = new LocalHubServer("stanfordnlp/snli", new Dictionary<string, byte[]> { [SnliTrain] = parquet }, [SnliTrain], HubRepoType.Dataset);
         var cache = _temp.File("hub");
 
-        var snli = NliLoader.LoadHub("stanfordnlp/snli", "plain_text", "train", cacheDirectory: cache, endpoint: _endpoint);
-        var again = NliLoader.LoadHub("stanfordnlp/snli", "plain_text", "train", cacheDirectory: cache, endpoint: _endpoint);
+        var snli = NliLoader.LoadHub("stanfordnlp/snli", "plain_text", "train", cacheDirectory: cache, endpoint: server.Endpoint);
+        var again = NliLoader.LoadHub("stanfordnlp/snli", "plain_text", "train", cacheDirectory: cache, endpoint: server.Endpoint);
 
-        var expected = Path.Combine(cache, "datasets--stanfordnlp--snli", "snapshots", Commit, "plain_text", "train-00000-of-00001.parquet");
-        Assert.Equal(File.ReadAllBytes(_temp.File("snli.parquet")), File.ReadAllBytes(expected));
-        Assert.Equal(Commit, File.ReadAllText(Path.Combine(cache, "datasets--stanfordnlp--snli", "refs", "main")));
-        Assert.Equal(expected, HubDatasetFile.TryGetCached("stanfordnlp/snli", "plain_text/train-00000-of-00001.parquet", cacheDirectory: cache));
-        Assert.Equal(2, _requests.Count);
+        var repo = Path.Combine(cache, "datasets--stanfordnlp--snli");
+        var expected = Path.Combine(repo, "snapshots", Commit, "plain_text", "train-00000-of-00001.parquet");
+        Assert.Equal(parquet, File.ReadAllBytes(expected));
+        Assert.Equal(Commit, File.ReadAllText(Path.Combine(repo, "refs", "main")));
+        Assert.Equal(expected, HubDatasetFile.TryGetCached("stanfordnlp/snli", SnliTrain, cacheDirectory: cache));
+        Assert.Equal($"../../../blobs/{LocalHubServer.Etag(parquet)}", new FileInfo(expected).LinkTarget);
+        Assert.Equal([$"HEAD /datasets/stanfordnlp/snli/resolve/main/{SnliTrain}", $"GET /cdn/{LocalHubServer.Etag(parquet)}"], server.Requests);
         Assert.Equal("snli", snli.Name);
         Assert.Equal(NliFixtures.Rows.Select(r => r.Hypothesis), again.Rows.Select(r => r.Hypothesis));
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(expected)!, "*.incomplete"));
+        Assert.Empty(Directory.GetFiles(repo, "*.incomplete", SearchOption.AllDirectories));
     }
 
     [Fact]
     public async Task GlueMnliIsNamedAfterTheConfigAndKeepsIdx()
     {
         await NliFixtures.WriteHfParquetAsync(_temp.File("mnli.parquet"), NliFixtures.Rows, withIdx: true);
-        _files["/datasets/nyu-mll/glue/resolve/main/mnli/train-00000-of-00001.parquet"] = File.ReadAllBytes(_temp.File("mnli.parquet"));
+        var files = new Dictionary<string, byte[]> { ["mnli/train-00000-of-00001.parquet"] = File.ReadAllBytes(_temp.File("mnli.parquet")) };
+        using var server = new LocalHubServer("nyu-mll/glue", files, repoType: HubRepoType.Dataset);
 
-        var mnli = NliLoader.LoadHub("nyu-mll/glue", "mnli", "train", cacheDirectory: _temp.File("hub"), endpoint: _endpoint);
+        var mnli = NliLoader.LoadHub("nyu-mll/glue", "mnli", "train", cacheDirectory: _temp.File("hub"), endpoint: server.Endpoint);
 
         Assert.Equal("mnli", mnli.Name);
         Assert.Equal(["premise", "hypothesis", "label", "idx"], mnli.ColumnNames);
@@ -71,11 +54,13 @@ public sealed class HubDatasetFileTests : IDisposable
     [Fact]
     public async Task MissingFileIsAnErrorWithTheUrl()
     {
+        using var server = new LocalHubServer("stanfordnlp/snli", new Dictionary<string, byte[]>(), repoType: HubRepoType.Dataset);
+
         var error = await Assert.ThrowsAsync<HttpRequestException>(() =>
-            HubDatasetFile.DownloadAsync("stanfordnlp/snli", "plain_text/nope.parquet", cacheDirectory: _temp.File("hub"), endpoint: _endpoint));
+            HubDatasetFile.DownloadAsync("stanfordnlp/snli", "plain_text/nope.parquet", cacheDirectory: _temp.File("hub"), endpoint: server.Endpoint));
 
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
-        Assert.Contains($"{_endpoint}/datasets/stanfordnlp/snli/resolve/main/plain_text/nope.parquet", error.Message);
+        Assert.Contains($"{server.Endpoint}/datasets/stanfordnlp/snli/resolve/main/plain_text/nope.parquet", error.Message);
         Assert.Contains("check the repository id", error.Message);
         Assert.False(Directory.Exists(Path.Combine(_temp.File("hub"), "datasets--stanfordnlp--snli", "snapshots")));
     }
@@ -83,60 +68,28 @@ public sealed class HubDatasetFileTests : IDisposable
     [Fact]
     public async Task ACommitRevisionIsItsOwnSnapshotFolder()
     {
-        _files[$"/datasets/stanfordnlp/snli/resolve/{Commit}/README.md"] = "card"u8.ToArray();
+        using var server = new LocalHubServer("stanfordnlp/snli", new Dictionary<string, byte[]> { ["README.md"] = "card"u8.ToArray() }, repoType: HubRepoType.Dataset);
 
-        var path = await HubDatasetFile.DownloadAsync("stanfordnlp/snli", "README.md", Commit, _temp.File("hub"), _endpoint);
+        var path = await HubDatasetFile.DownloadAsync("stanfordnlp/snli", "README.md", Commit, _temp.File("hub"), server.Endpoint);
 
         Assert.Equal(Path.Combine(_temp.File("hub"), "datasets--stanfordnlp--snli", "snapshots", Commit, "README.md"), path);
+        Assert.Equal("card"u8.ToArray(), File.ReadAllBytes(path));
+        Assert.Contains($"HEAD /datasets/stanfordnlp/snli/resolve/{Commit}/README.md", server.Requests);
         Assert.False(Directory.Exists(Path.Combine(_temp.File("hub"), "datasets--stanfordnlp--snli", "refs")));
     }
 
-    [Fact]
-    public async Task RejectsPathsThatLeaveTheCache()
+    [Theory]
+    [InlineData("../etc", "passwd", "main")]
+    [InlineData("stanfordnlp/snli", "../../x", "main")]
+    [InlineData("stanfordnlp/snli", "/etc/passwd", "main")]
+    [InlineData("stanfordnlp/snli", "README.md", "../../..")]
+    public async Task RejectsPathsThatLeaveTheCache(string repoId, string path, string revision)
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => HubDatasetFile.DownloadAsync("../etc", "passwd", cacheDirectory: _temp.File("hub"), endpoint: _endpoint));
-        await Assert.ThrowsAsync<ArgumentException>(() => HubDatasetFile.DownloadAsync("stanfordnlp/snli", "../../x", cacheDirectory: _temp.File("hub"), endpoint: _endpoint));
-        Assert.Empty(_requests);
-    }
+        using var server = new LocalHubServer("stanfordnlp/snli", new Dictionary<string, byte[]>(), repoType: HubRepoType.Dataset);
 
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
+        await Assert.ThrowsAsync<ArgumentException>(() => HubDatasetFile.DownloadAsync(repoId, path, revision, _temp.File("hub"), server.Endpoint));
 
-            var path = context.Request.Url!.AbsolutePath;
-            _requests.Enqueue(path);
-            if (_redirects.TryGetValue(path, out var location))
-            {
-                // Like the hub for an LFS file: a redirect to the CDN, the commit only on this first answer.
-                context.Response.Headers["X-Repo-Commit"] = Commit;
-                context.Response.Redirect(location);
-            }
-            else if (_files.TryGetValue(path, out var body))
-            {
-                if (!path.StartsWith("/cdn/", StringComparison.Ordinal))
-                {
-                    context.Response.Headers["X-Repo-Commit"] = Commit;
-                }
-
-                context.Response.ContentLength64 = body.Length;
-                await context.Response.OutputStream.WriteAsync(body);
-            }
-            else
-            {
-                context.Response.StatusCode = 404;
-            }
-
-            context.Response.Close();
-        }
+        Assert.Empty(server.Requests);
+        Assert.False(Directory.Exists(_temp.File("hub")));
     }
 }

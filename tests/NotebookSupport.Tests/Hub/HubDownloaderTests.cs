@@ -81,6 +81,61 @@ public sealed class HubDownloaderTests
     }
 
     [Fact]
+    public void SendsTheTokenToTheHubButNotToTheCdnItRedirectsTo()
+    {
+        var weights = Enumerable.Range(0, 20_000).Select(i => (byte)(i % 17)).ToArray();
+        var files = new Dictionary<string, byte[]> { ["model.safetensors"] = weights };
+        using var cdn = new LocalHubServer(Repo, files);
+        using var hub = new LocalHubServer(Repo, files, ["model.safetensors"], cdnEndpoint: cdn.Endpoint);
+        using var cache = new TempFolder();
+        using var downloader = new HubDownloader(hub.Endpoint, cache.Path, token: "hf_secret");
+
+        var path = downloader.Download(Repo, "main", "model.safetensors");
+
+        Assert.Equal(weights, File.ReadAllBytes(path!));
+        Assert.Equal([($"HEAD /{Repo}/resolve/main/model.safetensors", "Bearer hf_secret")], hub.Authorizations);
+        Assert.Equal([($"GET /cdn/{LocalHubServer.Etag(weights)}", (string?)null)], cdn.Authorizations);
+    }
+
+    [Fact]
+    public void DownloadsADatasetFileIntoTheDatasetsFolder()
+    {
+        var parquet = Encoding.UTF8.GetBytes("PAR1 not really parquet PAR1");
+        const string file = "plain_text/train-00000-of-00001.parquet";
+        using var server = new LocalHubServer("stanfordnlp/snli", new Dictionary<string, byte[]> { [file] = parquet }, repoType: HubRepoType.Dataset);
+        using var cache = new TempFolder();
+        using var downloader = new HubDownloader(server.Endpoint, cache.Path);
+
+        var path = downloader.Download("stanfordnlp/snli", "main", file, HubRepoType.Dataset);
+
+        var repo = cache.Combine("datasets--stanfordnlp--snli");
+        Assert.Equal(Path.Combine(repo, "snapshots", LocalHubServer.Commit, "plain_text", "train-00000-of-00001.parquet"), path);
+        Assert.Equal(parquet, File.ReadAllBytes(path!));
+        Assert.Equal(LocalHubServer.Commit, File.ReadAllText(Path.Combine(repo, "refs", "main")));
+        Assert.Equal($"{server.Endpoint}/datasets/stanfordnlp/snli/resolve/main/{file}", downloader.FileUrl("stanfordnlp/snli", "main", file, HubRepoType.Dataset));
+        Assert.Contains($"GET /datasets/stanfordnlp/snli/resolve/main/{file}", server.Requests);
+        Assert.Equal(path, HuggingFaceCache.FindFile(cache.Path, "stanfordnlp/snli", "main", file, HubRepoType.Dataset));
+        Assert.False(Directory.Exists(cache.Combine("models--stanfordnlp--snli")));
+    }
+
+    [Theory]
+    [InlineData("../up", "main", "config.json")]
+    [InlineData(Repo, "main", "../../../../outside")]
+    [InlineData(Repo, "main", "/etc/passwd")]
+    [InlineData(Repo, "main", "a//b")]
+    [InlineData(Repo, "main", "a\\..\\..\\b")]
+    [InlineData(Repo, "../../x", "config.json")]
+    public void RejectsNamesThatLeaveTheCacheWithoutAsking(string repoId, string revision, string fileName)
+    {
+        using var server = new LocalHubServer(Repo, new Dictionary<string, byte[]> { ["config.json"] = [1] });
+        using var cache = new TempFolder();
+        using var downloader = new HubDownloader(server.Endpoint, cache.Path);
+
+        Assert.Throws<ArgumentException>(() => downloader.Download(repoId, revision, fileName));
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
     public void ReusesABlobAlreadyInTheCache()
     {
         var vocab = Encoding.UTF8.GetBytes("[PAD]\n[UNK]\n");

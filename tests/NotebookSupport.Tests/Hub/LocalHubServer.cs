@@ -2,14 +2,16 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using NotebookSupport.Hub;
 
 namespace NotebookSupport.Tests.Hub;
 
 /// <summary>
 /// A tiny stand-in for huggingface.co on 127.0.0.1 with the hub's URL layout
-/// (<c>/{repo}/resolve/{revision}/{file}</c>) and headers (<c>X-Repo-Commit</c>, <c>ETag</c>), honouring
-/// <c>Range: bytes=N-</c> with 206 answers, and 404 for files it does not hold. Files named in <c>lfsFiles</c> are
-/// answered as the hub answers large files: 302 to <c>/cdn/{sha256}</c> with <c>X-Linked-Etag</c> and <c>X-Linked-Size</c>.
+/// (<c>/{repo}/resolve/{revision}/{file}</c>, <c>/datasets/{repo}/...</c> for datasets; revision <c>main</c> or
+/// <see cref="Commit"/>) and headers (<c>X-Repo-Commit</c>, <c>ETag</c>), honouring <c>Range: bytes=N-</c> with 206
+/// answers, and 404 for files it does not hold. Files named in <c>lfsFiles</c> are answered as the hub answers large
+/// files: 302 to <c>{cdnEndpoint}/cdn/{sha256}</c> (this server when null) with <c>X-Linked-Etag</c> and <c>X-Linked-Size</c>.
 /// </summary>
 internal sealed class LocalHubServer : IDisposable
 {
@@ -17,19 +19,34 @@ internal sealed class LocalHubServer : IDisposable
     private readonly HttpListener _listener = new();
     private readonly Dictionary<string, byte[]> _files = new(StringComparer.Ordinal);
     private readonly HashSet<string> _lfs = new(StringComparer.Ordinal);
+    private readonly string _cdnEndpoint;
     private readonly Task _loop;
 
-    public LocalHubServer(string repoId, IReadOnlyDictionary<string, byte[]> files, IEnumerable<string>? lfsFiles = null)
+    public LocalHubServer(
+        string repoId,
+        IReadOnlyDictionary<string, byte[]> files,
+        IEnumerable<string>? lfsFiles = null,
+        HubRepoType repoType = HubRepoType.Model,
+        string? cdnEndpoint = null)
     {
+        var resolve = (repoType == HubRepoType.Dataset ? "/datasets/" : "/") + repoId + "/resolve/";
+        string[] revisions = ["main", Commit];
         foreach (var (name, bytes) in files)
         {
-            _files[$"/{repoId}/resolve/main/{name}"] = bytes;
+            foreach (var revision in revisions)
+            {
+                _files[$"{resolve}{revision}/{name}"] = bytes;
+            }
             _files[$"/cdn/{Etag(bytes)}"] = bytes;
         }
         foreach (var name in lfsFiles ?? [])
         {
-            _lfs.Add($"/{repoId}/resolve/main/{name}");
+            foreach (var revision in revisions)
+            {
+                _lfs.Add($"{resolve}{revision}/{name}");
+            }
         }
+        _cdnEndpoint = cdnEndpoint ?? "";
         Port = FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
@@ -42,6 +59,9 @@ internal sealed class LocalHubServer : IDisposable
 
     /// <summary>Every request as "METHOD path [range]".</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>Every request as "METHOD path" and its Authorization header (null when absent).</summary>
+    public ConcurrentQueue<(string Request, string? Authorization)> Authorizations { get; } = new();
 
     public static string Etag(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
@@ -69,6 +89,7 @@ internal sealed class LocalHubServer : IDisposable
         var path = request.Url!.AbsolutePath;
         var range = request.Headers["Range"];
         Requests.Enqueue($"{request.HttpMethod} {path}{(range is null ? "" : " " + range)}");
+        Authorizations.Enqueue(($"{request.HttpMethod} {path}", request.Headers["Authorization"]));
         try
         {
             response.Headers["X-Repo-Commit"] = Commit;
@@ -81,7 +102,7 @@ internal sealed class LocalHubServer : IDisposable
             if (_lfs.Contains(path))
             {
                 response.StatusCode = 302;
-                response.RedirectLocation = $"/cdn/{Etag(bytes)}";
+                response.RedirectLocation = $"{_cdnEndpoint}/cdn/{Etag(bytes)}";
                 response.Headers["X-Linked-Etag"] = $"\"{Etag(bytes)}\"";
                 response.Headers["X-Linked-Size"] = bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return;
