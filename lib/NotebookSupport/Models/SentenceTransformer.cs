@@ -50,6 +50,16 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         set => Transformer.MaxSeqLength = value;
     }
 
+    /// <summary>
+    /// The number format of the encoder's matrix products, for training and for <see cref="Encode"/>:
+    /// <see cref="Models.Precision.BFloat16"/> is mixed precision with float32 master weights (see <see cref="Models.Precision"/>).
+    /// </summary>
+    public Precision Precision
+    {
+        get => Transformer.AutoModel.Precision;
+        set => Transformer.AutoModel.Precision = value;
+    }
+
     /// <summary>Width of the sentence embeddings.</summary>
     public int EmbeddingDimension => Pooling.WordEmbeddingDimension;
 
@@ -111,6 +121,7 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         try
         {
             using var noGrad = no_grad();
+            using var weights = Transformer.AutoModel.CacheWeightsForInference();
             for (int start = 0; start < count; start += batchSize)
             {
                 using var scope = NewDisposeScope();
