@@ -27,6 +27,9 @@ internal sealed record BenchOptions
 
     public bool WriteResults { get; init; } = true;
 
+    /// <summary>Encode only this many of the STSb-test sentences (0 = all 2,552); for quick checks.</summary>
+    public int Sentences { get; init; }
+
     /// <summary>Internal: run one memory measurement in this (child) process: "plain" or "cached".</summary>
     public string? MemoryChild { get; init; }
 
@@ -51,11 +54,12 @@ internal sealed record BenchOptions
                 case "--mini-batch": o = o with { MiniBatch = Math.Max(1, NextInt()) }; break;
                 case "--epoch-batches": o = o with { EpochBatches = NextInt() }; break;
                 case "--no-results": o = o with { WriteResults = false }; break;
+                case "--sentences": o = o with { Sentences = NextInt() }; break;
                 case "--memory-child": o = o with { MemoryChild = Next() }; break;
                 default:
                     throw new ArgumentException(
                         $"argument {i + 1}: unknown '{a}'. Usage: [encode|train-step|epoch|memory|bf16-quality|all]... " +
-                        "[--pytorch] [--pytorch-scripts DIR] [--threads N] [--steps N] [--memory-batch N] [--mini-batch N] [--epoch-batches N] [--no-results]");
+                        "[--pytorch] [--pytorch-scripts DIR] [--threads N] [--steps N] [--memory-batch N] [--mini-batch N] [--epoch-batches N] [--sentences N] [--no-results]");
             }
         }
         if (targets.Count == 0 && o.MemoryChild is null) targets.AddRange(AllTargets);

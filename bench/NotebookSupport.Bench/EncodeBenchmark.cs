@@ -16,7 +16,7 @@ internal static class EncodeBenchmark
     private const int BatchSize = 64;
     private const int Passes = 3;
 
-    public static TargetResult Run(PyTorchReference? pytorch)
+    public static TargetResult Run(PyTorchReference? pytorch, BenchOptions options)
     {
         var result = new TargetResult("encode", "1. Encoding (STSb test, 2,552 unique sentences, batch 64, sorted by length)",
             "TorchSharp float32 >= 1.0x ONNX Runtime; bfloat16 >= 2.0x ONNX Runtime float32 with every embedding's cosine to the float32 one >= 0.999.")
@@ -25,10 +25,12 @@ internal static class EncodeBenchmark
         };
         using var model = BundledMiniLm.Create();
         var sentences = BenchData.StsTestUniqueSentences();
+        if (options.Sentences > 0) sentences = sentences.Take(options.Sentences).ToList();
         var batches = new EncodeBatches(sentences, model.Transformer.Tokenizer, BatchSize, model.MaxSeqLength);
+        if (options.Sentences > 0) result.Note($"Only the first {options.Sentences} sentences were encoded (--sentences).");
         Console.WriteLine($"   {batches.Count} sentences, {batches.RealTokens} tokens, padding efficiency {(double)batches.RealTokens / batches.PaddedTokens:F2}");
 
-        using var ort = new OrtEncoder(BundledMiniLm.ReadOnnxModel(), threads: 2);
+        using var ort = new OrtEncoder(BundledMiniLm.ReadOnnxModel(), options.Threads);
         var (ortRate, ortPass, ortEmb) = Time(batches, ort.Encode, model.EmbeddingDimension);
 
         model.eval();
@@ -50,7 +52,7 @@ internal static class EncodeBenchmark
 
         int d = model.EmbeddingDimension;
         double fp32VsOrt = MinCosine(fp32.Emb, ortEmb, d), bf16VsFp32 = MinCosine(bf16.Emb, fp32.Emb, d);
-        result.Row("ONNX Runtime 1.31.1 float32 (2 intra-op threads)", $"{ortRate:F0}", $"{ortPass:F3}", "1.00x", "reference");
+        result.Row($"ONNX Runtime 1.31.1 float32 ({options.Threads} intra-op threads)", $"{ortRate:F0}", $"{ortPass:F3}", "1.00x", "reference");
         result.Row("TorchSharp float32", $"{fp32.Rate:F0}", $"{fp32.Pass:F3}", $"{fp32.Rate / ortRate:F2}x", $"{fp32VsOrt:F7} (vs ORT)");
         result.Row("TorchSharp bfloat16 (mixed)", $"{bf16.Rate:F0}", $"{bf16.Pass:F3}", $"{bf16.Rate / ortRate:F2}x", $"{bf16VsFp32:F5} (vs float32)");
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NotebookSupport.Models;
 using NotebookSupport.Tokenization;
+using NotebookSupport.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,30 +20,35 @@ internal sealed class MnrTrainer : IDisposable
 {
     private const double Scale = 20.0;
     private readonly SentenceTransformer model;
-    private readonly optim.Optimizer optimizer;
-    private readonly optim.lr_scheduler.LRScheduler? scheduler;
+    private readonly optim.Optimizer? torchAdamW;
+    private readonly FusedAdamW? fusedAdamW;
     private readonly Parameter[] parameters;
     private readonly double maxGradNorm;
+    private readonly double lr;
+    private readonly int totalSteps;
+    private readonly int warmupSteps;
+    private int step;
 
-    public MnrTrainer(SentenceTransformer model, double lr = 2e-5, int totalSteps = 0, double warmupRatio = 0.1, double maxGradNorm = 0)
+    /// <param name="model">The model to train.</param>
+    /// <param name="lr">Peak learning rate.</param>
+    /// <param name="totalSteps">With a positive value: linear warm-up over <paramref name="warmupRatio"/> of the steps, then linear decay to 0 (fit()'s WarmupLinear); otherwise a constant rate.</param>
+    /// <param name="warmupRatio">Share of the steps spent warming up.</param>
+    /// <param name="maxGradNorm">Clip the gradient norm to this (0 = no clipping).</param>
+    /// <param name="fused">The library's <see cref="FusedAdamW"/> (default) or TorchSharp's <c>optim.AdamW</c>: the same update.</param>
+    public MnrTrainer(SentenceTransformer model, double lr = 2e-5, int totalSteps = 0, double warmupRatio = 0.1, double maxGradNorm = 0, bool fused = true)
     {
         this.model = model;
         this.maxGradNorm = maxGradNorm;
-        var named = model.named_parameters().ToList();
-        parameters = named.Select(p => p.parameter).ToArray();
-        static bool NoDecay(string name) => name.EndsWith(".bias", StringComparison.Ordinal) || name.Contains("LayerNorm.", StringComparison.Ordinal);
-        var groups = new[]
-        {
-            new AdamW.ParamGroup(named.Where(p => !NoDecay(p.name)).Select(p => p.parameter), lr, 0.9, 0.999, 1e-8, 0.01, false, false),
-            new AdamW.ParamGroup(named.Where(p => NoDecay(p.name)).Select(p => p.parameter), lr, 0.9, 0.999, 1e-8, 0.0, false, false),
-        };
-        optimizer = optim.AdamW(groups, lr);
-        if (totalSteps > 0)
-        {
-            int warmup = (int)Math.Ceiling(totalSteps * warmupRatio);
-            scheduler = optim.lr_scheduler.LambdaLR(optimizer, step =>
-                step < warmup ? (double)step / Math.Max(1, warmup) : Math.Max(0.0, (double)(totalSteps - step) / Math.Max(1, totalSteps - warmup)));
-        }
+        this.lr = lr;
+        this.totalSteps = totalSteps;
+        warmupSteps = (int)Math.Ceiling(totalSteps * warmupRatio);
+        var groups = FusedAdamW.DefaultGroups(model, weightDecay: 0.01).ToList();
+        parameters = groups.Select(g => g.Item1).ToArray();
+        if (fused)
+            fusedAdamW = new FusedAdamW(groups, LearningRate(0));
+        else
+            torchAdamW = optim.AdamW(groups.GroupBy(g => g.Item2).Select(g =>
+                new AdamW.ParamGroup(g.Select(x => x.Item1), LearningRate(0), 0.9, 0.999, 1e-8, g.Key, false, false)), LearningRate(0));
     }
 
     /// <summary>Loss and where the time went, in seconds.</summary>
@@ -53,7 +59,7 @@ internal sealed class MnrTrainer : IDisposable
     {
         using var scope = NewDisposeScope();
         long t0 = Stopwatch.GetTimestamp();
-        optimizer.zero_grad();
+        ZeroGrad();
         var a = model.Forward(anchors);
         var p = model.Forward(positives);
         var loss = Loss(a, p);
@@ -75,7 +81,7 @@ internal sealed class MnrTrainer : IDisposable
     {
         using var scope = NewDisposeScope();
         long t0 = Stopwatch.GetTimestamp();
-        optimizer.zero_grad();
+        ZeroGrad();
         var chunks = anchorChunks.Concat(positiveChunks).ToArray();
         var states = new Tensor[chunks.Length];
         var embeddings = new Tensor[chunks.Length];
@@ -120,11 +126,32 @@ internal sealed class MnrTrainer : IDisposable
         return nn.functional.cross_entropy(scores, labels);
     }
 
+    private double LearningRate(int at) =>
+        totalSteps <= 0 ? lr
+        : at < warmupSteps ? lr * at / Math.Max(1, warmupSteps)
+        : lr * Math.Max(0.0, (double)(totalSteps - at) / Math.Max(1, totalSteps - warmupSteps));
+
+    private void ZeroGrad()
+    {
+        if (fusedAdamW is not null) fusedAdamW.ZeroGrad();
+        else torchAdamW!.zero_grad();
+    }
+
     private void Update()
     {
         if (maxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, maxGradNorm);
-        optimizer.step();
-        scheduler?.step();
+        double rate = LearningRate(step);
+        if (fusedAdamW is not null)
+        {
+            fusedAdamW.LearningRate = rate;
+            fusedAdamW.Step();
+        }
+        else
+        {
+            foreach (var group in torchAdamW!.ParamGroups) group.LearningRate = rate;
+            torchAdamW.step();
+        }
+        step++;
     }
 
     private static StepTimes Times(double loss, long t0, long t1, long t2, long t3) =>
@@ -132,8 +159,5 @@ internal sealed class MnrTrainer : IDisposable
 
     private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
 
-    public void Dispose()
-    {
-        optimizer.Dispose();
-    }
+    public void Dispose() => torchAdamW?.Dispose();
 }

@@ -30,7 +30,7 @@ foreach (var target in options.Targets)
     Console.WriteLine($"== {target}");
     results.Add(target switch
     {
-        "encode" => EncodeBenchmark.Run(pytorch),
+        "encode" => EncodeBenchmark.Run(pytorch, options),
         "train-step" => TrainStepBenchmark.Run(pytorch, options),
         "epoch" => EpochBenchmark.Run(epochs),
         "memory" => MemoryBenchmark.Run(options),
