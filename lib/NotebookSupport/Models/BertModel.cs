@@ -74,7 +74,10 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
                 $"Sequence length {inputIds.shape[1]} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}.",
                 nameof(inputIds));
         // [B, L] -> [B, 1, 1, L], broadcast over heads and query positions: padding may never be attended to.
-        using var keyMask = attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
+        // Without padding no mask is needed, and libtorch then takes its fused (flash) attention kernel; an empty
+        // tensor stands for "no mask" down the layers.
+        bool padded = attentionMask.numel() > 0 && !attentionMask.all().item<bool>();
+        using var keyMask = padded ? attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1) : empty(0, dtype: ScalarType.Bool);
         using var hidden = embeddings.call(inputIds, tokenTypeIds);
         return encoder.call(hidden, keyMask);
     }
@@ -228,7 +231,7 @@ internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
         using var k = heads5[1];
         using var v = heads5[2];
         // softmax(q k^T / sqrt(d) + mask) v, with dropout on the attention probabilities while training.
-        using var context = functional.scaled_dot_product_attention(q, k, v, keyMask, training ? attentionDropout : 0.0);
+        using var context = functional.scaled_dot_product_attention(q, k, v, keyMask.numel() == 0 ? null : keyMask, training ? attentionDropout : 0.0);
         using var merged = context.transpose(1, 2);
         return merged.reshape(batch, length, heads * headSize);  // [B, L, H]
     }
