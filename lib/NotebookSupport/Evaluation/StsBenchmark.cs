@@ -9,6 +9,7 @@ namespace NotebookSupport.Evaluation;
 /// The files are tab-separated without header and without quoting: genre, file, year, id, score (0-5), sentence 1,
 /// sentence 2, and on some lines two extra licence/source fields, which are ignored. Sentences contain raw
 /// <c>"</c> characters, so a CSV reader that honours quotes would merge lines; this one splits on tabs only.
+/// Blank lines carry no pair and are passed over; every other line must be a valid pair.
 /// </remarks>
 public static class StsBenchmark
 {

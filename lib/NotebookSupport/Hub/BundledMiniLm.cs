@@ -101,6 +101,14 @@ public static class BundledMiniLm
             Add(bias[..^".bias".Length] + ".weight", weight, transpose: true);
         }
 
+        var mapped = names.Values.Select(v => v.Tensor).ToHashSet();
+        var leftover = graph.Initializer
+            .Where(t => t.DataType == (int)TensorProto.Types.DataType.Float && t.Dims.Count >= 2 && !mapped.Contains(t))
+            .Select(t => t.Name).ToList();
+        if (leftover.Count > 0)
+            throw new InvalidDataException(
+                $"{OnnxResource}: weight matrices {string.Join(", ", leftover)} could not be matched to a Hugging Face parameter name.");
+
         var result = new Dictionary<string, Tensor>();
         foreach (var (name, (proto, transpose)) in names)
         {

@@ -18,7 +18,7 @@ namespace NotebookSupport.Models;
 /// <remarks>
 /// <code>
 /// var bert = new BertModel(BertConfig.Load("config.json"));
-/// bert.LoadWeights(SafeTensors.Load("model.safetensors"), "model.safetensors");
+/// bert.LoadWeights(stateDict, "model.safetensors");   // a Hugging Face state dict, checked against the config
 /// var hidden = bert.call(inputIds, attentionMask, tokenTypeIds);   // [B, L, H]
 /// </code>
 /// </remarks>

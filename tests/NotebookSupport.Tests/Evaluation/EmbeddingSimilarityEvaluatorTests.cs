@@ -1,0 +1,86 @@
+using NotebookSupport.Evaluation;
+using NotebookSupport.Tests.Hub;
+
+namespace NotebookSupport.Tests.Evaluation;
+
+public sealed class CorrelationTests
+{
+    [Fact]
+    public void SpearmanUsesAverageRanksForTies()
+    {
+        // ranks x = 1, 2.5, 2.5, 4; ranks y = 1, 3, 2, 4 -> Pearson of ranks = 4.5 / sqrt(4.5 * 5)
+        Assert.Equal(4.5 / Math.Sqrt(4.5 * 5), EmbeddingSimilarityEvaluator.Spearman([1, 2, 2, 3], [1, 3, 2, 4]), 12);
+        // monotone but not linear: Spearman 1, Pearson below 1
+        Assert.Equal(1.0, EmbeddingSimilarityEvaluator.Spearman([1, 2, 3, 4], [1, 10, 100, 1000]), 12);
+        Assert.Equal(-1.0, EmbeddingSimilarityEvaluator.Spearman([1, 2, 3], [0.3, 0.2, 0.1]), 12);
+    }
+
+    [Fact]
+    public void PearsonAndCosine()
+    {
+        // dx = -1.5 -0.5 0.5 1.5, dy = -3 -1 0 4: 11 / sqrt(5 * 26)
+        Assert.Equal(11 / Math.Sqrt(130), EmbeddingSimilarityEvaluator.Pearson([1, 2, 3, 4], [2, 4, 5, 9]), 12);
+        Assert.Equal(Math.Sqrt(0.5), EmbeddingSimilarityEvaluator.CosineSimilarity([1, 0], [1, 1]), 6);
+        Assert.Equal(-1.0, EmbeddingSimilarityEvaluator.CosineSimilarity([1, 2], [-2, -4]), 6);
+    }
+}
+
+public sealed class StsBenchmarkTests : IDisposable
+{
+    private static readonly string TestFile = Path.Combine(RepoRoot(), "data", "stsb", "sts-test.csv");
+    private readonly string folder = Directory.CreateTempSubdirectory("sts").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void LoadsTheTestSplitWithRawQuotesAndExtraFields()
+    {
+        var pairs = StsBenchmark.Load(TestFile);
+        Assert.Equal(1379, pairs.Count);
+        Assert.Equal(new StsPair("A girl is styling her hair.", "A girl is brushing her hair.", 2.5), pairs[0]);
+        // line 408 has quotes inside a sentence; line 643 has 9 fields (licence columns after sentence 2)
+        Assert.Equal("A young boy jumping into a pool that says \"no diving\".", pairs[407].Sentence1);
+        Assert.Equal("My answer to your question is \"Probably Not\".", pairs[642].Sentence2);
+        Assert.Equal(1.0, pairs[642].Score);
+        Assert.All(pairs, p => Assert.InRange(p.Score, 0, 5));
+    }
+
+    [Fact]
+    public void MalformedLinesNameFileAndLine()
+    {
+        var path = Path.Combine(folder, "bad.csv");
+        File.WriteAllLines(path, ["g\tf\t2012\t1\t2.5\tA.\tB.", "g\tf\t2012\t2\t3.0\tonly six fields"]);
+        var e = Assert.Throws<InvalidDataException>(() => StsBenchmark.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("line 2", e.Message);
+
+        File.WriteAllLines(path, ["g\tf\t2012\t1\tfive\tA.\tB."]);
+        e = Assert.Throws<InvalidDataException>(() => StsBenchmark.Load(path));
+        Assert.Contains("line 1, field 5", e.Message);
+        Assert.Contains("'five'", e.Message);
+        Assert.Throws<FileNotFoundException>(() => StsBenchmark.Load(Path.Combine(folder, "none.csv")));
+    }
+
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NotebookSupport.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("NotebookSupport.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+[Collection(BundledMiniLmCollection.Name)]
+public sealed class StsBenchmarkScoreTests(BundledMiniLmFixture fixture)
+{
+    [Fact]
+    public void BundledMiniLmReachesThePublishedStsbTestSpearman()
+    {
+        // sentence-transformers reports 82.03 Spearman (cosine) for all-MiniLM-L6-v2 on the STSb test split.
+        var evaluator = EmbeddingSimilarityEvaluator.FromStsFile(Path.Combine(StsBenchmarkTests.RepoRoot(), "data", "stsb", "sts-test.csv"));
+        var result = evaluator.Evaluate(fixture.Model);
+        Assert.Equal(1379, result.Pairs);
+        Assert.Equal("sts-test", result.Name);
+        Assert.InRange(result.SpearmanCosine, 82.03 - 0.3, 82.03 + 0.3);
+        Assert.InRange(result.PearsonCosine, 75, 90);
+    }
+}

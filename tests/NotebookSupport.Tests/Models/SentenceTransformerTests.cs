@@ -1,0 +1,114 @@
+using NotebookSupport.Hub;
+using NotebookSupport.Models;
+using NotebookSupport.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NotebookSupport.Tests.Models;
+
+public sealed class SentenceTransformerTests : IDisposable
+{
+    private static readonly string[] Sentences =
+    [
+        "Short.",
+        "A considerably longer sentence about a man who is playing a guitar on the street.",
+        "",
+        "Medium length sentence here.",
+        "Two words",
+        "The longest sentence of them all, which goes on and on about nothing in particular, just to need padding.",
+        "x",
+    ];
+
+    private readonly SentenceTransformer model;
+
+    public SentenceTransformerTests()
+    {
+        // A small random BERT with the real uncased vocabulary: fast, and still exercises every code path.
+        var config = BundledMiniLm.Config with
+        {
+            HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 32, MaxPositionEmbeddings = 64,
+        };
+        using var vocab = BundledMiniLm.OpenVocab();
+        var tokenizer = BertWordPieceTokenizer.FromVocabStream(vocab, "vocab.txt");
+        model = new SentenceTransformer(new Transformer(new BertModel(config), tokenizer, maxSeqLength: 64),
+            new Pooling(16, PoolingMode.Mean));
+    }
+
+    public void Dispose() => model.Dispose();
+
+    [Fact]
+    public void EncodeReturnsEmbeddingsInInputOrder()
+    {
+        var batched = model.Encode(Sentences, batchSize: 3);
+        Assert.Equal(Sentences.Length, batched.Length);
+        for (int i = 0; i < Sentences.Length; i++)
+        {
+            var alone = model.Encode([Sentences[i]])[0];
+            Assert.Equal(16, alone.Length);
+            Assert.True(alone.Zip(batched[i], (a, b) => Math.Abs(a - b)).Max() <= 1e-5, $"sentence {i}");
+        }
+        // The sentences are far apart, so a wrong order could not pass the comparison above.
+        Assert.True(batched[0].Zip(batched[1], (a, b) => Math.Abs(a - b)).Max() > 1e-2);
+    }
+
+    [Fact]
+    public void EncodeHasNoGradientsNoDropoutAndRestoresTheMode()
+    {
+        model.train();
+        var progress = new List<EncodeProgress>();
+        using var first = model.EncodeToTensor(Sentences, batchSize: 4, progress: new SynchronousProgress(progress));
+        using var second = model.EncodeToTensor(Sentences, batchSize: 4);
+        Assert.False(first.requires_grad);
+        Assert.True(first.allclose(second, rtol: 0, atol: 0));  // dropout was off
+        Assert.True(model.training);
+        Assert.All(model.parameters(), p => Assert.Null(p.grad));
+        Assert.Equal([new EncodeProgress(4, 7), new EncodeProgress(7, 7)], progress);
+
+        model.eval();
+        model.Encode(Sentences);
+        Assert.False(model.training);
+    }
+
+    [Fact]
+    public void ForwardKeepsTheGraphForLosses()
+    {
+        model.train();
+        using var scope = NewDisposeScope();
+        var embeddings = model.Forward(["A man is eating.", "A woman plays."]);
+        Assert.Equal([2L, 16], embeddings.shape);
+        Assert.True(embeddings.requires_grad);
+        embeddings.sum().backward();
+        Assert.NotNull(model.Transformer.AutoModel.state_dict()["embeddings.word_embeddings.weight"].grad);
+        model.zero_grad();
+    }
+
+    [Fact]
+    public void NormalizedEmbeddingsHaveUnitLength()
+    {
+        foreach (var embedding in model.Encode(Sentences, normalizeEmbeddings: true))
+            Assert.Equal(1.0, Math.Sqrt(embedding.Sum(x => (double)x * x)), 5);
+    }
+
+    [Fact]
+    public void ParametersAreNamedAsInSentenceTransformers()
+    {
+        var keys = model.state_dict().Keys.ToList();
+        Assert.Contains("0.auto_model.embeddings.word_embeddings.weight", keys);
+        Assert.Contains("0.auto_model.encoder.layer.1.output.LayerNorm.bias", keys);
+        Assert.All(keys, k => Assert.StartsWith("0.auto_model.", k));
+    }
+
+    [Fact]
+    public void MaxSeqLengthTruncatesAndIsChecked()
+    {
+        model.MaxSeqLength = 5;
+        Assert.Equal(5, model.Tokenize([Sentences[1]]).SequenceLength);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.MaxSeqLength = 65);
+        Assert.Throws<ArgumentException>(() => new SentenceTransformer(model.Transformer, new Pooling(32)));
+    }
+
+    private sealed class SynchronousProgress(List<EncodeProgress> reports) : IProgress<EncodeProgress>
+    {
+        public void Report(EncodeProgress value) => reports.Add(value);
+    }
+}
