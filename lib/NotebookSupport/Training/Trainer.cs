@@ -1,0 +1,348 @@
+using System.Diagnostics;
+using NotebookSupport.Data;
+using NotebookSupport.Evaluation;
+using NotebookSupport.Hub;
+using NotebookSupport.Losses;
+using NotebookSupport.Models;
+using NotebookSupport.Plotting;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NotebookSupport.Training;
+
+/// <summary>
+/// The training loop behind <c>model.Fit(...)</c>: for every step, one batch from each training objective, their
+/// losses back-propagated together, gradient clipping, an AdamW step and the linear warm-up/decay schedule; with
+/// evaluation, checkpoints, exact resume, a JSON-lines log, a loss curve and progress reports.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Steps per epoch are the batch count of the shortest loader (or <see cref="FitOptions.StepsPerEpoch"/>), and every
+/// loader yields its planned batches for that epoch. A NaN or infinite loss or gradient norm stops training with a
+/// <see cref="TrainingDivergedException"/> before the optimizer step, so the model and the last checkpoint stay good.
+/// </para>
+/// <para>
+/// Outputs: with <see cref="FitOptions.OutputPath"/>, the model in sentence-transformers layout (the final one, or the
+/// best one by the evaluator's Spearman when <see cref="FitOptions.SaveBestModel"/>), plus <c>training_log.jsonl</c>
+/// and <c>loss_curve.png</c> beside it at the end.
+/// </para>
+/// </remarks>
+public sealed class Trainer
+{
+    /// <summary>File name of the training log in the output and checkpoint folders.</summary>
+    public const string LogFileName = "training_log.jsonl";
+
+    /// <summary>File name of the loss curve in the output folder.</summary>
+    public const string LossCurveFileName = "loss_curve.png";
+
+    private readonly IReadOnlyList<SentenceTransformerLoss> _losses;
+
+    /// <summary>Prepares training of <paramref name="model"/> on <paramref name="trainObjectives"/>.</summary>
+    public Trainer(SentenceTransformer model, IReadOnlyList<(NoDuplicatesDataLoader Loader, SentenceTransformerLoss Loss)> trainObjectives, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(trainObjectives);
+        options ??= new FitOptions();
+        if (trainObjectives.Count == 0)
+        {
+            throw new ArgumentException("Fit needs at least one (loader, loss) training objective.", nameof(trainObjectives));
+        }
+        for (var i = 0; i < trainObjectives.Count; i++)
+        {
+            if (!ReferenceEquals(trainObjectives[i].Loss.Model, model))
+            {
+                throw new ArgumentException($"The loss of training objective {i} ({trainObjectives[i].Loss.GetType().Name}) was created for another model instance.", nameof(trainObjectives));
+            }
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1, nameof(options.Epochs));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.LearningRate, nameof(options.LearningRate));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxGradNorm, nameof(options.MaxGradNorm));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.CheckpointSaveSteps, 1, nameof(options.CheckpointSaveSteps));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.EvaluationSteps, nameof(options.EvaluationSteps));
+        if (options.WarmupRatio is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options.WarmupRatio), options.WarmupRatio, "Expected a fraction between 0 and 1.");
+        }
+        Model = model;
+        Objectives = trainObjectives;
+        Options = options;
+        _losses = [.. trainObjectives.Select(o => o.Loss)];
+    }
+
+    /// <summary>The model being trained.</summary>
+    public SentenceTransformer Model { get; }
+
+    /// <summary>The (loader, loss) pairs.</summary>
+    public IReadOnlyList<(NoDuplicatesDataLoader Loader, SentenceTransformerLoss Loss)> Objectives { get; }
+
+    /// <summary>The options.</summary>
+    public FitOptions Options { get; }
+
+    /// <summary>Steps of <paramref name="epoch"/>: the shortest loader's exact batch count, or <see cref="FitOptions.StepsPerEpoch"/>.</summary>
+    public int StepsPerEpoch(int epoch)
+    {
+        var available = Objectives.Min(o => o.Loader.BatchCount(epoch));
+        if (Options.StepsPerEpoch is not { } requested)
+        {
+            return available;
+        }
+        if (requested < 1 || requested > available)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Options.StepsPerEpoch), requested, $"Expected 1 to {available}, the batch count of epoch {epoch + 1}.");
+        }
+        return requested;
+    }
+
+    /// <summary>Steps of the whole training.</summary>
+    public int TotalSteps => Enumerable.Range(0, Options.Epochs).Sum(StepsPerEpoch);
+
+    /// <summary>Warm-up steps: <see cref="FitOptions.WarmupSteps"/>, or <see cref="FitOptions.WarmupRatio"/> of <see cref="TotalSteps"/>.</summary>
+    public int WarmupSteps => Options.WarmupSteps ?? (int)(Options.WarmupRatio * TotalSteps);
+
+    /// <summary>Runs the training (or the rest of it, when resuming) and returns what happened.</summary>
+    public TrainingResult Train()
+    {
+        var run = new Run(this);
+        return Options.ShowProgressBar
+            ? ConsoleProgressBar.Run(run.TotalSteps, run.GlobalStep, bar => run.Execute(bar))
+            : run.Execute(null);
+    }
+
+    /// <summary>The mutable state of one call to <see cref="Train"/>.</summary>
+    private sealed class Run
+    {
+        private readonly Trainer _trainer;
+        private readonly FitOptions _options;
+        private readonly List<Parameter> _parameters;
+        private readonly OptimizerHelper _optimizer;
+        private readonly LinearScheduleWithWarmup _scheduler;
+        private readonly List<TrainingLogEntry> _log = [];
+        private readonly List<SimilarityResult> _evaluations = [];
+        private readonly double _elapsedBefore;
+        private readonly Stopwatch _stopwatch = new();
+        private double? _bestScore;
+        private int _epoch;
+        private int _batchInEpoch;
+        private int _lastEvaluatedStep = -1;
+        private int _lastCheckpointStep = -1;
+        private string? _lastCheckpoint;
+
+        public Run(Trainer trainer)
+        {
+            _trainer = trainer;
+            _options = trainer.Options;
+            TotalSteps = trainer.TotalSteps;
+            if (TotalSteps == 0)
+            {
+                throw new InvalidOperationException("There is nothing to train: every loader yields 0 batches.");
+            }
+            var named = trainer.Model.named_parameters()
+                .Concat(trainer._losses.SelectMany((loss, i) => loss.named_parameters().Select(p => ($"loss{i}.{p.name}", p.parameter))))
+                .ToList();
+            _parameters = [.. named.Select(p => p.Item2).Distinct()];
+            _optimizer = OptimizerFactory.AdamW(named, _options.LearningRate, _options.WeightDecay);
+            _scheduler = new LinearScheduleWithWarmup(_optimizer, trainer.WarmupSteps, TotalSteps);
+
+            if (_options.ResumeFromCheckpoint is { } resume)
+            {
+                var checkpoint = Checkpoints.Resolve(resume);
+                var state = Checkpoints.Load(checkpoint, trainer.Model, trainer._losses, _optimizer);
+                if (state.TotalSteps != TotalSteps || state.WarmupSteps != trainer.WarmupSteps)
+                {
+                    throw new InvalidOperationException(
+                        $"{Path.Combine(checkpoint, Checkpoints.StateFile)}: the checkpoint belongs to a training of {state.TotalSteps} steps " +
+                        $"({state.WarmupSteps} warm-up); this run has {TotalSteps} ({trainer.WarmupSteps}). Resume with the same data, batch size, epochs and warm-up.");
+                }
+                GlobalStep = state.GlobalStep;
+                _epoch = state.Epoch;
+                _batchInEpoch = state.BatchInEpoch;
+                _elapsedBefore = state.ElapsedSeconds;
+                _bestScore = state.BestScore;
+                _log.AddRange(state.LogHistory);
+                _scheduler.LastStep = state.GlobalStep;
+                _lastCheckpoint = checkpoint;
+            }
+            else
+            {
+                manual_seed(_options.Seed);
+            }
+        }
+
+        public int TotalSteps { get; }
+
+        public int GlobalStep { get; private set; }
+
+        public TrainingResult Execute(IProgress<TrainingProgress>? bar)
+        {
+            var model = _trainer.Model;
+            var logPath = _options.LogPath ?? (_options.CheckpointPath is { } root ? Path.Combine(root, LogFileName) : null);
+            using var liveLog = logPath is null ? null : TrainingLog.Open(logPath, _log);
+            var wasTraining = model.training;
+            model.train();
+            foreach (var loss in _trainer._losses)
+            {
+                loss.train();
+            }
+            _stopwatch.Start();
+            var startStep = GlobalStep;
+            try
+            {
+                for (; _epoch < _options.Epochs; _epoch++, _batchInEpoch = 0)
+                {
+                    var steps = _trainer.StepsPerEpoch(_epoch);
+                    var batches = _trainer.Objectives.Select(o => o.Loader.Batches(_epoch).Skip(_batchInEpoch).GetEnumerator()).ToList();
+                    try
+                    {
+                        while (_batchInEpoch < steps)
+                        {
+                            if (_options.CancellationToken.IsCancellationRequested)
+                            {
+                                if (_options.CheckpointPath is not null && _lastCheckpointStep != GlobalStep)
+                                {
+                                    SaveCheckpoint();
+                                }
+                                return Result(completed: false);
+                            }
+                            var entry = Step(batches);
+                            liveLog?.Append(entry);
+                            double? score = null;
+                            if (_options.Evaluator is not null && _options.EvaluationSteps > 0 && GlobalStep % _options.EvaluationSteps == 0)
+                            {
+                                score = Evaluate(liveLog);
+                            }
+                            Report(entry, startStep, score, bar);
+                            if (_options.CheckpointPath is not null && GlobalStep % _options.CheckpointSaveSteps == 0)
+                            {
+                                SaveCheckpoint();
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        batches.ForEach(b => b.Dispose());
+                    }
+                    if (_options.Evaluator is not null && _lastEvaluatedStep != GlobalStep)
+                    {
+                        Evaluate(liveLog);
+                    }
+                }
+            }
+            finally
+            {
+                _stopwatch.Stop();
+                model.train(wasTraining);
+            }
+            if (_options.OutputPath is { } output)
+            {
+                if (_options.Evaluator is null || !_options.SaveBestModel)
+                {
+                    SentenceTransformerWriter.Save(model, output);
+                }
+                Directory.CreateDirectory(output);
+                TrainingLog.Write(Path.Combine(output, LogFileName), _log);
+                var losses = Result(completed: true).Losses;
+                if (losses.Count > 0)
+                {
+                    LossCurve.Save(losses, Path.Combine(output, LossCurveFileName));
+                }
+            }
+            return Result(completed: true);
+        }
+
+        private double Elapsed => _elapsedBefore + _stopwatch.Elapsed.TotalSeconds;
+
+        private TrainingLogEntry Step(List<IEnumerator<IReadOnlyList<InputExample>>> batches)
+        {
+            var learningRate = _scheduler.LearningRate;
+            var loss = 0.0;
+            for (var i = 0; i < batches.Count; i++)
+            {
+                if (!batches[i].MoveNext())
+                {
+                    throw new InvalidOperationException($"The loader of training objective {i} ran out of batches at batch {_batchInEpoch + 1} of epoch {_epoch + 1}.");
+                }
+                loss += _trainer._losses[i].ForwardBackward(batches[i].Current);
+            }
+            if (!double.IsFinite(loss))
+            {
+                _optimizer.zero_grad();
+                throw new TrainingDivergedException(GlobalStep + 1, _epoch, "loss", loss, _lastCheckpoint);
+            }
+            double gradNorm;
+            using (NewDisposeScope())
+            {
+                gradNorm = GradientClipping.ClipGradNorm(_parameters, _options.MaxGradNorm);
+            }
+            if (!double.IsFinite(gradNorm))
+            {
+                _optimizer.zero_grad();
+                throw new TrainingDivergedException(GlobalStep + 1, _epoch, "gradient norm", gradNorm, _lastCheckpoint);
+            }
+            _optimizer.step();
+            _scheduler.Step();
+            _optimizer.zero_grad();
+            GlobalStep++;
+            _batchInEpoch++;
+            var entry = new TrainingLogEntry { Step = GlobalStep, Epoch = _epoch, Loss = loss, LearningRate = learningRate, GradNorm = gradNorm, Elapsed = Elapsed };
+            _log.Add(entry);
+            return entry;
+        }
+
+        private double Evaluate(TrainingLog? liveLog)
+        {
+            var result = _options.Evaluator!.Evaluate(_trainer.Model);
+            _evaluations.Add(result);
+            _lastEvaluatedStep = GlobalStep;
+            var entry = new TrainingLogEntry { Step = GlobalStep, Epoch = _epoch, EvalSpearman = result.SpearmanCosine, EvalPearson = result.PearsonCosine, Elapsed = Elapsed };
+            _log.Add(entry);
+            liveLog?.Append(entry);
+            if (_options.SaveBestModel && _options.OutputPath is { } output && (_bestScore is null || result.SpearmanCosine > _bestScore))
+            {
+                SentenceTransformerWriter.Save(_trainer.Model, output);
+            }
+            if (_bestScore is null || result.SpearmanCosine > _bestScore)
+            {
+                _bestScore = result.SpearmanCosine;
+            }
+            return result.SpearmanCosine;
+        }
+
+        private void Report(TrainingLogEntry entry, int startStep, double? score, IProgress<TrainingProgress>? bar)
+        {
+            if (bar is null && _options.Progress is null)
+            {
+                return;
+            }
+            var seconds = _stopwatch.Elapsed.TotalSeconds;
+            var speed = seconds > 0 ? (GlobalStep - startStep) / seconds : 0;
+            TimeSpan? remaining = speed > 0 ? TimeSpan.FromSeconds((TotalSteps - GlobalStep) / speed) : null;
+            var progress = new TrainingProgress(_epoch, _options.Epochs, GlobalStep, TotalSteps, entry.Loss!.Value, entry.LearningRate!.Value,
+                speed, TimeSpan.FromSeconds(Elapsed), remaining, score);
+            bar?.Report(progress);
+            _options.Progress?.Report(progress);
+        }
+
+        private void SaveCheckpoint()
+        {
+            var state = new TrainerState
+            {
+                GlobalStep = GlobalStep,
+                Epoch = _epoch,
+                BatchInEpoch = _batchInEpoch,
+                TotalSteps = TotalSteps,
+                WarmupSteps = _trainer.WarmupSteps,
+                Seed = _options.Seed,
+                ElapsedSeconds = Elapsed,
+                BestScore = _bestScore,
+                Losses = [.. _trainer._losses.Select(l => l.GetType().Name)],
+                LogHistory = [.. _log],
+            };
+            _lastCheckpoint = Checkpoints.Save(_options.CheckpointPath!, _trainer.Model, _trainer._losses, _optimizer, state, _options.CheckpointSaveTotalLimit);
+            _lastCheckpointStep = GlobalStep;
+        }
+
+        private TrainingResult Result(bool completed) =>
+            new(completed, GlobalStep, TotalSteps, [.. _log], [.. _evaluations], _lastCheckpoint, TimeSpan.FromSeconds(Elapsed));
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+
+namespace NotebookSupport.Training;
+
+/// <summary>
+/// The <c>trainer_state.json</c> of a checkpoint: where training stood (step, epoch, batch within the epoch, schedule)
+/// and the log so far. Together with the weights, optimizer moments and random state beside it, it lets training resume
+/// exactly.
+/// </summary>
+public sealed record TrainerState
+{
+    /// <summary>Version of the checkpoint layout.</summary>
+    [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = 1;
+
+    /// <summary>Steps completed.</summary>
+    [JsonPropertyName("global_step")] public int GlobalStep { get; init; }
+
+    /// <summary>Zero-based epoch in progress.</summary>
+    [JsonPropertyName("epoch")] public int Epoch { get; init; }
+
+    /// <summary>Batches of <see cref="Epoch"/> already trained on (the loaders' position).</summary>
+    [JsonPropertyName("batch_in_epoch")] public int BatchInEpoch { get; init; }
+
+    /// <summary>Steps of the whole training; a resumed run must have the same.</summary>
+    [JsonPropertyName("total_steps")] public int TotalSteps { get; init; }
+
+    /// <summary>Warm-up steps of the learning-rate schedule.</summary>
+    [JsonPropertyName("warmup_steps")] public int WarmupSteps { get; init; }
+
+    /// <summary>Seed the training started from.</summary>
+    [JsonPropertyName("seed")] public int Seed { get; init; }
+
+    /// <summary>Training time so far, in seconds.</summary>
+    [JsonPropertyName("elapsed_seconds")] public double ElapsedSeconds { get; init; }
+
+    /// <summary>Best evaluation score so far, if any.</summary>
+    [JsonPropertyName("best_score")] public double? BestScore { get; init; }
+
+    /// <summary>Type names of the training objectives' losses, checked on resume.</summary>
+    [JsonPropertyName("losses")] public IReadOnlyList<string> Losses { get; init; } = [];
+
+    /// <summary>Every log entry up to this step.</summary>
+    [JsonPropertyName("log_history")] public IReadOnlyList<TrainingLogEntry> LogHistory { get; init; } = [];
+}

@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+
+namespace NotebookSupport.Training;
+
+/// <summary>
+/// One line of the JSON-lines training log: a training step (<c>loss</c>, <c>lr</c>) or an evaluation
+/// (<c>eval_spearman</c>, <c>eval_pearson</c>); <c>elapsed</c> is in seconds since training began.
+/// </summary>
+public sealed record TrainingLogEntry
+{
+    /// <summary>Steps completed.</summary>
+    [JsonPropertyName("step")] public int Step { get; init; }
+
+    /// <summary>Zero-based epoch.</summary>
+    [JsonPropertyName("epoch")] public int Epoch { get; init; }
+
+    /// <summary>Training loss of the step.</summary>
+    [JsonPropertyName("loss")] public double? Loss { get; init; }
+
+    /// <summary>Learning rate of the step.</summary>
+    [JsonPropertyName("lr")] public double? LearningRate { get; init; }
+
+    /// <summary>Global L2 norm of the gradients before clipping.</summary>
+    [JsonPropertyName("grad_norm")] public double? GradNorm { get; init; }
+
+    /// <summary>Evaluator's Spearman x 100.</summary>
+    [JsonPropertyName("eval_spearman")] public double? EvalSpearman { get; init; }
+
+    /// <summary>Evaluator's Pearson x 100.</summary>
+    [JsonPropertyName("eval_pearson")] public double? EvalPearson { get; init; }
+
+    /// <summary>Seconds of training so far.</summary>
+    [JsonPropertyName("elapsed")] public double Elapsed { get; init; }
+}

@@ -1,0 +1,243 @@
+using NotebookSupport.Data;
+
+namespace NotebookSupport.Tests.Data;
+
+/// <summary>
+/// Bad input is either an error naming file and line (structural problems) or a counted skip (rows without a
+/// sentence); line-end and BOM variants load exactly like the clean file.
+/// </summary>
+public sealed class NliBadInputTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void TruncatedGzipIsAnErrorWithFileAndLine()
+    {
+        var rows = Enumerable.Range(0, 5_000).Select(i => new FixtureRow($"Premise number {i} about {i * 7919 % 1000} horses.", $"Hypothesis {i}.", i % 3));
+        var whole = _temp.File("whole.tsv.gz");
+        NliFixtures.WriteGzip(whole, NliFixtures.AllNliTsv(rows));
+        var bytes = File.ReadAllBytes(whole);
+        var path = _temp.File("AllNLI.tsv.gz");
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(path, error.File);
+        Assert.NotNull(error.Line);
+        Assert.InRange(error.Line!.Value, 2, 5_001);
+        Assert.True(error.Message.Contains("truncated", StringComparison.Ordinal), error.Message);
+        Assert.StartsWith($"{path}:{error.Line}:", error.Message);
+    }
+
+    [Fact]
+    public void JsonlLineThatIsNotJsonIsAnErrorAtThatLine()
+    {
+        var good = NliFixtures.SnliJsonl(NliFixtures.Rows[..2]);
+        var path = _temp.File("snli_1.0_train.jsonl");
+        NliFixtures.WriteUtf8(path, good + "{\"gold_label\": \"neutral\", \"sentence1\": \"A man\n" + NliFixtures.SnliJsonl(NliFixtures.Rows[2..]));
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(3, error.Line);
+        Assert.Contains("not valid JSON", error.Message);
+    }
+
+    [Fact]
+    public void JsonlLineMissingAFieldIsAnError()
+    {
+        var path = _temp.File("snli.jsonl");
+        NliFixtures.WriteUtf8(path, NliFixtures.SnliJsonl(NliFixtures.Rows[..1]) + "{\"gold_label\": \"neutral\", \"sentence1\": \"A man.\", \"captionID\": \"1\", \"pairID\": \"1\"}\n");
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(2, error.Line);
+        Assert.Contains("\"sentence2\"", error.Message);
+    }
+
+    [Fact]
+    public void TsvRowWithAMissingColumnIsAnErrorAtThatLine()
+    {
+        var lines = NliFixtures.GlueTsv(NliFixtures.Rows).Split('\n');
+        lines[3] = lines[3][..lines[3].LastIndexOf('\t')];
+        var path = _temp.File("train.tsv");
+        NliFixtures.WriteUtf8(path, string.Join('\n', lines));
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(4, error.Line);
+        Assert.Contains("expected 12 tab-separated fields as in the header, found 11", error.Message);
+    }
+
+    [Fact]
+    public void CsvRowWithAMissingColumnIsAnErrorAtThatLine()
+    {
+        var path = _temp.File("snli.csv");
+        NliFixtures.WriteUtf8(path, "similarity,sentence1,sentence2\nentailment,A man.,A person.\nneutral,Only one sentence.\n");
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(3, error.Line);
+        Assert.Contains("expected 3 comma-separated fields", error.Message);
+    }
+
+    [Fact]
+    public void CsvErrorAfterAMultiLineRecordNamesTheRecordsFirstLine()
+    {
+        var path = _temp.File("snli.csv");
+        NliFixtures.WriteUtf8(path, "similarity,sentence1,sentence2\nentailment,\"Two lines,\nin one field.\",A person.\nentailed,A man.,A person.\n");
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(4, error.Line);
+    }
+
+    [Theory]
+    [InlineData("csv")]
+    [InlineData("tsv")]
+    [InlineData("jsonl")]
+    [InlineData("allnli")]
+    public void UnknownLabelStringIsAnErrorNamingIt(string format)
+    {
+        var rows = NliFixtures.Rows.ToArray();
+        var path = Write(format, rows).Replace("entailment", "entailed", StringComparison.Ordinal);
+        var file = _temp.File(FileName(format));
+        Write(file, format, path);
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(file));
+
+        Assert.Equal(file, error.File);
+        Assert.Equal(format is "jsonl" ? 2 : 3, error.Line);
+        Assert.Contains("\"entailed\"", error.Message);
+    }
+
+    [Theory]
+    [InlineData("csv")]
+    [InlineData("tsv")]
+    [InlineData("jsonl")]
+    [InlineData("allnli")]
+    [InlineData("parquet")]
+    public async Task EmptyOrWhitespaceSentencesAreCountedSkips(string format)
+    {
+        FixtureRow[] rows =
+        [
+            NliFixtures.Rows[0],
+            NliFixtures.Rows[1] with { Hypothesis = "" },
+            NliFixtures.Rows[2] with { Hypothesis = "   " },
+            NliFixtures.Rows[3] with { Premise = " " },
+            NliFixtures.Rows[4],
+        ];
+        var file = _temp.File(FileName(format));
+        if (format == "parquet")
+        {
+            await NliFixtures.WriteHfParquetAsync(file, rows, withIdx: true);
+        }
+        else
+        {
+            Write(file, format, Write(format, rows));
+        }
+
+        var dataset = NliLoader.Load(file);
+
+        Assert.Equal([NliFixtures.Rows[0].Hypothesis, NliFixtures.Rows[4].Hypothesis], dataset.Rows.Select(r => r.Hypothesis));
+        Assert.Equal(2, dataset.Skipped["empty hypothesis"]);
+        Assert.Equal(1, dataset.Skipped["empty premise"]);
+        if (format is "tsv" or "parquet")
+        {
+            Assert.Equal(format == "tsv" ? [0, 4] : new int?[] { 0, 4 }, (IEnumerable<int?>)dataset.Frame.Columns["idx"]);
+        }
+    }
+
+    [Theory]
+    [InlineData("csv")]
+    [InlineData("tsv")]
+    [InlineData("jsonl")]
+    public void CrlfLineEndsAndAByteOrderMarkLoadLikeTheCleanFile(string format)
+    {
+        var clean = _temp.File("clean-" + FileName(format));
+        var windows = _temp.File("windows-" + FileName(format));
+        var text = Write(format, NliFixtures.Rows);
+        NliFixtures.WriteUtf8(clean, text);
+        NliFixtures.WriteUtf8(windows, text.Replace("\n", "\r\n"), bom: true);
+
+        var expected = NliLoader.Load(clean);
+        var actual = NliLoader.Load(windows);
+
+        Assert.Equal(expected.Rows, actual.Rows);
+        Assert.Equal(expected.ColumnNames, actual.ColumnNames);
+        Assert.Empty(actual.Skipped);
+        Assert.DoesNotContain(actual.Rows, r => r.Hypothesis!.EndsWith('\r'));
+    }
+
+    [Fact]
+    public void BlankLinesAreCountedNotSilentlyDropped()
+    {
+        var path = _temp.File("snli.jsonl");
+        NliFixtures.WriteUtf8(path, NliFixtures.SnliJsonl(NliFixtures.Rows[..2]) + "\n   \n" + NliFixtures.SnliJsonl(NliFixtures.Rows[2..]));
+
+        var dataset = NliLoader.Load(path);
+
+        Assert.Equal(5, dataset.RowCount);
+        Assert.Equal(2, dataset.Skipped["blank line"]);
+    }
+
+    [Fact]
+    public async Task ParquetWithoutALabelColumnIsAnErrorListingTheColumns()
+    {
+        var path = _temp.File("other.parquet");
+        var field = new Parquet.Schema.DataField<string>("text");
+        await using (var stream = File.Create(path))
+        await using (var writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(field), stream))
+        {
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync(field, new[] { "a" });
+        }
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Contains("no 'premise' column", error.Message);
+        Assert.Contains("text", error.Message);
+    }
+
+    [Fact]
+    public void AFileThatIsNotParquetIsAnError()
+    {
+        var path = _temp.File("snli.parquet");
+        File.WriteAllText(path, "premise,hypothesis,label\n");
+
+        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(path, error.File);
+        Assert.Contains("parquet", error.Message);
+    }
+
+    private static string FileName(string format) => format switch
+    {
+        "csv" => "snli.csv",
+        "tsv" => "train.tsv",
+        "jsonl" => "multinli.jsonl",
+        "allnli" => "AllNLI.tsv.gz",
+        _ => "train.parquet",
+    };
+
+    private static string Write(string format, IEnumerable<FixtureRow> rows) => format switch
+    {
+        "csv" => NliFixtures.Csv(rows),
+        "tsv" => NliFixtures.GlueTsv(rows),
+        "jsonl" => NliFixtures.MultiNliJsonl(rows),
+        _ => NliFixtures.AllNliTsv(rows),
+    };
+
+    private static void Write(string path, string format, string text)
+    {
+        if (format == "allnli")
+        {
+            NliFixtures.WriteGzip(path, text);
+        }
+        else
+        {
+            NliFixtures.WriteUtf8(path, text);
+        }
+    }
+}

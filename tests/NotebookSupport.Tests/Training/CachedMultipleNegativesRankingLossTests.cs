@@ -1,0 +1,113 @@
+using NotebookSupport.Data;
+using NotebookSupport.Losses;
+using NotebookSupport.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NotebookSupport.Tests.Training;
+
+public sealed class CachedMultipleNegativesRankingLossTests
+{
+    private const double Tolerance = 1e-5;
+
+    private static readonly string[] Subjects = ["A man", "Two women", "A child", "The old dog", "A chef", "Some tourists", "A girl", "Three boys", "A cyclist", "The band"];
+    private static readonly string[] Actions = ["is playing a guitar", "are walking on the beach", "jumps into a lake", "sleeps under a tree", "cooks pasta", "take photos of a bridge", "reads a long book", "kick a red ball", "rides up a hill", "performs on stage"];
+
+    private static List<InputExample> Batch(int size, bool hardNegatives) =>
+        Enumerable.Range(0, size).Select(i =>
+        {
+            var anchor = $"{Subjects[i % 10]} {Actions[i % 10]} near house {i}.";
+            var positive = $"{Subjects[i % 10]} is outside {i}.";
+            var negative = $"Nobody {Actions[(i + 3) % 10]} today {i}.";
+            return hardNegatives ? new InputExample(anchor, positive, negative) : new InputExample(anchor, positive);
+        }).ToList();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WithDropoutAndOneMiniBatchCachedEqualsPlainLoss(bool hardNegatives)
+    {
+        var model = TestModels.Tiny(seed: 3);
+        model.train();
+        var batch = Batch(8, hardNegatives);
+        var plain = Run(model, 42, () => new MultipleNegativesRankingLoss(model).ForwardBackward(batch));
+        var cached = Run(model, 42, () => new CachedMultipleNegativesRankingLoss(model, miniBatchSize: 8).ForwardBackward(batch));
+        AssertSame(plain, cached);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WithDropoutAndSmallMiniBatchesCachedEqualsAFullGraphOverTheSameMiniBatches(bool hardNegatives)
+    {
+        var model = TestModels.Tiny(seed: 4);
+        model.train();
+        var batch = Batch(10, hardNegatives);
+        const int miniBatch = 3;
+        // The reference: an ordinary autograd graph over the same mini-batch forwards (same dropout draws), then
+        // plain MNR on the concatenated embeddings.
+        var reference = Run(model, 7, () =>
+        {
+            using var scope = NewDisposeScope();
+            var columns = Enumerable.Range(0, batch[0].Texts.Count)
+                .Select(c => cat(batch.Select(e => e.Texts[c]).Chunk(miniBatch).Select(chunk => model.Forward(chunk)).ToArray(), 0))
+                .ToArray();
+            var loss = new MultipleNegativesRankingLoss(model).CalculateLoss(columns[0], columns[1], columns[2..]);
+            loss.backward();
+            return loss.ToDouble();
+        });
+        var cachedLoss = new CachedMultipleNegativesRankingLoss(model, miniBatchSize: miniBatch);
+        var cached = Run(model, 7, () => cachedLoss.ForwardBackward(batch));
+        AssertSame(reference, cached);
+
+        var fullGraph = Run(model, 7, () =>
+        {
+            using var scope = NewDisposeScope();
+            var loss = cachedLoss.forward(batch);
+            loss.backward();
+            return loss.ToDouble();
+        });
+        AssertSame(reference, fullGraph);
+
+        // Control: dropout really is active, so a different random state changes the gradients beyond the tolerance.
+        var otherSeed = Run(model, 8, () => cachedLoss.ForwardBackward(batch));
+        Assert.True(MaxGradientDifference(reference, otherSeed) > 100 * Tolerance, "dropout should change the gradients");
+    }
+
+    [Fact]
+    public void WithoutDropoutSmallMiniBatchesEqualPlainFullBatchLoss()
+    {
+        var model = TestModels.Tiny(seed: 5);
+        model.eval();
+        var batch = Batch(9, hardNegatives: true);
+        var plain = Run(model, 1, () => new MultipleNegativesRankingLoss(model).ForwardBackward(batch));
+        var cached = Run(model, 1, () => new CachedMultipleNegativesRankingLoss(model, miniBatchSize: 2).ForwardBackward(batch));
+        AssertSame(plain, cached);
+    }
+
+    private sealed record Outcome(double Loss, Dictionary<string, float[]> Gradients);
+
+    private static Outcome Run(SentenceTransformer model, int seed, Func<double> forwardBackward)
+    {
+        model.zero_grad();
+        torch.manual_seed(seed);
+        var loss = forwardBackward();
+        var gradients = model.named_parameters()
+            .Where(p => p.parameter.grad is not null)
+            .ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray());
+        model.zero_grad();
+        return new Outcome(loss, gradients);
+    }
+
+    private static void AssertSame(Outcome expected, Outcome actual)
+    {
+        Assert.Equal(expected.Loss, actual.Loss, Tolerance);
+        Assert.Equal(expected.Gradients.Keys.Order(), actual.Gradients.Keys.Order());
+        Assert.Contains("0.auto_model.encoder.layer.0.attention.self.query.weight", actual.Gradients.Keys);
+        var difference = MaxGradientDifference(expected, actual);
+        Assert.True(difference <= Tolerance, $"largest parameter-gradient difference {difference:E3} exceeds {Tolerance:E0}");
+    }
+
+    private static double MaxGradientDifference(Outcome a, Outcome b) =>
+        a.Gradients.Max(p => p.Value.Zip(b.Gradients[p.Key], (x, y) => (double)Math.Abs(x - y)).DefaultIfEmpty(0).Max());
+}
