@@ -82,25 +82,35 @@ internal sealed class PyTorchReference
         Console.WriteLine($"   running {script} (PyTorch reference, subprocess) ...");
         // The README's setting for this machine class: OpenBLAS's AVX-512 kernels, for this one command only.
         var env = new Dictionary<string, string> { ["OPENBLAS_CORETYPE"] = "SkylakeX" };
-        var (code, output) = Run(Python, [Path.Combine(Scripts, script), .. arguments], env, TimeSpan.FromMinutes(10));
-        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries)) Console.WriteLine("   | " + line);
+        var (code, _) = Run(Python, [Path.Combine(Scripts, script), .. arguments], env, TimeSpan.FromMinutes(15), echo: true);
         if (code != 0) throw new InvalidOperationException($"{script} exited with code {code}.");
     }
 
-    private static (int ExitCode, string Output) Run(string file, string[] arguments, Dictionary<string, string>? env, TimeSpan timeout)
+    private static (int ExitCode, string Output) Run(string file, string[] arguments, Dictionary<string, string>? env, TimeSpan timeout, bool echo = false)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments) info.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? []) info.Environment[k] = v;
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
+        var output = new System.Text.StringBuilder();
+        using var process = new Process { StartInfo = info };
+        void OnLine(object _, DataReceivedEventArgs e)
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            if (echo) Console.WriteLine("   | " + e.Data);
+        }
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{file} {string.Join(" ", arguments)} did not finish within {timeout}.");
         }
-        return (process.ExitCode, stdout + stderr.Result);
+        process.WaitForExit();
+        return (process.ExitCode, output.ToString());
     }
 
     /// <summary>config.json, model.safetensors and vocab.txt of the bundled model: what the scripts' MODEL_DIR needs.</summary>

@@ -120,7 +120,8 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         eval();
         try
         {
-            using var noGrad = no_grad();
+            // Inference mode: no graph and no version counters; results leave as plain floats.
+            using var inference = inference_mode();
             using var weights = Transformer.AutoModel.CacheWeightsForInference();
             for (int start = 0; start < count; start += batchSize)
             {
