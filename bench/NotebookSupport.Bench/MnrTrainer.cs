@@ -13,8 +13,7 @@ namespace NotebookSupport.Bench;
 /// PyTorch reference does it: zero the gradients; forward the anchors and the positives (each side padded on its
 /// own); mean pooling and L2 normalisation (in the model); scores = 20 x cosine similarity; cross-entropy against
 /// 0..B-1; backward; AdamW (lr 2e-5, weight decay 0.01 except biases and LayerNorm), optionally with a linear
-/// warm-up/decay schedule and gradient clipping as <c>fit()</c> uses. <see cref="CachedStep"/> is the GradCache
-/// variant (CachedMultipleNegativesRankingLoss) for large batches in bounded memory.
+/// warm-up/decay schedule and gradient clipping as <c>fit()</c> uses.
 /// </summary>
 internal sealed class MnrTrainer : IDisposable
 {
@@ -65,51 +64,6 @@ internal sealed class MnrTrainer : IDisposable
         var loss = Loss(a, p);
         long t1 = Stopwatch.GetTimestamp();
         loss.backward();
-        long t2 = Stopwatch.GetTimestamp();
-        Update();
-        long t3 = Stopwatch.GetTimestamp();
-        return Times(loss.item<float>(), t0, t1, t2, t3);
-    }
-
-    /// <summary>
-    /// One GradCache step: embed every mini-batch without a graph, compute the loss and the gradients of the
-    /// embeddings on the full batch, then re-embed each mini-batch with a graph (same dropout masks, by replaying the
-    /// random state) and back-propagate its slice of the embedding gradients. Same loss and gradients as
-    /// <see cref="Step"/>; activation memory of one mini-batch instead of the whole batch.
-    /// </summary>
-    public StepTimes CachedStep(IReadOnlyList<TokenizedBatch> anchorChunks, IReadOnlyList<TokenizedBatch> positiveChunks)
-    {
-        using var scope = NewDisposeScope();
-        long t0 = Stopwatch.GetTimestamp();
-        ZeroGrad();
-        var chunks = anchorChunks.Concat(positiveChunks).ToArray();
-        var states = new Tensor[chunks.Length];
-        var embeddings = new Tensor[chunks.Length];
-        using (no_grad())
-        {
-            for (int i = 0; i < chunks.Length; i++)
-            {
-                states[i] = random.get_rng_state();
-                embeddings[i] = model.Forward(chunks[i]);
-            }
-        }
-        var afterState = random.get_rng_state();
-        var a = cat(embeddings[..anchorChunks.Count], 0).requires_grad_();
-        var p = cat(embeddings[anchorChunks.Count..], 0).requires_grad_();
-        var loss = Loss(a, p);
-        long t1 = Stopwatch.GetTimestamp();
-        loss.backward();
-        var gradients = torch.split(a.grad!, anchorChunks.Select(c => (long)c.BatchSize).ToArray())
-            .Concat(torch.split(p.grad!, positiveChunks.Select(c => (long)c.BatchSize).ToArray())).ToArray();
-        for (int i = 0; i < chunks.Length; i++)
-        {
-            using var chunkScope = NewDisposeScope();
-            random.set_rng_state(states[i]);
-            var e = model.Forward(chunks[i]);
-            var surrogate = (e * gradients[i]).sum();
-            surrogate.backward();
-        }
-        random.set_rng_state(afterState);
         long t2 = Stopwatch.GetTimestamp();
         Update();
         long t3 = Stopwatch.GetTimestamp();
