@@ -19,9 +19,9 @@ internal static class EpochBenchmark
         foreach (var r in new[] { order, grouped })
             result.Row(r.Name, $"{r.Batches}", $"{r.PaddingEfficiency:F2}", $"{r.Seconds:F1} s", $"{r.Pairs / r.Seconds:F1}",
                 $"{r.FirstLoss:F3} -> {r.LastLoss:F3}", $"{r.SpearmanAfter:F2}");
-        double speedup = order.Seconds / grouped.Seconds, delta = grouped.SpearmanAfter - order.SpearmanAfter;
+        double speedup = order.Seconds / grouped.Seconds, delta = Math.Round(grouped.SpearmanAfter - order.SpearmanAfter, 2);
         result.Verdict($"speed-up {speedup:F2}x (target >= 1.4x)", speedup >= 1.4);
-        result.Verdict($"STSb test difference {delta:+0.00;-0.00} points (target within 0.3)", Math.Abs(delta) <= 0.3);
+        result.Verdict($"STSb test difference {delta:+0.00;-0.00;0.00} points (target within 0.3)", Math.Abs(delta) <= 0.3);
         if (epochs.BatchLimit > 0) result.Note($"Only the first {epochs.BatchLimit} batches of each epoch were run (--epoch-batches).");
         return result;
     }
