@@ -27,6 +27,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
     private readonly BertEmbeddings embeddings;
     private readonly BertEncoder encoder;
     private readonly BertPooler pooler;
+    private readonly BertCompute compute = new();
 
     /// <summary>Creates a randomly initialised encoder, as Hugging Face does (normal(0, initializer_range), LayerNorm 1/0).</summary>
     public BertModel(BertConfig config) : base(nameof(BertModel))
@@ -34,13 +35,29 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
         config.Validate("BertConfig");
         Config = config;
         embeddings = new BertEmbeddings(config);
-        encoder = new BertEncoder(config);
+        encoder = new BertEncoder(config, compute);
         pooler = new BertPooler(config);
         RegisterComponents();
     }
 
     /// <summary>The configuration this encoder was built from.</summary>
     public BertConfig Config { get; }
+
+    /// <summary>
+    /// The number format of the matrix products (default <see cref="Models.Precision.Float32"/>). The parameters stay
+    /// float32 either way; the output is float32 either way.
+    /// </summary>
+    public Precision Precision
+    {
+        get => compute.Precision;
+        set => compute.Precision = value;
+    }
+
+    /// <summary>
+    /// Casts (and fuses) the weights once for the lifetime of the returned scope instead of on every forward pass.
+    /// For inference only: the weights must not change inside the scope.
+    /// </summary>
+    public IDisposable CacheWeightsForInference() => compute.CacheWeights();
 
     /// <summary>The device the parameters live on.</summary>
     public Device Device => embeddings.Device;
@@ -57,7 +74,10 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
                 $"Sequence length {inputIds.shape[1]} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}.",
                 nameof(inputIds));
         // [B, L] -> [B, 1, 1, L], broadcast over heads and query positions: padding may never be attended to.
-        using var keyMask = attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
+        // Without padding no mask is needed, and libtorch then takes its fused (flash) attention kernel; an empty
+        // tensor stands for "no mask" down the layers.
+        bool padded = attentionMask.numel() > 0 && !attentionMask.all().item<bool>();
+        using var keyMask = padded ? attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1) : empty(0, dtype: ScalarType.Bool);
         using var hidden = embeddings.call(inputIds, tokenTypeIds);
         return encoder.call(hidden, keyMask);
     }
@@ -187,9 +207,11 @@ internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
     private readonly int heads;
     private readonly int headSize;
     private readonly double attentionDropout;
+    private readonly BertCompute compute;
 
-    public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
+    public BertSelfAttention(BertConfig config, BertCompute compute) : base(nameof(BertSelfAttention))
     {
+        this.compute = compute;
         heads = config.NumAttentionHeads;
         headSize = config.HiddenSize / config.NumAttentionHeads;
         attentionDropout = config.AttentionProbsDropoutProb;
@@ -202,12 +224,14 @@ internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor keyMask)
     {
         long batch = hidden.shape[0], length = hidden.shape[1];
-        Tensor SplitHeads(Tensor x) => x.view(batch, length, heads, headSize).transpose(1, 2);  // [B, heads, L, d]
-        using var q = SplitHeads(query.call(hidden));
-        using var k = SplitHeads(key.call(hidden));
-        using var v = SplitHeads(value.call(hidden));
+        // One matrix product for query, key and value: [B, L, 3H] -> 3 x [B, heads, L, d].
+        using var qkv = compute.FusedLinear(hidden, [query, key, value]);
+        using var heads5 = qkv.view(batch, length, 3, heads, headSize).permute(2, 0, 3, 1, 4);
+        using var q = heads5[0];
+        using var k = heads5[1];
+        using var v = heads5[2];
         // softmax(q k^T / sqrt(d) + mask) v, with dropout on the attention probabilities while training.
-        using var context = functional.scaled_dot_product_attention(q, k, v, keyMask, training ? attentionDropout : 0.0);
+        using var context = functional.scaled_dot_product_attention(q, k, v, keyMask.numel() == 0 ? null : keyMask, training ? attentionDropout : 0.0);
         using var merged = context.transpose(1, 2);
         return merged.reshape(batch, length, heads * headSize);  // [B, L, H]
     }
@@ -220,8 +244,11 @@ internal sealed class BertSelfOutput : Module<Tensor, Tensor, Tensor>
     private readonly LayerNorm LayerNorm;
     private readonly Dropout dropout;
 
-    public BertSelfOutput(BertConfig config) : base(nameof(BertSelfOutput))
+    private readonly BertCompute compute;
+
+    public BertSelfOutput(BertConfig config, BertCompute compute) : base(nameof(BertSelfOutput))
     {
+        this.compute = compute;
         dense = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         dropout = Dropout(config.HiddenDropoutProb);
@@ -230,8 +257,9 @@ internal sealed class BertSelfOutput : Module<Tensor, Tensor, Tensor>
 
     public override Tensor forward(Tensor attended, Tensor residual)
     {
-        using var projected = dense.call(attended);
+        using var projected = compute.Linear(attended, dense);
         using var dropped = dropout.call(projected);
+        // float32 + bf16 promotes to float32: the residual stream and LayerNorm stay at full precision.
         using var sum = dropped + residual;
         return LayerNorm.call(sum);
     }
@@ -242,10 +270,10 @@ internal sealed class BertAttention : Module<Tensor, Tensor, Tensor>
     private readonly BertSelfAttention self;
     private readonly BertSelfOutput output;
 
-    public BertAttention(BertConfig config) : base(nameof(BertAttention))
+    public BertAttention(BertConfig config, BertCompute compute) : base(nameof(BertAttention))
     {
-        self = new BertSelfAttention(config);
-        output = new BertSelfOutput(config);
+        self = new BertSelfAttention(config, compute);
+        output = new BertSelfOutput(config, compute);
         RegisterComponents();
     }
 
@@ -261,9 +289,11 @@ internal sealed class BertIntermediate : Module<Tensor, Tensor>
 {
     private readonly Linear dense;
     private readonly string activation;
+    private readonly BertCompute compute;
 
-    public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
+    public BertIntermediate(BertConfig config, BertCompute compute) : base(nameof(BertIntermediate))
     {
+        this.compute = compute;
         dense = BertModel.NewLinear(config.HiddenSize, config.IntermediateSize, config);
         activation = config.HiddenAct;
         RegisterComponents();
@@ -271,7 +301,7 @@ internal sealed class BertIntermediate : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor hidden)
     {
-        using var widened = dense.call(hidden);
+        using var widened = compute.Linear(hidden, dense);
         return activation switch
         {
             "gelu" => functional.gelu(widened),
@@ -289,8 +319,11 @@ internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
     private readonly LayerNorm LayerNorm;
     private readonly Dropout dropout;
 
-    public BertOutput(BertConfig config) : base(nameof(BertOutput))
+    private readonly BertCompute compute;
+
+    public BertOutput(BertConfig config, BertCompute compute) : base(nameof(BertOutput))
     {
+        this.compute = compute;
         dense = BertModel.NewLinear(config.IntermediateSize, config.HiddenSize, config);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         dropout = Dropout(config.HiddenDropoutProb);
@@ -299,7 +332,7 @@ internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
 
     public override Tensor forward(Tensor widened, Tensor residual)
     {
-        using var projected = dense.call(widened);
+        using var projected = compute.Linear(widened, dense);
         using var dropped = dropout.call(projected);
         using var sum = dropped + residual;
         return LayerNorm.call(sum);
@@ -313,11 +346,11 @@ internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
     private readonly BertIntermediate intermediate;
     private readonly BertOutput output;
 
-    public BertLayer(BertConfig config) : base(nameof(BertLayer))
+    public BertLayer(BertConfig config, BertCompute compute) : base(nameof(BertLayer))
     {
-        attention = new BertAttention(config);
-        intermediate = new BertIntermediate(config);
-        output = new BertOutput(config);
+        attention = new BertAttention(config, compute);
+        intermediate = new BertIntermediate(config, compute);
+        output = new BertOutput(config, compute);
         RegisterComponents();
     }
 
@@ -333,9 +366,9 @@ internal sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
 {
     private readonly ModuleList<BertLayer> layer;
 
-    public BertEncoder(BertConfig config) : base(nameof(BertEncoder))
+    public BertEncoder(BertConfig config, BertCompute compute) : base(nameof(BertEncoder))
     {
-        layer = ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config)).ToArray());
+        layer = ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config, compute)).ToArray());
         RegisterComponents();
     }
 

@@ -50,6 +50,16 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         set => Transformer.MaxSeqLength = value;
     }
 
+    /// <summary>
+    /// The number format of the encoder's matrix products, for training and for <see cref="Encode"/>:
+    /// <see cref="Models.Precision.BFloat16"/> is mixed precision with float32 master weights (see <see cref="Models.Precision"/>).
+    /// </summary>
+    public Precision Precision
+    {
+        get => Transformer.AutoModel.Precision;
+        set => Transformer.AutoModel.Precision = value;
+    }
+
     /// <summary>Width of the sentence embeddings.</summary>
     public int EmbeddingDimension => Pooling.WordEmbeddingDimension;
 
@@ -110,7 +120,9 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         eval();
         try
         {
-            using var noGrad = no_grad();
+            // Inference mode: no graph and no version counters; results leave as plain floats.
+            using var inference = inference_mode();
+            using var weights = Transformer.AutoModel.CacheWeightsForInference();
             for (int start = 0; start < count; start += batchSize)
             {
                 using var scope = NewDisposeScope();

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using NotebookSupport.Evaluation;
+using NotebookSupport.Hub;
+using NotebookSupport.Models;
+using static TorchSharp.torch;
+
+namespace NotebookSupport.Bench;
+
+/// <summary>
+/// One epoch of MNR on the bundled SNLI entailment pairs (6,697), batch 32, lr 2e-5 with 10% warm-up then linear
+/// decay, gradient clipping at 1.0 (fit()'s defaults), from the bundled all-MiniLM-L6-v2, then STSb test. Runs are
+/// cached so the epoch and bf16-quality targets can share them in one invocation.
+/// </summary>
+internal sealed class EpochRuns(BenchOptions options)
+{
+    private const int BatchSize = 32;
+    private const int Seed = 42;
+    private readonly Dictionary<(bool LengthGrouped, Precision Precision), EpochRun> runs = [];
+    private List<(string Anchor, string Positive)>? pairs;
+    private List<(int Anchor, int Positive)>? lengths;
+    private double? before;
+
+    public sealed record EpochRun(string Name, double Seconds, int Batches, int Pairs, double PaddingEfficiency, double SpearmanAfter,
+        double FirstLoss, double LastLoss, double Load);
+
+    public int BatchLimit => options.EpochBatches;
+
+    /// <summary>STSb test Spearman of the untrained bundled model.</summary>
+    public double SpearmanBefore()
+    {
+        if (before is null)
+        {
+            using var model = BundledMiniLm.Create();
+            before = EmbeddingSimilarityEvaluator.FromStsFile(BenchData.StsTestPath).Evaluate(model).SpearmanCosine;
+        }
+        return before.Value;
+    }
+
+    public EpochRun Get(bool lengthGrouped, Precision precision)
+    {
+        if (runs.TryGetValue((lengthGrouped, precision), out var cached)) return cached;
+        var run = Train(lengthGrouped, precision);
+        runs[(lengthGrouped, precision)] = run;
+        return run;
+    }
+
+    private EpochRun Train(bool lengthGrouped, Precision precision)
+    {
+        manual_seed(Seed);
+        using var model = BundledMiniLm.Create();
+        pairs ??= BenchData.SnliEntailmentPairs();
+        var tokenizer = model.Transformer.Tokenizer;
+        lengths ??= pairs.Select(p => (tokenizer.Encode(p.Anchor, model.MaxSeqLength).Length, tokenizer.Encode(p.Positive, model.MaxSeqLength).Length)).ToList();
+        var batches = lengthGrouped
+            ? PairBatching.LengthGrouped(pairs, lengths, BatchSize, Seed)
+            : PairBatching.DataOrder(pairs, BatchSize, Seed);
+        if (options.EpochBatches > 0) batches = batches.Take(options.EpochBatches).ToList();
+        long real = batches.Sum(b => b.Sum(i => (long)lengths[i].Anchor + lengths[i].Positive));
+        double efficiency = (double)real / PairBatching.PaddedTokens(batches, lengths);
+        string name = $"{(lengthGrouped ? "length-grouped" : "data order")}, {precision}";
+        Console.WriteLine($"   epoch [{name}]: {batches.Count} batches, {batches.Sum(b => b.Length)} pairs, padding efficiency {efficiency:F2} ...");
+
+        model.train();
+        model.Precision = precision;
+        using var trainer = new MnrTrainer(model, totalSteps: batches.Count, warmupRatio: 0.1, maxGradNorm: 1.0);
+        var losses = new List<double>();
+        long start = Stopwatch.GetTimestamp();
+        for (int b = 0; b < batches.Count; b++)
+        {
+            var anchors = model.Tokenize(batches[b].Select(i => pairs[i].Anchor).ToArray());
+            var positives = model.Tokenize(batches[b].Select(i => pairs[i].Positive).ToArray());
+            losses.Add(trainer.Step(anchors, positives).Loss);
+            if ((b + 1) % 50 == 0) Console.WriteLine($"     {b + 1}/{batches.Count} batches, {Stopwatch.GetElapsedTime(start).TotalSeconds:F0} s, loss {losses[^1]:F3}");
+        }
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double load = Machine.LoadAverage1;
+        // Evaluated at float32, the master weights: the score measures what training produced.
+        model.Precision = Precision.Float32;
+        double after = EmbeddingSimilarityEvaluator.FromStsFile(BenchData.StsTestPath).Evaluate(model).SpearmanCosine;
+        Console.WriteLine($"   epoch [{name}]: {seconds:F1} s, STSb test Spearman {after:F2}");
+        return new EpochRun(name, seconds, batches.Count, batches.Sum(b => b.Length), efficiency, after, losses[0], losses[^1], load);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using NotebookSupport.Models;
+using NotebookSupport.Tokenization;
+using NotebookSupport.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NotebookSupport.Bench;
+
+/// <summary>
+/// The training step sentence-transformers' <c>fit()</c> runs with MultipleNegativesRankingLoss, written out as the
+/// PyTorch reference does it: zero the gradients; forward the anchors and the positives (each side padded on its
+/// own); mean pooling and L2 normalisation (in the model); scores = 20 x cosine similarity; cross-entropy against
+/// 0..B-1; backward; AdamW (lr 2e-5, weight decay 0.01 except biases and LayerNorm), optionally with a linear
+/// warm-up/decay schedule and gradient clipping as <c>fit()</c> uses.
+/// </summary>
+internal sealed class MnrTrainer : IDisposable
+{
+    private const double Scale = 20.0;
+    private readonly SentenceTransformer model;
+    private readonly optim.Optimizer? torchAdamW;
+    private readonly FusedAdamW? fusedAdamW;
+    private readonly Parameter[] parameters;
+    private readonly double maxGradNorm;
+    private readonly double lr;
+    private readonly int totalSteps;
+    private readonly int warmupSteps;
+    private int step;
+
+    /// <param name="model">The model to train.</param>
+    /// <param name="lr">Peak learning rate.</param>
+    /// <param name="totalSteps">With a positive value: linear warm-up over <paramref name="warmupRatio"/> of the steps, then linear decay to 0 (fit()'s WarmupLinear); otherwise a constant rate.</param>
+    /// <param name="warmupRatio">Share of the steps spent warming up.</param>
+    /// <param name="maxGradNorm">Clip the gradient norm to this (0 = no clipping).</param>
+    /// <param name="fused">The library's <see cref="FusedAdamW"/> (default) or TorchSharp's <c>optim.AdamW</c>: the same update.</param>
+    public MnrTrainer(SentenceTransformer model, double lr = 2e-5, int totalSteps = 0, double warmupRatio = 0.1, double maxGradNorm = 0, bool fused = true)
+    {
+        this.model = model;
+        this.maxGradNorm = maxGradNorm;
+        this.lr = lr;
+        this.totalSteps = totalSteps;
+        warmupSteps = (int)Math.Ceiling(totalSteps * warmupRatio);
+        var groups = FusedAdamW.DefaultGroups(model, weightDecay: 0.01).ToList();
+        parameters = groups.Select(g => g.Item1).ToArray();
+        if (fused)
+            fusedAdamW = new FusedAdamW(groups, LearningRate(0));
+        else
+            torchAdamW = optim.AdamW(groups.GroupBy(g => g.Item2).Select(g =>
+                new AdamW.ParamGroup(g.Select(x => x.Item1), LearningRate(0), 0.9, 0.999, 1e-8, g.Key, false, false)), LearningRate(0));
+    }
+
+    /// <summary>Loss and where the time went, in seconds.</summary>
+    public readonly record struct StepTimes(double Loss, double Total, double Forward, double Backward, double Optimizer);
+
+    /// <summary>One plain MNR step on a batch of pairs.</summary>
+    public StepTimes Step(TokenizedBatch anchors, TokenizedBatch positives)
+    {
+        using var scope = NewDisposeScope();
+        long t0 = Stopwatch.GetTimestamp();
+        ZeroGrad();
+        var a = model.Forward(anchors);
+        var p = model.Forward(positives);
+        var loss = Loss(a, p);
+        long t1 = Stopwatch.GetTimestamp();
+        loss.backward();
+        long t2 = Stopwatch.GetTimestamp();
+        Update();
+        long t3 = Stopwatch.GetTimestamp();
+        return Times(loss.item<float>(), t0, t1, t2, t3);
+    }
+
+    /// <summary>cross_entropy(20 * cos(a_i, p_j), i).</summary>
+    public static Tensor Loss(Tensor anchors, Tensor positives)
+    {
+        var an = nn.functional.normalize(anchors, p: 2, dim: 1);
+        var pn = nn.functional.normalize(positives, p: 2, dim: 1);
+        var scores = an.mm(pn.t()) * Scale;
+        var labels = arange(scores.shape[0], dtype: ScalarType.Int64);
+        return nn.functional.cross_entropy(scores, labels);
+    }
+
+    private double LearningRate(int at) =>
+        totalSteps <= 0 ? lr
+        : at < warmupSteps ? lr * at / Math.Max(1, warmupSteps)
+        : lr * Math.Max(0.0, (double)(totalSteps - at) / Math.Max(1, totalSteps - warmupSteps));
+
+    private void ZeroGrad()
+    {
+        if (fusedAdamW is not null) fusedAdamW.ZeroGrad();
+        else torchAdamW!.zero_grad();
+    }
+
+    private void Update()
+    {
+        if (maxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, maxGradNorm);
+        double rate = LearningRate(step);
+        if (fusedAdamW is not null)
+        {
+            fusedAdamW.LearningRate = rate;
+            fusedAdamW.Step();
+        }
+        else
+        {
+            foreach (var group in torchAdamW!.ParamGroups) group.LearningRate = rate;
+            torchAdamW.step();
+        }
+        step++;
+    }
+
+    private static StepTimes Times(double loss, long t0, long t1, long t2, long t3) =>
+        new(loss, Seconds(t0, t3), Seconds(t0, t1), Seconds(t1, t2), Seconds(t2, t3));
+
+    private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
+
+    public void Dispose() => torchAdamW?.Dispose();
+}
