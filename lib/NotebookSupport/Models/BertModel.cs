@@ -237,43 +237,15 @@ internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
     }
 }
 
-/// <summary>Projection of the attention output, dropout, residual connection and LayerNorm.</summary>
-internal sealed class BertSelfOutput : Module<Tensor, Tensor, Tensor>
-{
-    private readonly Linear dense;
-    private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
-
-    private readonly BertCompute compute;
-
-    public BertSelfOutput(BertConfig config, BertCompute compute) : base(nameof(BertSelfOutput))
-    {
-        this.compute = compute;
-        dense = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
-        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        dropout = Dropout(config.HiddenDropoutProb);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor attended, Tensor residual)
-    {
-        using var projected = compute.Linear(attended, dense);
-        using var dropped = dropout.call(projected);
-        // float32 + bf16 promotes to float32: the residual stream and LayerNorm stay at full precision.
-        using var sum = dropped + residual;
-        return LayerNorm.call(sum);
-    }
-}
-
 internal sealed class BertAttention : Module<Tensor, Tensor, Tensor>
 {
     private readonly BertSelfAttention self;
-    private readonly BertSelfOutput output;
+    private readonly BertOutput output;
 
     public BertAttention(BertConfig config, BertCompute compute) : base(nameof(BertAttention))
     {
         self = new BertSelfAttention(config, compute);
-        output = new BertSelfOutput(config, compute);
+        output = new BertOutput(config.HiddenSize, config, compute);
         RegisterComponents();
     }
 
@@ -312,7 +284,11 @@ internal sealed class BertIntermediate : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Second half of the feed-forward block: project back, dropout, residual connection and LayerNorm.</summary>
+/// <summary>
+/// Projection back to hidden_size, dropout, residual connection and LayerNorm: closes both the attention block
+/// (Hugging Face's <c>BertSelfOutput</c>, from hidden_size) and the feed-forward block (<c>BertOutput</c>, from
+/// intermediate_size). The two differ only in their input width, and their parameter names are the same.
+/// </summary>
 internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
 {
     private readonly Linear dense;
@@ -321,19 +297,20 @@ internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
 
     private readonly BertCompute compute;
 
-    public BertOutput(BertConfig config, BertCompute compute) : base(nameof(BertOutput))
+    public BertOutput(int inputSize, BertConfig config, BertCompute compute) : base(nameof(BertOutput))
     {
         this.compute = compute;
-        dense = BertModel.NewLinear(config.IntermediateSize, config.HiddenSize, config);
+        dense = BertModel.NewLinear(inputSize, config.HiddenSize, config);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         dropout = Dropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor widened, Tensor residual)
+    public override Tensor forward(Tensor input, Tensor residual)
     {
-        using var projected = compute.Linear(widened, dense);
+        using var projected = compute.Linear(input, dense);
         using var dropped = dropout.call(projected);
+        // float32 + bf16 promotes to float32: the residual stream and LayerNorm stay at full precision.
         using var sum = dropped + residual;
         return LayerNorm.call(sum);
     }
@@ -350,7 +327,7 @@ internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
     {
         attention = new BertAttention(config, compute);
         intermediate = new BertIntermediate(config, compute);
-        output = new BertOutput(config, compute);
+        output = new BertOutput(config.IntermediateSize, config, compute);
         RegisterComponents();
     }
 
