@@ -17,20 +17,9 @@ internal sealed class EncodeBatches
         for (int start = 0; start < Count; start += batchSize)
         {
             var part = order[start..Math.Min(Count, start + batchSize)];
-            int length = part.Max(i => ids[i].Length);
-            var inputIds = new long[part.Length * length];
-            var mask = new long[part.Length * length];
-            for (int b = 0; b < part.Length; b++)
-                for (int t = 0; t < ids[part[b]].Length; t++)
-                {
-                    inputIds[b * length + t] = ids[part[b]][t];
-                    mask[b * length + t] = 1;
-                }
-            if (tokenizer.PadTokenId != 0)
-                for (int k = 0; k < inputIds.Length; k++)
-                    if (mask[k] == 0) inputIds[k] = tokenizer.PadTokenId;
-            Batches.Add((part, new TokenizedBatch(inputIds, mask, new long[inputIds.Length], part.Length, length)));
-            PaddedTokens += inputIds.Length;
+            var batch = TokenizedBatch.Pad(part.Select(i => ids[i]).ToArray(), tokenizer.PadTokenId);
+            Batches.Add((part, batch));
+            PaddedTokens += batch.InputIds.Length;
         }
     }
 

@@ -59,6 +59,14 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
     /// </summary>
     public IDisposable CacheWeightsForInference() => compute.CacheWeights();
 
+    /// <summary>
+    /// When true (the default) and padding takes more than a tenth of a batch, the encoder carries only the real
+    /// tokens between its attention steps, so its matrix products skip the padding: random batches of NLI pairs are
+    /// about half padding. The output is the same at real tokens and zero at padding positions (which no pooling
+    /// reads). False computes every position of the padded grid, as Hugging Face does.
+    /// </summary>
+    public bool SkipPadding { get; set; } = true;
+
     /// <summary>The device the parameters live on.</summary>
     public Device Device => embeddings.Device;
 
@@ -73,13 +81,11 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
             throw new ArgumentException(
                 $"Sequence length {inputIds.shape[1]} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}.",
                 nameof(inputIds));
-        // [B, L] -> [B, 1, 1, L], broadcast over heads and query positions: padding may never be attended to.
-        // Without padding no mask is needed, and libtorch then takes its fused (flash) attention kernel; an empty
-        // tensor stands for "no mask" down the layers.
-        bool padded = attentionMask.numel() > 0 && !attentionMask.all().item<bool>();
-        using var keyMask = padded ? attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1) : empty(0, dtype: ScalarType.Bool);
-        using var hidden = embeddings.call(inputIds, tokenTypeIds);
-        return encoder.call(hidden, keyMask);
+        using var layout = TokenLayout.For(attentionMask, SkipPadding);
+        using var grid = embeddings.call(inputIds, tokenTypeIds);
+        using var hidden = layout.Pack(grid);
+        using var output = encoder.call(hidden, layout);
+        return layout.Unpack(output);
     }
 
     /// <summary>BERT's pooler: <c>tanh(dense(hidden[:, 0]))</c>, <c>[B, H]</c>. Sentence embeddings use <see cref="Pooling"/> instead.</summary>
@@ -199,7 +205,7 @@ internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
 }
 
 /// <summary>Multi-head scaled dot-product self-attention (libtorch's fused kernel).</summary>
-internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
+internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
 {
     private readonly Linear query;
     private readonly Linear key;
@@ -221,23 +227,27 @@ internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
-        long batch = hidden.shape[0], length = hidden.shape[1];
-        // One matrix product for query, key and value: [B, L, 3H] -> 3 x [B, heads, L, d].
-        using var qkv = compute.FusedLinear(hidden, [query, key, value]);
+        long batch = layout.Batch, length = layout.Length;
+        // One matrix product for query, key and value on the rows the layout carries, then the [B, L, 3H] grid
+        // -> 3 x [B, heads, L, d].
+        using var qkvRows = compute.FusedLinear(hidden, [query, key, value]);
+        using var qkv = layout.Unpack(qkvRows);
         using var heads5 = qkv.view(batch, length, 3, heads, headSize).permute(2, 0, 3, 1, 4);
         using var q = heads5[0];
         using var k = heads5[1];
         using var v = heads5[2];
         // softmax(q k^T / sqrt(d) + mask) v, with dropout on the attention probabilities while training.
+        var keyMask = layout.KeyMask;
         using var context = functional.scaled_dot_product_attention(q, k, v, keyMask.numel() == 0 ? null : keyMask, training ? attentionDropout : 0.0);
         using var merged = context.transpose(1, 2);
-        return merged.reshape(batch, length, heads * headSize);  // [B, L, H]
+        using var grid = merged.reshape(batch, length, heads * headSize);  // [B, L, H]
+        return layout.Pack(grid);
     }
 }
 
-internal sealed class BertAttention : Module<Tensor, Tensor, Tensor>
+internal sealed class BertAttention : Module<Tensor, TokenLayout, Tensor>
 {
     private readonly BertSelfAttention self;
     private readonly BertOutput output;
@@ -249,9 +259,9 @@ internal sealed class BertAttention : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
-        using var attended = self.call(hidden, keyMask);
+        using var attended = self.call(hidden, layout);
         return output.call(attended, hidden);
     }
 }
@@ -276,7 +286,8 @@ internal sealed class BertIntermediate : Module<Tensor, Tensor>
         using var widened = compute.Linear(hidden, dense);
         return activation switch
         {
-            "gelu" => functional.gelu(widened),
+            // Without autograd the activation can overwrite its input: one large allocation less per layer.
+            "gelu" => widened.requires_grad ? functional.gelu(widened) : widened.gelu_().alias(),
             "gelu_new" => functional.gelu(widened, TorchSharp.Modules.GELU.Approximate.tanh),
             "relu" => functional.relu(widened),
             _ => throw new InvalidOperationException($"Unsupported hidden_act '{activation}'."),
@@ -317,7 +328,7 @@ internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
 }
 
 /// <summary>One transformer block: self-attention, then feed-forward.</summary>
-internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
+internal sealed class BertLayer : Module<Tensor, TokenLayout, Tensor>
 {
     private readonly BertAttention attention;
     private readonly BertIntermediate intermediate;
@@ -331,15 +342,15 @@ internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
-        using var attended = attention.call(hidden, keyMask);
+        using var attended = attention.call(hidden, layout);
         using var widened = intermediate.call(attended);
         return output.call(widened, attended);
     }
 }
 
-internal sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
+internal sealed class BertEncoder : Module<Tensor, TokenLayout, Tensor>
 {
     private readonly ModuleList<BertLayer> layer;
 
@@ -349,12 +360,12 @@ internal sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor keyMask)
+    public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
         var x = hidden.alias();
         foreach (var block in layer)
         {
-            var next = block.call(x, keyMask);
+            var next = block.call(x, layout);
             x.Dispose();
             x = next;
         }

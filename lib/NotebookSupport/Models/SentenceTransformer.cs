@@ -113,8 +113,14 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         int count = sentences.Count, dimension = EmbeddingDimension;
         var result = new float[count * dimension];
-        // Longest first (by characters, as sentence-transformers): similar lengths share a batch, so little padding.
-        var order = Enumerable.Range(0, count).OrderByDescending(i => sentences[i].Length).ToArray();
+        // Tokenized once, then longest first by token count (sentence-transformers sorts by characters): similar
+        // lengths share a batch, so there is almost no padding.
+        var tokenizer = Transformer.Tokenizer;
+        var encoded = new int[count][];
+        for (int i = 0; i < count; i++)
+            encoded[i] = tokenizer.Encode(sentences[i] ?? throw new ArgumentException($"sentences[{i}] is null; expected a string.", nameof(sentences)),
+                Transformer.MaxSeqLength);
+        var order = Enumerable.Range(0, count).OrderByDescending(i => encoded[i].Length).ToArray();
         var batchBuffer = new float[Math.Min(batchSize, Math.Max(count, 1)) * dimension];
         bool wasTraining = training;
         eval();
@@ -127,9 +133,9 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
             {
                 using var scope = NewDisposeScope();
                 int size = Math.Min(batchSize, count - start);
-                var texts = new string[size];
-                for (int j = 0; j < size; j++) texts[j] = sentences[order[start + j]];
-                var embeddings = Forward(Tokenize(texts));
+                var rows = new int[size][];
+                for (int j = 0; j < size; j++) rows[j] = encoded[order[start + j]];
+                var embeddings = Forward(TokenizedBatch.Pad(rows, tokenizer.PadTokenId));
                 if (normalizeEmbeddings) embeddings = nn.functional.normalize(embeddings, p: 2, dim: 1);
                 embeddings.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(batchBuffer);
                 for (int j = 0; j < size; j++)

@@ -202,20 +202,7 @@ public sealed class BertWordPieceTokenizer
             encoded[i] = Encode(texts[i] ?? throw new ArgumentException($"texts[{i}] is null; expected a string.", nameof(texts)), maxSeqLength);
         }
 
-        int length = encoded.Length == 0 ? 0 : encoded.Max(e => e.Length);
-        var inputIds = new long[encoded.Length * length];
-        var attentionMask = new long[encoded.Length * length];
-        Array.Fill(inputIds, PadTokenId);
-        for (int i = 0; i < encoded.Length; i++)
-        {
-            for (int j = 0; j < encoded[i].Length; j++)
-            {
-                inputIds[i * length + j] = encoded[i][j];
-                attentionMask[i * length + j] = 1;
-            }
-        }
-
-        return new TokenizedBatch(inputIds, attentionMask, new long[encoded.Length * length], encoded.Length, length);
+        return TokenizedBatch.Pad(encoded, PadTokenId);
     }
 
     /// <summary>The vocabulary entries of <paramref name="ids"/> (Hugging Face's <c>convert_ids_to_tokens</c>).</summary>

@@ -46,15 +46,21 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
 
         var (ortTokens, ortPooler) = RunOnnxRuntime(batch);
 
-        float[] ours, oursPooler, oursSentences;
+        float[] ours, oursPooler, oursSentences, packed, packedSentences;
         model.eval();
+        var bert = model.Transformer.AutoModel;
         using (no_grad())
         using (var scope = NewDisposeScope())
         {
+            // Hugging Face's way first: every position of the padded grid computed.
+            bert.SkipPadding = false;
             var tokens = model.Transformer.Forward(batch);
             ours = tokens.data<float>().ToArray();
-            oursPooler = model.Transformer.AutoModel.PoolerOutput(tokens).data<float>().ToArray();
+            oursPooler = bert.PoolerOutput(tokens).data<float>().ToArray();
             oursSentences = model.Forward(batch).data<float>().ToArray();
+            bert.SkipPadding = true;
+            packed = model.Transformer.Forward(batch).data<float>().ToArray();
+            packedSentences = model.Forward(batch).data<float>().ToArray();
         }
 
         Assert.Equal(ortTokens.Length, ours.Length);
@@ -68,6 +74,14 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
 
         var expected = MeanPoolAndNormalize(ortTokens, batch);
         Assert.True(MaxAbsDiff(expected, oursSentences) <= 1e-5, $"sentence embeddings differ by {MaxAbsDiff(expected, oursSentences)}");
+
+        // Skipping padding (this batch is far below 90% real tokens, so the encoder packs it): the same numbers at
+        // real tokens, zeros at padding, the same sentence embeddings.
+        var (packedReal, packedPadding) = MaxAbsDiffByMask(ortTokens, packed, batch);
+        Assert.True(packedReal <= 1e-4, $"packed: token embeddings of real tokens differ by {packedReal}");
+        Assert.True(packed.Where((_, i) => batch.AttentionMask[i / model.EmbeddingDimension] == 0).All(x => x == 0f), "packed: padding positions are not zero");
+        Assert.True(packedPadding > 0, "the packed output equals ONNX Runtime at padding positions too: packing did not happen");
+        Assert.True(MaxAbsDiff(expected, packedSentences) <= 1e-5, $"packed: sentence embeddings differ by {MaxAbsDiff(expected, packedSentences)}");
 
         var encoded = model.Encode(Sentences, batchSize: 3).SelectMany(e => e).ToArray();
         Assert.True(MaxAbsDiff(expected, encoded) <= 1e-5, $"Encode differs by {MaxAbsDiff(expected, encoded)}");
