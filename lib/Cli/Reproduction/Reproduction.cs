@@ -126,12 +126,16 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
             OutputPath = modelFolder,
             ShowProgressBar = settings.ShowProgress,
             Seed = settings.Seed,
+            GroupByLength = settings.GroupByLength,
+            Precision = settings.Precision,
             LogPath = Path.Combine(runFolder, Trainer.LogFileName),
         });
-        output.WriteLine($"training: {examples.Count:N0} pairs, {loader.Count:N0} batches of {settings.BatchSize}, {trainer.TotalSteps:N0} steps " +
+        output.WriteLine($"training: {examples.Count:N0} pairs, {trainer.Objectives[0].Loader.Count:N0} batches of {settings.BatchSize}, {trainer.TotalSteps:N0} steps " +
                          $"({trainer.WarmupSteps:N0} warm-up), lr {settings.LearningRate:G3}, scale {settings.Scale}");
+        output.WriteLine($"batching: {(settings.GroupByLength ? "length-grouped" : "random order")}, precision {CommandOptions.Name(settings.Precision)}, optimizer {trainer.Optimizer}");
         report.Steps = trainer.TotalSteps;
         report.WarmupSteps = trainer.WarmupSteps;
+        report.Optimizer = trainer.Optimizer;
         var result = trainer.Train();
         LossCurve.Save(result.Losses, Path.Combine(runFolder, Trainer.LossCurveFileName), $"MNR training loss ({settings.Preset} preset)");
         var losses = result.Losses;
