@@ -198,6 +198,18 @@ public sealed class FitTests
         Assert.Contains("checkpoint-15", error.Message);
         Assert.Contains("TorchAdamW", error.Message);
         Assert.Contains("FitOptions.Optimizer", error.Message);
+
+        // A checkpoint written before the optimizer was recorded (format 1) holds torch's AdamW and still resumes.
+        var stateFile = Path.Combine(root, "checkpoint-15", Checkpoints.StateFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(stateFile))!.AsObject();
+        Assert.Equal("TorchAdamW", (string?)json["optimizer"]);
+        json.Remove("optimizer");
+        json["format_version"] = 1;
+        File.WriteAllText(stateFile, json.ToJsonString());
+        Assert.Equal(OptimizerKind.TorchAdamW, Checkpoints.ReadState(Path.Combine(root, "checkpoint-15")).Optimizer);
+        var (model4, objective4) = Setup(modelSeed: 22);
+        var legacy = model4.Fit([objective4], Options() with { Optimizer = OptimizerKind.TorchAdamW, ResumeFromCheckpoint = root });
+        AssertSameLosses(torchResult, legacy, fromStep: 16, toStep: 16);
         return 0;
     });
 
