@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using NotebookSupport.Data;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Models;
@@ -8,15 +9,16 @@ namespace NotebookSupport.Bench;
 
 /// <summary>
 /// One epoch of MNR on the bundled SNLI entailment pairs (6,697), batch 32, lr 2e-5 with 10% warm-up then linear
-/// decay, gradient clipping at 1.0 (fit()'s defaults), from the bundled all-MiniLM-L6-v2, then STSb test. Runs are
-/// cached so the epoch and bf16-quality targets can share them in one invocation.
+/// decay, gradient clipping at 1.0 (fit()'s defaults), from the bundled all-MiniLM-L6-v2, then STSb test. Batches come
+/// from the library's NoDuplicatesDataLoader: its default random order, or LengthGroupedExampleOrder over the model's
+/// tokenizer. Runs are cached so the epoch and bf16-quality targets can share them in one invocation.
 /// </summary>
 internal sealed class EpochRuns(BenchOptions options)
 {
     private const int BatchSize = 32;
     private const int Seed = 42;
     private readonly Dictionary<(bool LengthGrouped, Precision Precision), EpochRun> runs = [];
-    private List<(string Anchor, string Positive)>? pairs;
+    private List<InputExample>? pairs;
     private List<(int Anchor, int Positive)>? lengths;
     private double? before;
 
@@ -48,15 +50,16 @@ internal sealed class EpochRuns(BenchOptions options)
     {
         manual_seed(Seed);
         using var model = BundledMiniLm.Create();
-        pairs ??= BenchData.SnliEntailmentPairs();
+        pairs ??= BenchData.SnliEntailmentPairs().Select(p => new InputExample(p.Anchor, p.Positive)).ToList();
         var tokenizer = model.Transformer.Tokenizer;
-        lengths ??= pairs.Select(p => (tokenizer.Encode(p.Anchor, model.MaxSeqLength).Length, tokenizer.Encode(p.Positive, model.MaxSeqLength).Length)).ToList();
-        var batches = lengthGrouped
-            ? PairBatching.LengthGrouped(pairs, lengths, BatchSize, Seed)
-            : PairBatching.DataOrder(pairs, BatchSize, Seed);
+        lengths ??= pairs.Select(p => (tokenizer.Encode(p.Texts[0], model.MaxSeqLength).Length, tokenizer.Encode(p.Texts[1], model.MaxSeqLength).Length)).ToList();
+        var loader = new NoDuplicatesDataLoader(pairs, BatchSize, Seed, lengthGrouped ? LengthGroupedExampleOrder.For(model) : null);
+        var index = new Dictionary<InputExample, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < pairs.Count; i++) index[pairs[i]] = i;
+        var batches = loader.Batches(0).Select(b => b.Select(e => index[e]).ToArray()).ToList();
         if (options.EpochBatches > 0) batches = batches.Take(options.EpochBatches).ToList();
         long real = batches.Sum(b => b.Sum(i => (long)lengths[i].Anchor + lengths[i].Positive));
-        double efficiency = (double)real / PairBatching.PaddedTokens(batches, lengths);
+        double efficiency = (double)real / PaddedTokens(batches, lengths);
         string name = $"{(lengthGrouped ? "length-grouped" : "data order")}, {precision}";
         Console.WriteLine($"   epoch [{name}]: {batches.Count} batches, {batches.Sum(b => b.Length)} pairs, padding efficiency {efficiency:F2} ...");
 
@@ -67,8 +70,8 @@ internal sealed class EpochRuns(BenchOptions options)
         long start = Stopwatch.GetTimestamp();
         for (int b = 0; b < batches.Count; b++)
         {
-            var anchors = model.Tokenize(batches[b].Select(i => pairs[i].Anchor).ToArray());
-            var positives = model.Tokenize(batches[b].Select(i => pairs[i].Positive).ToArray());
+            var anchors = model.Tokenize(batches[b].Select(i => pairs[i].Texts[0]).ToArray());
+            var positives = model.Tokenize(batches[b].Select(i => pairs[i].Texts[1]).ToArray());
             losses.Add(trainer.Step(anchors, positives).Loss);
             if ((b + 1) % 50 == 0) Console.WriteLine($"     {b + 1}/{batches.Count} batches, {Stopwatch.GetElapsedTime(start).TotalSeconds:F0} s, loss {losses[^1]:F3}");
         }
@@ -80,4 +83,8 @@ internal sealed class EpochRuns(BenchOptions options)
         Console.WriteLine($"   epoch [{name}]: {seconds:F1} s, STSb test Spearman {after:F2}");
         return new EpochRun(name, seconds, batches.Count, batches.Sum(b => b.Length), efficiency, after, losses[0], losses[^1], load);
     }
+
+    /// <summary>Sum over batches of (batch size x longest anchor + batch size x longest positive): the tokens the encoder computes.</summary>
+    private static long PaddedTokens(IEnumerable<int[]> batches, IReadOnlyList<(int Anchor, int Positive)> lengths) =>
+        batches.Sum(b => (long)b.Length * (b.Max(i => lengths[i].Anchor) + b.Max(i => lengths[i].Positive)));
 }

@@ -56,8 +56,8 @@ internal static class MemoryBenchmark
         set_num_threads(options.Threads);
         manual_seed(0);
         var pairs = BenchData.SnliEntailmentPairs();
-        var batch = PairBatching.DataOrder(pairs, options.MemoryBatch, seed: 42)[0]
-            .Select(i => new InputExample([pairs[i].Anchor, pairs[i].Positive], null)).ToList();
+        var examples = pairs.Select(p => new InputExample(p.Anchor, p.Positive)).ToList();
+        var batch = new NoDuplicatesDataLoader(examples, options.MemoryBatch, seed: 42).Batches(0).First();
         using var model = BundledMiniLm.Create();
         model.train();
         SentenceTransformerLoss loss = variant == "plain"

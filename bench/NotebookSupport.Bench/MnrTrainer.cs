@@ -13,20 +13,18 @@ namespace NotebookSupport.Bench;
 /// PyTorch reference does it: zero the gradients; forward the anchors and the positives (each side padded on its
 /// own); mean pooling and L2 normalisation (in the model); scores = 20 x cosine similarity; cross-entropy against
 /// 0..B-1; backward; AdamW (lr 2e-5, weight decay 0.01 except biases and LayerNorm), optionally with a linear
-/// warm-up/decay schedule and gradient clipping as <c>fit()</c> uses.
+/// warm-up/decay schedule and gradient clipping as <c>fit()</c> uses. The optimizer, its parameter groups and the
+/// schedule are the library's, as <c>Fit</c> builds them.
 /// </summary>
 internal sealed class MnrTrainer : IDisposable
 {
     private const double Scale = 20.0;
     private readonly SentenceTransformer model;
-    private readonly optim.Optimizer? torchAdamW;
+    private readonly AdamW? torchAdamW;
     private readonly FusedAdamW? fusedAdamW;
+    private readonly LinearScheduleWithWarmup? schedule;
     private readonly Parameter[] parameters;
     private readonly double maxGradNorm;
-    private readonly double lr;
-    private readonly int totalSteps;
-    private readonly int warmupSteps;
-    private int step;
 
     /// <param name="model">The model to train.</param>
     /// <param name="lr">Peak learning rate.</param>
@@ -38,16 +36,18 @@ internal sealed class MnrTrainer : IDisposable
     {
         this.model = model;
         this.maxGradNorm = maxGradNorm;
-        this.lr = lr;
-        this.totalSteps = totalSteps;
-        warmupSteps = (int)Math.Ceiling(totalSteps * warmupRatio);
-        var groups = FusedAdamW.DefaultGroups(model, weightDecay: 0.01).ToList();
-        parameters = groups.Select(g => g.Item1).ToArray();
+        int warmupSteps = (int)Math.Ceiling(totalSteps * warmupRatio);
+        parameters = model.parameters().ToArray();
         if (fused)
-            fusedAdamW = new FusedAdamW(groups, LearningRate(0));
+        {
+            fusedAdamW = new FusedAdamW(FusedAdamW.DefaultGroups(model, weightDecay: 0.01), lr);
+            if (totalSteps > 0) schedule = new LinearScheduleWithWarmup(fusedAdamW, warmupSteps, totalSteps);
+        }
         else
-            torchAdamW = optim.AdamW(groups.GroupBy(g => g.Item2).Select(g =>
-                new AdamW.ParamGroup(g.Select(x => x.Item1), LearningRate(0), 0.9, 0.999, 1e-8, g.Key, false, false)), LearningRate(0));
+        {
+            torchAdamW = OptimizerFactory.AdamW(model.named_parameters(), lr, weightDecay: 0.01);
+            if (totalSteps > 0) schedule = new LinearScheduleWithWarmup(torchAdamW, warmupSteps, totalSteps);
+        }
     }
 
     /// <summary>Loss and where the time went, in seconds.</summary>
@@ -80,11 +80,6 @@ internal sealed class MnrTrainer : IDisposable
         return nn.functional.cross_entropy(scores, labels);
     }
 
-    private double LearningRate(int at) =>
-        totalSteps <= 0 ? lr
-        : at < warmupSteps ? lr * at / Math.Max(1, warmupSteps)
-        : lr * Math.Max(0.0, (double)(totalSteps - at) / Math.Max(1, totalSteps - warmupSteps));
-
     private void ZeroGrad()
     {
         if (fusedAdamW is not null) fusedAdamW.ZeroGrad();
@@ -93,19 +88,10 @@ internal sealed class MnrTrainer : IDisposable
 
     private void Update()
     {
-        if (maxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, maxGradNorm);
-        double rate = LearningRate(step);
-        if (fusedAdamW is not null)
-        {
-            fusedAdamW.LearningRate = rate;
-            fusedAdamW.Step();
-        }
-        else
-        {
-            foreach (var group in torchAdamW!.ParamGroups) group.LearningRate = rate;
-            torchAdamW.step();
-        }
-        step++;
+        if (maxGradNorm > 0) GradientClipping.ClipGradNorm(parameters, maxGradNorm);
+        if (fusedAdamW is not null) fusedAdamW.Step();
+        else torchAdamW!.step();
+        schedule?.Step();
     }
 
     private static StepTimes Times(double loss, long t0, long t1, long t2, long t3) =>

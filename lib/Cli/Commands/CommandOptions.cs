@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NotebookSupport.Hub;
+using NotebookSupport.Models;
 
 namespace NotebookSupport.Cli.Commands;
 
@@ -33,6 +34,39 @@ internal static class CommandOptions
         });
         return option;
     }
+
+    /// <summary><c>--precision float32|bfloat16</c>: the number format of the matrix products while training.</summary>
+    public static Option<Precision> TrainingPrecision() => new("--precision")
+    {
+        Description = "float32 (default, the tutorial's numbers) or bfloat16: mixed precision while training, float32 master weights "
+                      + "and saved model (an epoch was 1.39x faster with the same STSb score on a CPU with AMX).",
+        DefaultValueFactory = _ => Precision.Float32,
+        HelpName = "float32|bfloat16",
+        CustomParser = result =>
+        {
+            var value = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            switch (value.ToLowerInvariant())
+            {
+                case "float32":
+                    return Precision.Float32;
+                case "bfloat16":
+                    return Precision.BFloat16;
+                default:
+                    result.AddError($"--precision: expected float32 or bfloat16, got '{value}'.");
+                    return Precision.Float32;
+            }
+        },
+    };
+
+    /// <summary><c>--group-by-length</c>: length-grouped no-duplicates batches.</summary>
+    public static Option<bool> GroupByLength() => new("--group-by-length")
+    {
+        Description = "Batch pairs of similar token length together (no-duplicates rule kept, batches shuffled): less padding, "
+                      + "an epoch was 1.50x faster with STSb 0.15 lower. Default: random order, as the tutorial.",
+    };
+
+    /// <summary>The precision's name as the command line spells it.</summary>
+    public static string Name(Precision precision) => precision == Precision.BFloat16 ? "bfloat16" : "float32";
 
     /// <summary>Load options that report downloads and load notes on the error writer.</summary>
     public static ModelLoadOptions LoadOptions(TextWriter error) => new()

@@ -42,10 +42,12 @@ internal static class ReproduceCommand
         };
         device.AcceptOnlyFromAmong("cpu", "cuda");
         var noProgress = new Option<bool>("--no-progress") { Description = "No progress bars (plain log lines only)." };
+        var groupByLength = CommandOptions.GroupByLength();
+        var precision = CommandOptions.TrainingPrecision();
 
         var command = new Command("reproduce", "Run the tutorial end to end: data, STSb before, one epoch of MNR training, STSb after, heatmap, report.")
         {
-            preset, output, model, data, sts, batchSize, epochs, lr, warmup, scale, seed, maxSeqLength, device, noProgress,
+            preset, output, model, data, sts, batchSize, epochs, lr, warmup, scale, seed, maxSeqLength, device, groupByLength, precision, noProgress,
         };
         command.SetAction(parseResult => CliApp.Guard(parseResult, () =>
         {
@@ -61,6 +63,8 @@ internal static class ReproduceCommand
                 Seed = parseResult.GetValue(seed),
                 MaxSeqLength = parseResult.GetValue(maxSeqLength) is { } m ? AtLeastOne(m, "--max-seq-length") : null,
                 Device = parseResult.GetValue(device)!,
+                GroupByLength = parseResult.GetValue(groupByLength),
+                Precision = parseResult.GetValue(precision),
                 ShowProgress = !parseResult.GetValue(noProgress),
             };
             if (parseResult.GetValue(model) is { } modelOverride) settings = settings with { Model = modelOverride };

@@ -61,9 +61,11 @@ internal static class TrainCommand
         var evaluationSteps = new Option<int>("--evaluation-steps") { Description = "Evaluate every N steps as well as after each epoch; 0 = only after epochs.", DefaultValueFactory = _ => 0 };
         var saveBest = new Option<bool>("--save-best-model") { Description = "With --eval-sts, keep the best-scoring model in --output instead of the final one." };
         var noProgress = new Option<bool>("--no-progress") { Description = "No progress bar (for logs and CI)." };
+        var groupByLength = CommandOptions.GroupByLength();
+        var precision = CommandOptions.TrainingPrecision();
 
         var command = new Command("train", "Train a sentence transformer with Multiple Negatives Ranking loss (or SoftmaxLoss) on NLI pairs/triplets.");
-        foreach (var option in new Option[] { model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling, maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, evalSts, evaluationSteps, saveBest, noProgress })
+        foreach (var option in new Option[] { model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling, maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, evalSts, evaluationSteps, saveBest, groupByLength, precision, noProgress })
         {
             command.Options.Add(option);
         }
@@ -81,7 +83,8 @@ internal static class TrainCommand
                     parseResult.GetValue(pooling), parseResult.GetValue(maxSeqLength), parseResult.GetValue(hardNegatives), parseResult.GetValue(seed),
                     parseResult.GetValue(checkpointSteps), parseResult.GetValue(checkpointDir), parseResult.GetValue(checkpointLimit),
                     parseResult.GetResult(resume) is not null, parseResult.GetValue(resume), parseResult.GetValue(evalSts),
-                    parseResult.GetValue(evaluationSteps), parseResult.GetValue(saveBest), !parseResult.GetValue(noProgress));
+                    parseResult.GetValue(evaluationSteps), parseResult.GetValue(saveBest), !parseResult.GetValue(noProgress),
+                    parseResult.GetValue(groupByLength), parseResult.GetValue(precision));
                 return Task.FromResult(Run(settings, stdout, cancellationToken));
             }
             catch (Exception e) when (e is NliFormatException or FileNotFoundException or DirectoryNotFoundException or IOException
@@ -98,7 +101,7 @@ internal static class TrainCommand
         string Model, string[] Data, string Output, string Loss, int BatchSize, int MiniBatchSize, int Epochs, double LearningRate,
         double WarmupRatio, double WeightDecay, double MaxGradNorm, double Scale, string? Pooling, int? MaxSeqLength, bool HardNegatives,
         int Seed, int CheckpointSteps, string? CheckpointDir, int CheckpointLimit, bool Resume, string? ResumeFrom, string? EvalSts,
-        int EvaluationSteps, bool SaveBestModel, bool ShowProgress);
+        int EvaluationSteps, bool SaveBestModel, bool ShowProgress, bool GroupByLength, Precision Precision);
 
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1; got {value}.");
@@ -143,12 +146,15 @@ internal static class TrainCommand
             CheckpointSaveTotalLimit = s.CheckpointLimit,
             ResumeFromCheckpoint = s.Resume ? s.ResumeFrom ?? checkpointDir : null,
             Seed = s.Seed,
+            GroupByLength = s.GroupByLength,
+            Precision = s.Precision,
             LogPath = Path.Combine(checkpointDir, Trainer.LogFileName),
             CancellationToken = cancellationToken,
         };
         var trainer = new Trainer(model, [(loader, loss)], options);
-        stdout.WriteLine($"training: {examples.Count:N0} examples, {loader.Count:N0} batches of {s.BatchSize} per epoch, {s.Epochs} epoch(s), " +
+        stdout.WriteLine($"training: {examples.Count:N0} examples, {trainer.Objectives[0].Loader.Count:N0} batches of {s.BatchSize} per epoch, {s.Epochs} epoch(s), " +
                          $"{trainer.TotalSteps:N0} steps, {trainer.WarmupSteps:N0} warm-up, loss {s.Loss}, lr {s.LearningRate:G3}");
+        stdout.WriteLine($"batching: {(s.GroupByLength ? "length-grouped" : "random order")}, precision {CommandOptions.Name(s.Precision)}, optimizer {trainer.Optimizer}");
         var result = trainer.Train();
         foreach (var evaluation in result.Evaluations)
         {

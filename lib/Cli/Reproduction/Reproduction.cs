@@ -34,12 +34,14 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         report.Before = Phase("evaluate before training", () => Evaluate(model, evaluator));
         output.WriteLine($"before training: {report.Before}");
 
-        var (estimate, gflops, paddedLength) = TrainingTimeEstimate.Estimate(model, examples, settings.BatchSize);
-        output.WriteLine($"estimated training time: {estimate:hh\\:mm\\:ss} per epoch ({gflops:F0} GFLOP/s matmul measured now, " +
+        var loader = new NoDuplicatesDataLoader(examples, settings.BatchSize, settings.Seed,
+            settings.GroupByLength ? LengthGroupedExampleOrder.For(model) : null);
+        var (estimate, gflops, paddedLength) = TrainingTimeEstimate.Estimate(model, loader, settings.Precision);
+        output.WriteLine($"estimated training time: {estimate:hh\\:mm\\:ss} per epoch ({gflops:F0} GFLOP/s {CommandOptions.Name(settings.Precision)} matmul measured now, " +
                          $"~{paddedLength:F0} padded tokens per text)");
         report.Estimate = estimate;
         var modelFolder = Path.Combine(runFolder, "model");
-        var result = Phase("train", () => Train(model, examples, modelFolder, runFolder));
+        var result = Phase("train", () => Train(model, loader, modelFolder, runFolder));
         report.Training = result;
         report.After = Phase("evaluate after training", () => Evaluate(model, evaluator));
         output.WriteLine($"after training: {report.After}");
@@ -114,9 +116,8 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         });
     }
 
-    private TrainingResult Train(SentenceTransformer model, IReadOnlyList<InputExample> examples, string modelFolder, string runFolder)
+    private TrainingResult Train(SentenceTransformer model, NoDuplicatesDataLoader loader, string modelFolder, string runFolder)
     {
-        var loader = new NoDuplicatesDataLoader(examples, settings.BatchSize, settings.Seed);
         var loss = new MultipleNegativesRankingLoss(model, settings.Scale);
         var trainer = new Trainer(model, [(loader, loss)], new FitOptions
         {
@@ -126,12 +127,16 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
             OutputPath = modelFolder,
             ShowProgressBar = settings.ShowProgress,
             Seed = settings.Seed,
+            GroupByLength = settings.GroupByLength,
+            Precision = settings.Precision,
             LogPath = Path.Combine(runFolder, Trainer.LogFileName),
         });
-        output.WriteLine($"training: {examples.Count:N0} pairs, {loader.Count:N0} batches of {settings.BatchSize}, {trainer.TotalSteps:N0} steps " +
+        output.WriteLine($"training: {loader.Examples.Count:N0} pairs, {loader.Count:N0} batches of {settings.BatchSize}, {trainer.TotalSteps:N0} steps " +
                          $"({trainer.WarmupSteps:N0} warm-up), lr {settings.LearningRate:G3}, scale {settings.Scale}");
+        output.WriteLine($"batching: {(settings.GroupByLength ? "length-grouped" : "random order")}, precision {CommandOptions.Name(settings.Precision)}, optimizer {trainer.Optimizer}");
         report.Steps = trainer.TotalSteps;
         report.WarmupSteps = trainer.WarmupSteps;
+        report.Optimizer = trainer.Optimizer;
         var result = trainer.Train();
         LossCurve.Save(result.Losses, Path.Combine(runFolder, Trainer.LossCurveFileName), $"MNR training loss ({settings.Preset} preset)");
         var losses = result.Losses;

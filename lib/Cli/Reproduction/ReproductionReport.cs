@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using NotebookSupport.Evaluation;
+using NotebookSupport.Models;
 using NotebookSupport.Training;
 
 namespace NotebookSupport.Cli.Reproduction;
@@ -19,6 +20,7 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
     public TimeSpan Estimate { get; set; }
     public int Steps { get; set; }
     public int WarmupSteps { get; set; }
+    public OptimizerKind Optimizer { get; set; }
     public double? FirstLoss { get; set; }
     public double? LastLoss { get; set; }
     public TrainingResult? Training { get; set; }
@@ -43,9 +45,16 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
         foreach (var (key, value) in new (string, string)[]
         {
             ("model", $"{settings.Model} ({ModelDescription})"), ("loss", $"MultipleNegativesRankingLoss, scale {settings.Scale.ToString(inv)}, cosine"),
-            ("batch size", $"{settings.BatchSize} (NoDuplicatesDataLoader, seed {settings.Seed})"), ("epochs", $"{settings.Epochs}"),
+            ("batch size", $"{settings.BatchSize} (NoDuplicatesDataLoader, seed {settings.Seed})"),
+            ("batching", settings.GroupByLength
+                ? "length-grouped (--group-by-length: similar token lengths per batch, batches shuffled)"
+                : "random order (the tutorial's)"),
+            ("precision", settings.Precision == Precision.BFloat16
+                ? "bfloat16 mixed precision while training (--precision bfloat16); float32 master weights, evaluation and saved model"
+                : "float32"),
+            ("epochs", $"{settings.Epochs}"),
             ("steps", $"{Steps:N0}, of which {WarmupSteps:N0} linear warm-up ({settings.WarmupRatio.ToString(inv)})"),
-            ("optimizer", $"AdamW, lr {settings.LearningRate.ToString(inv)}, weight decay 0.01 (not on biases and LayerNorm), gradient clipping 1.0"),
+            ("optimizer", $"AdamW ({Describe(Optimizer)}), lr {settings.LearningRate.ToString(inv)}, weight decay 0.01 (not on biases and LayerNorm), gradient clipping 1.0"),
             ("device", settings.Device),
         })
             md.AppendLine(inv, $"| {key} | {value} |");
@@ -78,6 +87,13 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
         md.AppendLine($"- `{Trainer.LossCurveFileName}`, `heatmap.png`, `heatmap.svg`");
         return md.ToString();
     }
+
+    private static string Describe(OptimizerKind optimizer) => optimizer switch
+    {
+        OptimizerKind.FusedAdamW => "the library's FusedAdamW",
+        OptimizerKind.TorchAdamW => "TorchSharp's optim.AdamW",
+        _ => optimizer.ToString(),
+    };
 
     private static string Describe(IReadOnlyDictionary<string, long> counts) =>
         counts.Count == 0 ? "none" : string.Join(", ", counts.Select(kv => $"{kv.Key}: {kv.Value:N0}"));

@@ -1,3 +1,5 @@
+using NotebookSupport.Models;
+
 namespace NotebookSupport.Cli.Reproduction;
 
 /// <summary>Everything <c>reproduce</c> runs with; <see cref="ForPreset"/> gives the two presets' defaults.</summary>
@@ -22,6 +24,12 @@ internal sealed record ReproductionSettings
     public int Seed { get; init; } = 42;
     public int? MaxSeqLength { get; init; }
     public string Device { get; init; } = "cpu";
+
+    /// <summary>Length-grouped batches instead of the tutorial's random order.</summary>
+    public bool GroupByLength { get; init; }
+
+    /// <summary>The matrix products' number format while training (the saved model is float32 either way).</summary>
+    public Precision Precision { get; init; } = Precision.Float32;
     public bool ShowProgress { get; init; } = true;
 
     /// <summary>

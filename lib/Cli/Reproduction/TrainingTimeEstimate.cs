@@ -8,40 +8,44 @@ namespace NotebookSupport.Cli.Reproduction;
 
 /// <summary>
 /// A rough, printed-before-it-starts estimate of an MNR epoch: the matmul work of the steps (3 x the forward's
-/// 2 x weights x tokens) divided by the matmul speed this machine shows right now, at an assumed efficiency.
+/// 2 x weights x tokens, padded as the loader's batches are) divided by the matmul speed this machine shows right now
+/// in the training precision, at an assumed efficiency.
 /// </summary>
 internal static class TrainingTimeEstimate
 {
     // A training step keeps the matmul units busy for about half its time on a CPU (measured on MiniLM-L6).
     private const double StepEfficiency = 0.5;
 
-    /// <summary>Estimated duration of one epoch over <paramref name="examples"/> in batches of <paramref name="batchSize"/>.</summary>
+    /// <summary>Estimated duration of the first epoch of <paramref name="loader"/> at <paramref name="precision"/>.</summary>
     public static (TimeSpan Duration, double GflopsPerSecond, double PaddedTokensPerText) Estimate(
-        SentenceTransformer model, IReadOnlyList<InputExample> examples, int batchSize)
+        SentenceTransformer model, NoDuplicatesDataLoader loader, Precision precision)
     {
         var config = model.Transformer.Config;
-        double paddedLength = MeanPaddedLength(model, examples, batchSize);
+        var examples = loader.Examples;
+        int batchSize = loader.BatchSize;
+        double paddedLength = MeanPaddedLength(model, loader);
         long layerWeights = 4L * config.HiddenSize * config.HiddenSize + 2L * config.HiddenSize * config.IntermediateSize;
         int textsPerExample = examples.Count == 0 ? 2 : examples[0].Texts.Count;
         double tokensPerStep = textsPerExample * batchSize * paddedLength;
         double forwardFlops = 2.0 * layerWeights * config.NumHiddenLayers * tokensPerStep
                               + 4.0 * paddedLength * paddedLength * config.HiddenSize * config.NumHiddenLayers * textsPerExample * batchSize;
-        double gflops = MatmulGflops(config.HiddenSize, config.IntermediateSize, (int)Math.Min(tokensPerStep, 4096));
-        int steps = (examples.Count + batchSize - 1) / batchSize;
+        double gflops = MatmulGflops(config.HiddenSize, config.IntermediateSize, (int)Math.Min(tokensPerStep, 4096),
+            precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        int steps = loader.BatchCount(0);
         double seconds = steps * 3 * forwardFlops / (gflops * 1e9 * StepEfficiency);
         return (TimeSpan.FromSeconds(seconds), gflops, paddedLength);
     }
 
-    private static double MeanPaddedLength(SentenceTransformer model, IReadOnlyList<InputExample> examples, int batchSize)
+    // Twenty batches spread over the epoch, padded as training pads them (each column to its longest text).
+    private static double MeanPaddedLength(SentenceTransformer model, NoDuplicatesDataLoader loader)
     {
         const int sampledBatches = 20;
-        if (examples.Count == 0) return 0;
-        var random = new Random(0);
+        var batches = loader.Batches(0).ToList();
         double total = 0;
         int sides = 0;
-        for (int b = 0; b < sampledBatches; b++)
+        for (int b = 0; b < Math.Min(sampledBatches, batches.Count); b++)
         {
-            var batch = Enumerable.Range(0, Math.Min(batchSize, examples.Count)).Select(_ => examples[random.Next(examples.Count)]).ToList();
+            var batch = batches[(int)((long)b * batches.Count / Math.Min(sampledBatches, batches.Count))];
             for (int side = 0; side < batch[0].Texts.Count; side++)
             {
                 total += model.Tokenize([.. batch.Select(e => e.Texts[side])]).SequenceLength;
@@ -51,12 +55,12 @@ internal static class TrainingTimeEstimate
         return total / sides;
     }
 
-    private static double MatmulGflops(int hidden, int intermediate, int rows)
+    private static double MatmulGflops(int hidden, int intermediate, int rows, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var a = randn(rows, hidden);
-        var b = randn(hidden, intermediate);
+        var a = randn(rows, hidden, dtype: dtype);
+        var b = randn(hidden, intermediate, dtype: dtype);
         a.matmul(b);
         var stopwatch = Stopwatch.StartNew();
         const int repeats = 5;

@@ -13,9 +13,19 @@ namespace NotebookSupport.Training;
 /// random state and <see cref="TrainerState"/> (step, epoch, loader position, schedule, log).
 /// </summary>
 /// <remarks>
+/// <para>
+/// Files: <c>model.bin</c> and <c>loss-I.bin</c> (TorchSharp's <c>Module.save</c>), <c>rng_state.bin</c> (torch's
+/// CPU generator state), the optimizer state, and <c>trainer_state.json</c>. The optimizer state is
+/// <c>optimizer.safetensors</c> for <see cref="FusedAdamW"/> (layout in its remarks: <c>state.{i}.exp_avg</c>,
+/// <c>state.{i}.exp_avg_sq</c>, <c>state.{i}.step</c>, <c>step_count</c>) or <c>optimizer.bin</c> for torch's
+/// AdamW (<c>save_state_dict</c>); <see cref="TrainerState.Optimizer"/> says which, and a checkpoint resumes only
+/// into the same kind of optimizer.
+/// </para>
+/// <para>
 /// A checkpoint is written into a hidden temporary folder and renamed into place only when complete, so a crash during
 /// a save leaves the previous checkpoints untouched and no half-written <c>checkpoint-STEP</c> folder;
 /// <c>trainer_state.json</c> is written last and marks a checkpoint as complete.
+/// </para>
 /// </remarks>
 public static class Checkpoints
 {
@@ -27,6 +37,7 @@ public static class Checkpoints
 
     private const string ModelFile = "model.bin";
     private const string OptimizerFile = "optimizer.bin";
+    private const string FusedOptimizerFile = "optimizer.safetensors";
     private const string RandomStateFile = "rng_state.bin";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -84,6 +95,28 @@ public static class Checkpoints
     public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
         OptimizerHelper optimizer, TrainerState state, int totalLimit = 0)
     {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return Save(root, model, losses, state with { Optimizer = OptimizerKind.TorchAdamW }, totalLimit, staging =>
+            Write(Path.Combine(staging, OptimizerFile), s =>
+            {
+                using var writer = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
+                optimizer.save_state_dict(writer);
+            }));
+    }
+
+    /// <summary>Saves a checkpoint with <see cref="FusedAdamW"/>'s state and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all).</summary>
+    /// <returns>The checkpoint folder.</returns>
+    public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
+        FusedAdamW optimizer, TrainerState state, int totalLimit = 0)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return Save(root, model, losses, state with { Optimizer = OptimizerKind.FusedAdamW }, totalLimit,
+            staging => optimizer.SaveState(Path.Combine(staging, FusedOptimizerFile)));
+    }
+
+    private static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
+        TrainerState state, int totalLimit, Action<string> saveOptimizer)
+    {
         Directory.CreateDirectory(root);
         foreach (var stale in Directory.EnumerateDirectories(root, $".{Prefix}*.saving-*"))
         {
@@ -102,11 +135,7 @@ public static class Checkpoints
                     Write(Path.Combine(staging, LossFile(i)), s => Save(losses[i], s));
                 }
             }
-            Write(Path.Combine(staging, OptimizerFile), s =>
-            {
-                using var writer = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-                optimizer.save_state_dict(writer);
-            });
+            saveOptimizer(staging);
             using (var randomState = random.get_rng_state())
             {
                 var bytes = randomState.data<byte>().ToArray();
@@ -142,7 +171,41 @@ public static class Checkpoints
     /// </summary>
     public static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, OptimizerHelper optimizer)
     {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return Load(checkpoint, model, losses, OptimizerKind.TorchAdamW, () => Read(Path.Combine(checkpoint, OptimizerFile), s =>
+        {
+            using var reader = new BinaryReader(s, System.Text.Encoding.UTF8, leaveOpen: true);
+            optimizer.load_state_dict(reader);
+        }));
+    }
+
+    /// <summary>
+    /// Restores weights, <see cref="FusedAdamW"/>'s state and torch's random state from <paramref name="checkpoint"/>
+    /// into the given objects (built exactly as for the run that saved it) and returns its <see cref="TrainerState"/>.
+    /// </summary>
+    public static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, FusedAdamW optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return Load(checkpoint, model, losses, OptimizerKind.FusedAdamW, () =>
+        {
+            var path = Path.Combine(checkpoint, FusedOptimizerFile);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"{path}: the checkpoint has no FusedAdamW state.", path);
+            }
+            optimizer.LoadState(path);
+        });
+    }
+
+    private static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, OptimizerKind optimizer, Action loadOptimizer)
+    {
         var state = ReadState(checkpoint);
+        if (state.Optimizer != optimizer)
+        {
+            throw new InvalidOperationException(
+                $"{Path.Combine(checkpoint, StateFile)}: the checkpoint holds the state of {state.Optimizer}, this run uses {optimizer}. " +
+                $"Resume with FitOptions.Optimizer = OptimizerKind.{state.Optimizer}.");
+        }
         var lossNames = losses.Select(l => l.GetType().Name).ToArray();
         if (!state.Losses.SequenceEqual(lossNames))
         {
@@ -158,11 +221,7 @@ public static class Checkpoints
                 Read(Path.Combine(checkpoint, LossFile(i)), s => Load(losses[i], s));
             }
         }
-        Read(Path.Combine(checkpoint, OptimizerFile), s =>
-        {
-            using var reader = new BinaryReader(s, System.Text.Encoding.UTF8, leaveOpen: true);
-            optimizer.load_state_dict(reader);
-        });
+        loadOptimizer();
         var randomBytes = File.ReadAllBytes(Path.Combine(checkpoint, RandomStateFile));
         using (var randomState = tensor(randomBytes, dtype: ScalarType.Byte))
         {

@@ -8,8 +8,8 @@ namespace NotebookSupport.Training;
 /// </summary>
 /// <remarks>
 /// Call <see cref="Step"/> once after every <c>optimizer.step()</c>. The whole state is <see cref="LastStep"/>, so a
-/// checkpoint restores the schedule by setting it back. The peak rates are those of the optimizer's parameter groups
-/// when the schedule is created.
+/// checkpoint restores the schedule by setting it back. The peak rates are those of the optimizer (each parameter
+/// group of torch's AdamW, or <see cref="FusedAdamW.LearningRate"/>) when the schedule is created.
 /// </remarks>
 /// <example>
 /// <code>
@@ -19,18 +19,28 @@ namespace NotebookSupport.Training;
 /// </example>
 public sealed class LinearScheduleWithWarmup
 {
-    private readonly OptimizerHelper _optimizer;
-    private readonly double[] _peakRates;
+    private readonly Action<double> _applyFactor;
+    private readonly Func<double> _learningRate;
     private int _lastStep;
 
-    /// <summary>Wraps <paramref name="optimizer"/> and sets its rates for step 0 (0 when there is a warm-up).</summary>
+    /// <summary>Wraps torch's <paramref name="optimizer"/> and sets its rates for step 0 (0 when there is a warm-up).</summary>
     public LinearScheduleWithWarmup(OptimizerHelper optimizer, int warmupSteps, int totalSteps)
+        : this(ApplyTo(optimizer ?? throw new ArgumentNullException(nameof(optimizer))), () => optimizer.ParamGroups.First().LearningRate, warmupSteps, totalSteps)
     {
-        ArgumentNullException.ThrowIfNull(optimizer);
+    }
+
+    /// <summary>Wraps a <see cref="FusedAdamW"/> and sets its rate for step 0 (0 when there is a warm-up).</summary>
+    public LinearScheduleWithWarmup(FusedAdamW optimizer, int warmupSteps, int totalSteps)
+        : this(ApplyTo(optimizer ?? throw new ArgumentNullException(nameof(optimizer))), () => optimizer.LearningRate, warmupSteps, totalSteps)
+    {
+    }
+
+    private LinearScheduleWithWarmup(Action<double> applyFactor, Func<double> learningRate, int warmupSteps, int totalSteps)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(warmupSteps);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalSteps);
-        _optimizer = optimizer;
-        _peakRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
+        _applyFactor = applyFactor;
+        _learningRate = learningRate;
         WarmupSteps = warmupSteps;
         TotalSteps = totalSteps;
         LastStep = 0;
@@ -50,17 +60,12 @@ public sealed class LinearScheduleWithWarmup
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
             _lastStep = value;
-            var factor = Factor(value, WarmupSteps, TotalSteps);
-            var groups = _optimizer.ParamGroups.ToList();
-            for (var i = 0; i < groups.Count; i++)
-            {
-                groups[i].LearningRate = _peakRates[i] * factor;
-            }
+            _applyFactor(Factor(value, WarmupSteps, TotalSteps));
         }
     }
 
-    /// <summary>The current learning rate of the first parameter group.</summary>
-    public double LearningRate => _optimizer.ParamGroups.First().LearningRate;
+    /// <summary>The current learning rate (of the first parameter group, for torch's optimizers).</summary>
+    public double LearningRate => _learningRate();
 
     /// <summary>Advances the schedule by one optimizer step.</summary>
     public void Step() => LastStep = _lastStep + 1;
@@ -73,5 +78,25 @@ public sealed class LinearScheduleWithWarmup
             return (double)step / Math.Max(1, warmupSteps);
         }
         return Math.Max(0.0, (double)(totalSteps - step) / Math.Max(1, totalSteps - warmupSteps));
+    }
+
+    // The peak rates are read once, when the schedule is created.
+    private static Action<double> ApplyTo(OptimizerHelper optimizer)
+    {
+        var groups = optimizer.ParamGroups.ToList();
+        var peaks = groups.Select(g => g.LearningRate).ToArray();
+        return factor =>
+        {
+            for (var i = 0; i < groups.Count; i++)
+            {
+                groups[i].LearningRate = peaks[i] * factor;
+            }
+        };
+    }
+
+    private static Action<double> ApplyTo(FusedAdamW optimizer)
+    {
+        var peak = optimizer.LearningRate;
+        return factor => optimizer.LearningRate = peak * factor;
     }
 }

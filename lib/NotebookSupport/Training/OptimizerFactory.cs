@@ -7,6 +7,10 @@ namespace NotebookSupport.Training;
 /// Builds the optimizer sentence-transformers' <c>fit</c> uses: AdamW with two parameter groups, weight decay on the
 /// weight matrices and none on biases and LayerNorm parameters (decaying those only hurts).
 /// </summary>
+/// <remarks>
+/// This is TorchSharp's <c>optim.AdamW</c>, for any device and dtype. <c>Fit</c> uses the same groups with
+/// <see cref="FusedAdamW"/> when it can (see <see cref="FitOptions.Optimizer"/>).
+/// </remarks>
 /// <example>
 /// <code>
 /// var optimizer = OptimizerFactory.AdamW(model.named_parameters(), learningRate: 2e-5, weightDecay: 0.01);

@@ -39,6 +39,9 @@ public static class SentenceTransformerFitExtensions
         int checkpointSaveTotalLimit = 0,
         string? resumeFromCheckpoint = null,
         int seed = 42,
+        bool groupByLength = false,
+        Precision? precision = null,
+        OptimizerKind optimizer = OptimizerKind.Auto,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default) =>
         model.Fit(trainObjectives, new FitOptions
@@ -59,6 +62,9 @@ public static class SentenceTransformerFitExtensions
             CheckpointSaveTotalLimit = checkpointSaveTotalLimit,
             ResumeFromCheckpoint = resumeFromCheckpoint,
             Seed = seed,
+            GroupByLength = groupByLength,
+            Precision = precision,
+            Optimizer = optimizer,
             Progress = progress,
             CancellationToken = cancellationToken,
         });

@@ -13,8 +13,9 @@ namespace NotebookSupport.Training;
 
 /// <summary>
 /// The training loop behind <c>model.Fit(...)</c>: for every step, one batch from each training objective, their
-/// losses back-propagated together, gradient clipping, an AdamW step and the linear warm-up/decay schedule; with
-/// evaluation, checkpoints, exact resume, a JSON-lines log, a loss curve and progress reports.
+/// losses back-propagated together, gradient clipping, an AdamW step (<see cref="FusedAdamW"/> by default, see
+/// <see cref="FitOptions.Optimizer"/>) and the linear warm-up/decay schedule; with evaluation, checkpoints, exact
+/// resume, a JSON-lines log, a loss curve and progress reports.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -64,20 +65,28 @@ public sealed class Trainer
         {
             throw new ArgumentOutOfRangeException(nameof(options.WarmupRatio), options.WarmupRatio, "Expected a fraction between 0 and 1.");
         }
+        if (options.Precision is { } precision && !Enum.IsDefined(precision))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options.Precision), precision, "Expected Float32 or BFloat16.");
+        }
         Model = model;
-        Objectives = trainObjectives;
+        Objectives = options.GroupByLength ? [.. trainObjectives.Select((o, i) => (GroupedByLength(o.Loader, i), o.Loss))] : trainObjectives;
         Options = options;
         _losses = [.. trainObjectives.Select(o => o.Loss)];
+        Optimizer = FitOptimizer.Resolve(options.Optimizer, NamedParameters());
     }
 
     /// <summary>The model being trained.</summary>
     public SentenceTransformer Model { get; }
 
-    /// <summary>The (loader, loss) pairs.</summary>
+    /// <summary>The (loader, loss) pairs; with <see cref="FitOptions.GroupByLength"/>, the loaders are the length-grouped ones.</summary>
     public IReadOnlyList<(NoDuplicatesDataLoader Loader, SentenceTransformerLoss Loss)> Objectives { get; }
 
     /// <summary>The options.</summary>
     public FitOptions Options { get; }
+
+    /// <summary>The AdamW implementation this training uses: <see cref="FitOptions.Optimizer"/> with <see cref="OptimizerKind.Auto"/> resolved.</summary>
+    public OptimizerKind Optimizer { get; }
 
     /// <summary>Steps of <paramref name="epoch"/>: the shortest loader's exact batch count, or <see cref="FitOptions.StepsPerEpoch"/>.</summary>
     public int StepsPerEpoch(int epoch)
@@ -109,19 +118,31 @@ public sealed class Trainer
             : run.Execute(null);
     }
 
+    private List<(string Name, Parameter Parameter)> NamedParameters() =>
+        [.. Model.named_parameters().Concat(_losses.SelectMany((loss, i) => loss.named_parameters().Select(p => ($"loss{i}.{p.name}", p.parameter))))];
+
+    private NoDuplicatesDataLoader GroupedByLength(NoDuplicatesDataLoader loader, int objective) => loader.Order switch
+    {
+        RandomExampleOrder => loader.WithOrder(LengthGroupedExampleOrder.For(Model)),
+        LengthGroupedExampleOrder => loader,
+        var other => throw new ArgumentException(
+            $"FitOptions.GroupByLength: the loader of training objective {objective} already uses its own order ({other.GetType().Name}); " +
+            "drop GroupByLength or give that loader a LengthGroupedExampleOrder.", nameof(FitOptions.GroupByLength)),
+    };
+
     /// <summary>The mutable state of one call to <see cref="Train"/>.</summary>
     private sealed class Run
     {
         private readonly Trainer _trainer;
         private readonly FitOptions _options;
         private readonly List<Parameter> _parameters;
-        private readonly OptimizerHelper _optimizer;
-        private readonly LinearScheduleWithWarmup _scheduler;
+        private readonly FitOptimizer _optimizer;
         private readonly List<TrainingLogEntry> _log = [];
         private readonly List<SimilarityResult> _evaluations = [];
         private readonly double _elapsedBefore;
         private readonly Stopwatch _stopwatch = new();
         private double? _bestScore;
+        private Precision _precisionOutsideTraining;
         private int _epoch;
         private int _batchInEpoch;
         private int _lastEvaluatedStep = -1;
@@ -137,17 +158,14 @@ public sealed class Trainer
             {
                 throw new InvalidOperationException("There is nothing to train: every loader yields 0 batches.");
             }
-            var named = trainer.Model.named_parameters()
-                .Concat(trainer._losses.SelectMany((loss, i) => loss.named_parameters().Select(p => ($"loss{i}.{p.name}", p.parameter))))
-                .ToList();
-            _parameters = [.. named.Select(p => p.Item2).Distinct()];
-            _optimizer = OptimizerFactory.AdamW(named, _options.LearningRate, _options.WeightDecay);
-            _scheduler = new LinearScheduleWithWarmup(_optimizer, trainer.WarmupSteps, TotalSteps);
+            var named = trainer.NamedParameters();
+            _parameters = [.. named.Select(p => p.Parameter).Distinct()];
+            _optimizer = new FitOptimizer(trainer.Optimizer, named, _options.LearningRate, _options.WeightDecay, trainer.WarmupSteps, TotalSteps);
 
             if (_options.ResumeFromCheckpoint is { } resume)
             {
                 var checkpoint = Checkpoints.Resolve(resume);
-                var state = Checkpoints.Load(checkpoint, trainer.Model, trainer._losses, _optimizer);
+                var state = _optimizer.Load(checkpoint, trainer.Model, trainer._losses);
                 if (state.TotalSteps != TotalSteps || state.WarmupSteps != trainer.WarmupSteps)
                 {
                     throw new InvalidOperationException(
@@ -160,7 +178,6 @@ public sealed class Trainer
                 _elapsedBefore = state.ElapsedSeconds;
                 _bestScore = state.BestScore;
                 _log.AddRange(state.LogHistory);
-                _scheduler.LastStep = state.GlobalStep;
                 _lastCheckpoint = checkpoint;
             }
             else
@@ -179,6 +196,8 @@ public sealed class Trainer
             var logPath = _options.LogPath ?? (_options.CheckpointPath is { } root ? Path.Combine(root, LogFileName) : null);
             using var liveLog = logPath is null ? null : TrainingLog.Open(logPath, _log);
             var wasTraining = model.training;
+            _precisionOutsideTraining = model.Precision;
+            model.Precision = _options.Precision ?? _precisionOutsideTraining;
             model.train();
             foreach (var loss in _trainer._losses)
             {
@@ -232,6 +251,7 @@ public sealed class Trainer
             {
                 _stopwatch.Stop();
                 model.train(wasTraining);
+                model.Precision = _precisionOutsideTraining;
             }
             if (_options.OutputPath is { } output)
             {
@@ -254,7 +274,7 @@ public sealed class Trainer
 
         private TrainingLogEntry Step(List<IEnumerator<IReadOnlyList<InputExample>>> batches)
         {
-            var learningRate = _scheduler.LearningRate;
+            var learningRate = _optimizer.Schedule.LearningRate;
             var loss = 0.0;
             for (var i = 0; i < batches.Count; i++)
             {
@@ -266,7 +286,7 @@ public sealed class Trainer
             }
             if (!double.IsFinite(loss))
             {
-                _optimizer.zero_grad();
+                _optimizer.ZeroGrad();
                 throw new TrainingDivergedException(GlobalStep + 1, _epoch, "loss", loss, _lastCheckpoint);
             }
             double gradNorm;
@@ -276,16 +296,10 @@ public sealed class Trainer
             }
             if (!double.IsFinite(gradNorm))
             {
-                _optimizer.zero_grad();
+                _optimizer.ZeroGrad();
                 throw new TrainingDivergedException(GlobalStep + 1, _epoch, "gradient norm", gradNorm, _lastCheckpoint);
             }
-            using (NewDisposeScope())
-            {
-                // AdamW reads each parameter's grad into a fresh tensor handle; the scope releases them every step.
-                _optimizer.step();
-                _optimizer.zero_grad();
-            }
-            _scheduler.Step();
+            _optimizer.Step();
             GlobalStep++;
             _batchInEpoch++;
             var entry = new TrainingLogEntry { Step = GlobalStep, Epoch = _epoch, Loss = loss, LearningRate = learningRate, GradNorm = gradNorm, Elapsed = Elapsed };
@@ -295,7 +309,19 @@ public sealed class Trainer
 
         private double Evaluate(TrainingLog? liveLog)
         {
-            var result = _options.Evaluator!.Evaluate(_trainer.Model);
+            // Scores are comparable across runs only at one precision: the model's own, outside training.
+            var model = _trainer.Model;
+            var trainingPrecision = model.Precision;
+            model.Precision = _precisionOutsideTraining;
+            SimilarityResult result;
+            try
+            {
+                result = _options.Evaluator!.Evaluate(model);
+            }
+            finally
+            {
+                model.Precision = trainingPrecision;
+            }
             _evaluations.Add(result);
             _lastEvaluatedStep = GlobalStep;
             var entry = new TrainingLogEntry { Step = GlobalStep, Epoch = _epoch, EvalSpearman = result.SpearmanCosine, EvalPearson = result.PearsonCosine, Elapsed = Elapsed };
@@ -342,7 +368,7 @@ public sealed class Trainer
                 Losses = [.. _trainer._losses.Select(l => l.GetType().Name)],
                 LogHistory = [.. _log],
             };
-            _lastCheckpoint = Checkpoints.Save(_options.CheckpointPath!, _trainer.Model, _trainer._losses, _optimizer, state, _options.CheckpointSaveTotalLimit);
+            _lastCheckpoint = _optimizer.Save(_options.CheckpointPath!, _trainer.Model, _trainer._losses, state, _options.CheckpointSaveTotalLimit);
             _lastCheckpointStep = GlobalStep;
         }
 

@@ -10,7 +10,16 @@ namespace NotebookSupport.Training;
 public sealed record TrainerState
 {
     /// <summary>Version of the checkpoint layout.</summary>
-    [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = 1;
+    [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = 2;
+
+    /// <summary>
+    /// The optimizer whose state the checkpoint holds: <c>FusedAdamW</c> (<c>optimizer.safetensors</c>) or
+    /// <c>TorchAdamW</c> (<c>optimizer.bin</c>, TorchSharp's <c>save_state_dict</c>). Format 1 checkpoints have no such
+    /// field and hold torch's AdamW.
+    /// </summary>
+    [JsonPropertyName("optimizer")]
+    [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.TorchAdamW;
 
     /// <summary>Steps completed.</summary>
     [JsonPropertyName("global_step")] public int GlobalStep { get; init; }

@@ -34,10 +34,13 @@ public sealed class FitTests
     private static Dictionary<string, float[]> Weights(SentenceTransformer model) =>
         model.named_parameters().ToDictionary(p => p.name, p => p.parameter.data<float>().ToArray());
 
-    [Fact]
-    public void InterruptAndResumeGivesTheSameLossesAsAnUninterruptedRun() => SingleThreaded.Run(() =>
+    [Theory]
+    [InlineData(OptimizerKind.Auto)]
+    [InlineData(OptimizerKind.TorchAdamW)]
+    public void InterruptAndResumeGivesTheSameLossesAsAnUninterruptedRun(OptimizerKind optimizer) => SingleThreaded.Run(() =>
     {
         // 64 pairs in batches of 8: 8 steps per epoch, 16 in all; dropout is on, so the random state must be restored too.
+        FitOptions Options(string? checkpoints = null) => FitTests.Options(checkpoints) with { Optimizer = optimizer };
         var (model, objective) = Setup(modelSeed: 11);
         var uninterrupted = model.Fit([objective], Options());
         Assert.True(uninterrupted.Completed);
@@ -57,6 +60,10 @@ public sealed class FitTests
         Assert.Equal(11, interrupted.GlobalStep);
         Assert.Equal([5, 10, 11], Checkpoints.List(root).Select(c => c.Step));
         AssertSameLosses(uninterrupted, interrupted, fromStep: 1, toStep: 11);
+        // Auto picks the fused optimizer for float32 CPU parameters; its moments are in the documented file.
+        var saved = optimizer == OptimizerKind.Auto ? OptimizerKind.FusedAdamW : optimizer;
+        Assert.Equal(saved, Checkpoints.ReadState(Path.Combine(root, "checkpoint-11")).Optimizer);
+        Assert.Equal(saved == OptimizerKind.FusedAdamW, File.Exists(Path.Combine(root, "checkpoint-11", "optimizer.safetensors")));
 
         // What a crash in the middle of saving would leave: a staging folder and a folder without trainer_state.json.
         Directory.CreateDirectory(Path.Combine(root, ".checkpoint-12.saving-0123"));
@@ -101,7 +108,7 @@ public sealed class FitTests
 
         // The model was not updated by the failing step: it still holds the weights of checkpoint 6.
         var restored = TestModels.Tiny(seed: 77, maxSeqLength: 24);
-        var state = Checkpoints.Load(ex.LastGoodCheckpoint!, restored, [new NanAtStep(restored, 7)], OptimizerFactory.AdamW(restored.named_parameters()));
+        var state = Checkpoints.Load(ex.LastGoodCheckpoint!, restored, [new NanAtStep(restored, 7)], new FusedAdamW(FusedAdamW.DefaultGroups(restored)));
         Assert.Equal(6, state.GlobalStep);
         AssertSameWeights(Weights(restored), Weights(model));
         return 0;
@@ -166,6 +173,93 @@ public sealed class FitTests
     });
 
     [Fact]
+    public void FusedAndTorchAdamWTrainTheSameAndACheckpointResumesOnlyIntoItsOwnKind() => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var root = temp.Combine("checkpoints");
+        var (fusedModel, fusedObjective) = Setup(modelSeed: 21);
+        var fused = new Trainer(fusedModel, [fusedObjective], Options() with { Optimizer = OptimizerKind.FusedAdamW });
+        Assert.Equal(OptimizerKind.FusedAdamW, fused.Optimizer);
+        var fusedResult = fused.Train();
+        var (torchModel, torchObjective) = Setup(modelSeed: 21);
+        var torchResult = torchModel.Fit([torchObjective], Options(root) with { Optimizer = OptimizerKind.TorchAdamW });
+
+        // The same update in two implementations: float32 rounding apart, the same 16 steps.
+        Assert.All(fusedResult.Losses.Zip(torchResult.Losses), p => Assert.Equal(p.Second.Loss, p.First.Loss, 1e-4));
+        var expected = Weights(torchModel);
+        foreach (var (name, values) in Weights(fusedModel))
+        {
+            var difference = values.Zip(expected[name], (x, y) => Math.Abs(x - y)).Max();
+            Assert.True(difference <= 1e-4f, $"{name}: fused and torch AdamW weights differ by {difference}");
+        }
+
+        var (model3, objective3) = Setup(modelSeed: 21);
+        var error = Assert.Throws<InvalidOperationException>(() => model3.Fit([objective3], Options() with { ResumeFromCheckpoint = root }));
+        Assert.Contains("checkpoint-15", error.Message);
+        Assert.Contains("TorchAdamW", error.Message);
+        Assert.Contains("FitOptions.Optimizer", error.Message);
+
+        // A checkpoint written before the optimizer was recorded (format 1) holds torch's AdamW and still resumes.
+        var stateFile = Path.Combine(root, "checkpoint-15", Checkpoints.StateFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(stateFile))!.AsObject();
+        Assert.Equal("TorchAdamW", (string?)json["optimizer"]);
+        json.Remove("optimizer");
+        json["format_version"] = 1;
+        File.WriteAllText(stateFile, json.ToJsonString());
+        Assert.Equal(OptimizerKind.TorchAdamW, Checkpoints.ReadState(Path.Combine(root, "checkpoint-15")).Optimizer);
+        var (model4, objective4) = Setup(modelSeed: 22);
+        var legacy = model4.Fit([objective4], Options() with { Optimizer = OptimizerKind.TorchAdamW, ResumeFromCheckpoint = root });
+        AssertSameLosses(torchResult, legacy, fromStep: 16, toStep: 16);
+        return 0;
+    });
+
+    [Fact]
+    public void BFloat16AndGroupByLengthTrainOnGroupedBatchesInMixedPrecisionAndRestoreFloat32() => SingleThreaded.Run(() =>
+    {
+        var model = TestModels.Tiny(seed: 6, maxSeqLength: 24);
+        var loader = new NoDuplicatesDataLoader(Pairs, batchSize: 8, seed: 5);
+        var loss = new Recording(model);
+        var trainer = new Trainer(model, [(loader, loss)], Options() with { Precision = Precision.BFloat16, GroupByLength = true });
+        var result = trainer.Train();
+
+        Assert.True(result.Completed);
+        Assert.All(result.Losses, l => Assert.True(double.IsFinite(l.Loss)));
+        Assert.All(loss.Precisions, p => Assert.Equal(Precision.BFloat16, p));
+        Assert.Equal(Precision.Float32, model.Precision);
+        Assert.All(model.parameters(), p => Assert.Equal(TorchSharp.torch.ScalarType.Float32, p.dtype));
+        Assert.Equal(OptimizerKind.FusedAdamW, trainer.Optimizer);
+
+        // The batches trained on are the length-grouped loader's, epoch by epoch.
+        var grouped = loader.WithOrder(LengthGroupedExampleOrder.For(model));
+        Assert.IsType<LengthGroupedExampleOrder>(trainer.Objectives[0].Loader.Order);
+        var expected = Enumerable.Range(0, 2).SelectMany(grouped.Batches).ToList();
+        Assert.Equal(expected.Count, loss.Batches.Count);
+        Assert.All(expected.Zip(loss.Batches), p => Assert.Equal(p.First, p.Second));
+        Assert.NotEqual(Enumerable.Range(0, 2).SelectMany(loader.Batches).Select(b => b[0]), loss.Batches.Select(b => b[0]));
+        return 0;
+    });
+
+    [Fact]
+    public void OptimizerAndGroupingOptionsRejectWhatCannotWork()
+    {
+        var model = TestModels.Tiny(seed: 2);
+        var loss = new MultipleNegativesRankingLoss(model);
+        var loader = new NoDuplicatesDataLoader(Pairs, batchSize: 8);
+
+        var custom = loader.WithOrder(new Reversed());
+        var grouping = Assert.Throws<ArgumentException>(() => new Trainer(model, [(custom, loss)], Options() with { GroupByLength = true }));
+        Assert.Contains("FitOptions.GroupByLength", grouping.Message);
+        Assert.Contains(nameof(Reversed), grouping.Message);
+
+        model.to(TorchSharp.torch.ScalarType.Float64);
+        Assert.Equal(OptimizerKind.TorchAdamW, new Trainer(model, [(loader, loss)], Options()).Optimizer);
+        var fused = Assert.Throws<ArgumentException>(() => new Trainer(model, [(loader, loss)], Options() with { Optimizer = OptimizerKind.FusedAdamW }));
+        Assert.Contains("FitOptions.Optimizer", fused.Message);
+        Assert.Contains("Float64", fused.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(model, [(loader, loss)], Options() with { Optimizer = (OptimizerKind)7 }));
+    }
+
+    [Fact]
     public void LinearScheduleMatchesTransformersFormulaAndOptimizerSkipsDecayOnBiasAndLayerNorm()
     {
         // get_linear_schedule_with_warmup(warmup 10, total 100) at a few steps, computed by hand.
@@ -217,6 +311,29 @@ public sealed class FitTests
             var difference = values.Zip(actual[name], (x, y) => Math.Abs(x - y)).Max();
             Assert.True(difference <= 1e-6f, $"{name}: weights differ by {difference}");
         }
+    }
+
+    /// <summary>Plain MNR that records each batch and the model's precision when it was trained on.</summary>
+    private sealed class Recording(SentenceTransformer model) : SentenceTransformerLoss(nameof(Recording), model)
+    {
+        private readonly MultipleNegativesRankingLoss _inner = new(model);
+
+        public List<IReadOnlyList<InputExample>> Batches { get; } = [];
+
+        public List<Precision> Precisions { get; } = [];
+
+        public override TorchSharp.torch.Tensor forward(IReadOnlyList<InputExample> batch)
+        {
+            Batches.Add(batch);
+            Precisions.Add(Model.Precision);
+            return _inner.forward(batch);
+        }
+    }
+
+    /// <summary>A custom order: the random one, reversed.</summary>
+    private sealed class Reversed : IExampleOrder
+    {
+        public int[] Order(IReadOnlyList<InputExample> examples, int epoch, int seed) => [.. Enumerable.Reverse(new RandomExampleOrder().Order(examples, epoch, seed))];
     }
 
     /// <summary>Plain MNR whose reported loss turns NaN from a given step on.</summary>

@@ -1,3 +1,4 @@
+using NotebookSupport.Hub;
 using NotebookSupport.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -60,6 +61,100 @@ public sealed class FusedAdamWTests
         Assert.Equal(1f, without[0].item<float>());
         fused.ZeroGrad();
         Assert.Null(withGrad.grad);
+    }
+
+    [Fact]
+    public void A_parameter_that_misses_gradients_counts_its_own_steps_as_torch_does()
+    {
+        // The second parameter has no gradient in the first two steps: its bias correction starts at its own step 1.
+        manual_seed(5);
+        using var initial = randn(2, 50);
+        var fused = new[] { new Parameter(initial[0].clone()), new Parameter(initial[1].clone()) };
+        var reference = new[] { new Parameter(initial[0].clone()), new Parameter(initial[1].clone()) };
+        var optimizer = new FusedAdamW([(fused[0], 0.01), (fused[1], 0.01)], lr: 1e-2);
+        using var torchAdamW = optim.AdamW(reference, lr: 1e-2, weight_decay: 0.01);
+        for (int step = 0; step < 5; step++)
+        {
+            using var g0 = randn(50);
+            using var g1 = randn(50);
+            fused[0].grad = g0.clone();
+            reference[0].grad = g0.clone();
+            fused[1].grad = step < 2 ? null : g1.clone();
+            reference[1].grad = step < 2 ? null : g1.clone();
+            optimizer.Step();
+            torchAdamW.step();
+        }
+        AssertClose(reference[0], fused[0]);
+        AssertClose(reference[1], fused[1]);
+    }
+
+    [Fact]
+    public void Saved_state_resumes_bit_for_bit_and_wrong_files_are_rejected_by_name()
+    {
+        manual_seed(8);
+        using var initial = randn(3, 1000);
+        using var grads = randn(10, 3, 1000);
+        Parameter[] Clone() => [new Parameter(initial[0].clone()), new Parameter(initial[1].clone()), new Parameter(initial[2].view(10, 100).clone())];
+        FusedAdamW Optimizer(Parameter[] p) => new([(p[0], 0.01), (p[1], 0.0), (p[2], 0.01)], lr: 1e-2);
+        void Train(FusedAdamW optimizer, Parameter[] p, int from, int to)
+        {
+            for (int step = from; step < to; step++)
+            {
+                optimizer.LearningRate = 1e-2 * (10 - step) / 10;
+                p[0].grad = grads[step, 0].clone();
+                p[1].grad = step < 3 ? null : grads[step, 1].clone();   // state appears late for one parameter
+                p[2].grad = grads[step, 2].view(10, 100).clone();
+                optimizer.Step();
+                optimizer.ZeroGrad();
+            }
+        }
+
+        var straight = Clone();
+        Train(Optimizer(straight), straight, 0, 10);
+
+        using var temp = new TrainingTempFolder();
+        var first = Clone();
+        var before = Optimizer(first);
+        Train(before, first, 0, 2);
+        var path = temp.Combine("optimizer.safetensors");
+        before.SaveState(path);
+        // Two steps in, the late parameter has no state yet; the file says so by leaving it out.
+        Assert.DoesNotContain(SafeTensors.ReadInfo(path), t => t.Name.StartsWith("state.1.", StringComparison.Ordinal));
+        Assert.Contains(SafeTensors.ReadInfo(path), t => t.Name == "state.2.exp_avg" && t.Shape.SequenceEqual([10L, 100L]));
+
+        var resumed = new[] { new Parameter(first[0].detach().clone()), new Parameter(first[1].detach().clone()), new Parameter(first[2].detach().clone()) };
+        var after = Optimizer(resumed);
+        after.LoadState(path);
+        Assert.Equal(2, after.StepCount);
+        Train(after, resumed, 2, 10);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(straight[i].eq(resumed[i]).all().item<bool>(), $"parameter {i} differs from the uninterrupted run");
+        }
+
+        var otherShapes = Optimizer([new Parameter(zeros(1000)), new Parameter(zeros(1000)), new Parameter(zeros(1000))]);
+        var shape = Assert.Throws<InvalidDataException>(() => otherShapes.LoadState(path));
+        Assert.Contains(path, shape.Message);
+        Assert.Contains("state.2.exp_avg", shape.Message);
+
+        var fewer = new FusedAdamW([(new Parameter(zeros(1000)), 0.0)]);
+        var extra = Assert.Throws<InvalidDataException>(() => fewer.LoadState(path));
+        Assert.Contains("state.2.", extra.Message);
+        Assert.Contains("1 parameters", extra.Message);
+    }
+
+    [Fact]
+    public void Linear_schedule_drives_its_learning_rate()
+    {
+        var optimizer = new FusedAdamW([(new Parameter(ones(3)), 0.0)], lr: 2e-5);
+        var schedule = new LinearScheduleWithWarmup(optimizer, warmupSteps: 10, totalSteps: 110);
+        Assert.Equal(0.0, optimizer.LearningRate);
+        for (int i = 0; i < 5; i++) schedule.Step();
+        Assert.Equal(1e-5, optimizer.LearningRate, 1e-15);
+        schedule.LastStep = 60;
+        Assert.Equal(1e-5, schedule.LearningRate, 1e-15);
+        schedule.LastStep = 110;
+        Assert.Equal(0.0, optimizer.LearningRate);
     }
 
     [Fact]

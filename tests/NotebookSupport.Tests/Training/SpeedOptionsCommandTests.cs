@@ -1,0 +1,83 @@
+using NotebookSupport.Cli;
+using NotebookSupport.Data;
+using NotebookSupport.Hub;
+using NotebookSupport.Tests.Data;
+using NotebookSupport.Training;
+
+namespace NotebookSupport.Tests.Training;
+
+/// <summary><c>--group-by-length</c> and <c>--precision</c> of the <c>train</c> and <c>reproduce</c> commands.</summary>
+[Collection(RunsAlone.Name)]
+public sealed class SpeedOptionsCommandTests
+{
+    private static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = CliApp.Run(args, output, error);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void TrainWithGroupByLengthAndBFloat16SavesAFloat32ModelAndSaysWhatItUsed() => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var data = temp.Combine("pairs.tsv");
+        InputExampleTsv.Write(data, SnliPairs.Get(48), 2);
+        var output = temp.Combine("model");
+
+        var (exitCode, stdout, stderr) = Run("train", "--model", "random:bert-tiny", "--data", data, "--output", output, "--batch-size", "8",
+            "--max-seq-length", "16", "--checkpoint-steps", "0", "--group-by-length", "--precision", "bfloat16", "--no-progress");
+
+        Assert.True(exitCode == 0, stderr + stdout);
+        Assert.Contains("batching: length-grouped, precision bfloat16, optimizer FusedAdamW", stdout);
+        Assert.Contains("6 steps", stdout);
+        Assert.All(SafeTensors.ReadInfo(Path.Combine(output, "model.safetensors")), t => Assert.Equal(TorchSharp.torch.ScalarType.Float32, t.DType));
+        Assert.All(TrainingLog.Read(Path.Combine(output, Trainer.LogFileName)).Where(e => e.Loss is not null), e => Assert.True(double.IsFinite(e.Loss!.Value)));
+        return 0;
+    });
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("reproduce")]
+    public void AnUnknownPrecisionIsABadArgumentNamingTheOption(string command)
+    {
+        using var temp = new TrainingTempFolder();
+        string[] args = command == "train"
+            ? ["train", "--model", "random:bert-tiny", "--data", temp.Combine("pairs.tsv"), "--output", temp.Combine("out"), "--precision", "fp16"]
+            : ["reproduce", "--output", temp.Combine("out"), "--precision", "fp16"];
+
+        var (exitCode, _, stderr) = Run(args);
+
+        Assert.Equal(CliApp.BadArguments, exitCode);
+        Assert.Contains("--precision: expected float32 or bfloat16, got 'fp16'", stderr);
+        Assert.False(Directory.Exists(temp.Combine("out")));
+    }
+
+    [Fact]
+    public void ReproduceReportStatesBatchingPrecisionAndOptimizer() => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var modelFolder = temp.Combine("tiny");
+        using (var model = TestModels.Tiny(seed: 3, maxSeqLength: 24))
+        {
+            SentenceTransformerWriter.Save(model, modelFolder);
+        }
+        var snli = temp.Combine("snli.csv");
+        File.WriteAllLines(snli, File.ReadLines(RepoData.Path("snli", "snli_1.0_dev.csv")).Take(120));
+        var sts = temp.Combine("sts.csv");
+        File.WriteAllLines(sts, File.ReadLines(RepoData.Path("stsb", "sts-dev.csv")).Take(40));
+        var run = temp.Combine("run");
+
+        var (exitCode, stdout, stderr) = Run("reproduce", "--output", run, "--model", modelFolder, "--data", snli, "--sts", sts,
+            "--batch-size", "8", "--group-by-length", "--precision", "bfloat16", "--no-progress");
+
+        Assert.True(exitCode == 0, stderr + stdout);
+        var report = File.ReadAllText(Path.Combine(run, "report.md"));
+        Assert.Contains("| batching | length-grouped (--group-by-length", report);
+        Assert.Contains("| precision | bfloat16 mixed precision while training (--precision bfloat16)", report);
+        Assert.Contains("| optimizer | AdamW (the library's FusedAdamW)", report);
+        Assert.Contains("batching: length-grouped, precision bfloat16, optimizer FusedAdamW", stdout);
+        return 0;
+    });
+}
