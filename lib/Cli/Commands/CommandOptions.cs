@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NotebookSupport.Hub;
 using NotebookSupport.Models;
+using NotebookSupport.Training;
 
 namespace NotebookSupport.Cli.Commands;
 
@@ -54,6 +55,32 @@ internal static class CommandOptions
                 default:
                     result.AddError($"--precision: expected float32 or bfloat16, got '{value}'.");
                     return Precision.Float32;
+            }
+        },
+    };
+
+    /// <summary><c>--optimizer auto|fused|torch</c>: which AdamW implementation trains.</summary>
+    public static Option<OptimizerKind> Optimizer() => new("--optimizer")
+    {
+        Description = "auto (default: the fused AdamW on float32 CPU parameters, torch's otherwise), fused or torch. Both compute "
+                      + "PyTorch's AdamW; a checkpoint resumes only with the kind that wrote it (checkpoints from before the fused "
+                      + "optimizer need torch).",
+        DefaultValueFactory = _ => OptimizerKind.Auto,
+        HelpName = "auto|fused|torch",
+        CustomParser = result =>
+        {
+            var value = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            switch (value.ToLowerInvariant())
+            {
+                case "auto":
+                    return OptimizerKind.Auto;
+                case "fused":
+                    return OptimizerKind.FusedAdamW;
+                case "torch":
+                    return OptimizerKind.TorchAdamW;
+                default:
+                    result.AddError($"--optimizer: expected auto, fused or torch, got '{value}'.");
+                    return OptimizerKind.Auto;
             }
         },
     };

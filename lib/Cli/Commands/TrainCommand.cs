@@ -63,9 +63,10 @@ internal static class TrainCommand
         var noProgress = new Option<bool>("--no-progress") { Description = "No progress bar (for logs and CI)." };
         var groupByLength = CommandOptions.GroupByLength();
         var precision = CommandOptions.TrainingPrecision();
+        var optimizer = CommandOptions.Optimizer();
 
         var command = new Command("train", "Train a sentence transformer with Multiple Negatives Ranking loss (or SoftmaxLoss) on NLI pairs/triplets.");
-        foreach (var option in new Option[] { model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling, maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, evalSts, evaluationSteps, saveBest, groupByLength, precision, noProgress })
+        foreach (var option in new Option[] { model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling, maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, evalSts, evaluationSteps, saveBest, groupByLength, precision, optimizer, noProgress })
         {
             command.Options.Add(option);
         }
@@ -84,7 +85,7 @@ internal static class TrainCommand
                     parseResult.GetValue(checkpointSteps), parseResult.GetValue(checkpointDir), parseResult.GetValue(checkpointLimit),
                     parseResult.GetResult(resume) is not null, parseResult.GetValue(resume), parseResult.GetValue(evalSts),
                     parseResult.GetValue(evaluationSteps), parseResult.GetValue(saveBest), !parseResult.GetValue(noProgress),
-                    parseResult.GetValue(groupByLength), parseResult.GetValue(precision));
+                    parseResult.GetValue(groupByLength), parseResult.GetValue(precision), parseResult.GetValue(optimizer));
                 return Task.FromResult(Run(settings, stdout, cancellationToken));
             }
             catch (Exception e) when (e is NliFormatException or FileNotFoundException or DirectoryNotFoundException or IOException
@@ -101,7 +102,7 @@ internal static class TrainCommand
         string Model, string[] Data, string Output, string Loss, int BatchSize, int MiniBatchSize, int Epochs, double LearningRate,
         double WarmupRatio, double WeightDecay, double MaxGradNorm, double Scale, string? Pooling, int? MaxSeqLength, bool HardNegatives,
         int Seed, int CheckpointSteps, string? CheckpointDir, int CheckpointLimit, bool Resume, string? ResumeFrom, string? EvalSts,
-        int EvaluationSteps, bool SaveBestModel, bool ShowProgress, bool GroupByLength, Precision Precision);
+        int EvaluationSteps, bool SaveBestModel, bool ShowProgress, bool GroupByLength, Precision Precision, OptimizerKind Optimizer);
 
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1; got {value}.");
@@ -148,6 +149,7 @@ internal static class TrainCommand
             Seed = s.Seed,
             GroupByLength = s.GroupByLength,
             Precision = s.Precision,
+            Optimizer = s.Optimizer,
             LogPath = Path.Combine(checkpointDir, Trainer.LogFileName),
             CancellationToken = cancellationToken,
         };

@@ -204,7 +204,8 @@ public static class Checkpoints
         {
             throw new InvalidOperationException(
                 $"{Path.Combine(checkpoint, StateFile)}: the checkpoint holds the state of {state.Optimizer}, this run uses {optimizer}. " +
-                $"Resume with FitOptions.Optimizer = OptimizerKind.{state.Optimizer}.");
+                $"Resume with FitOptions.Optimizer = OptimizerKind.{state.Optimizer} " +
+                $"(st train --optimizer {(state.Optimizer == OptimizerKind.TorchAdamW ? "torch" : "fused")}).");
         }
         var lossNames = losses.Select(l => l.GetType().Name).ToArray();
         if (!state.Losses.SequenceEqual(lossNames))

@@ -6,7 +6,7 @@ using NotebookSupport.Training;
 
 namespace NotebookSupport.Tests.Training;
 
-/// <summary><c>--group-by-length</c> and <c>--precision</c> of the <c>train</c> and <c>reproduce</c> commands.</summary>
+/// <summary><c>--group-by-length</c>, <c>--precision</c> and <c>--optimizer</c> of the <c>train</c> and <c>reproduce</c> commands.</summary>
 [Collection(RunsAlone.Name)]
 public sealed class SpeedOptionsCommandTests
 {
@@ -52,6 +52,40 @@ public sealed class SpeedOptionsCommandTests
         Assert.Equal(CliApp.BadArguments, exitCode);
         Assert.Contains("--precision: expected float32 or bfloat16, got 'fp16'", stderr);
         Assert.False(Directory.Exists(temp.Combine("out")));
+    }
+
+    [Fact]
+    public void ACheckpointOfTorchAdamWResumesOnlyWithOptimizerTorch() => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var data = temp.Combine("pairs.tsv");
+        InputExampleTsv.Write(data, SnliPairs.Get(48), 2);
+        string[] Train(params string[] extra) =>
+            ["train", "--model", "random:bert-tiny", "--data", data, "--output", temp.Combine("model"), "--batch-size", "8",
+             "--max-seq-length", "16", "--checkpoint-steps", "3", "--no-progress", .. extra];
+
+        var first = Run(Train("--optimizer", "torch"));
+        Assert.True(first.ExitCode == 0, first.Error + first.Output);
+        Assert.Contains("optimizer TorchAdamW", first.Output);
+
+        var wrongKind = Run(Train("--resume"));
+        Assert.Equal(1, wrongKind.ExitCode);
+        Assert.Contains("holds the state of TorchAdamW", wrongKind.Error);
+        Assert.Contains("--optimizer torch", wrongKind.Error);
+
+        var resumed = Run(Train("--resume", "--optimizer", "torch"));
+        Assert.True(resumed.ExitCode == 0, resumed.Error + resumed.Output);
+        return 0;
+    });
+
+    [Fact]
+    public void AnUnknownOptimizerIsABadArgumentNamingTheOption()
+    {
+        using var temp = new TrainingTempFolder();
+        var (exitCode, _, stderr) = Run("train", "--model", "random:bert-tiny", "--data", temp.Combine("pairs.tsv"), "--output", temp.Combine("out"),
+            "--optimizer", "sgd");
+        Assert.Equal(CliApp.BadArguments, exitCode);
+        Assert.Contains("--optimizer: expected auto, fused or torch, got 'sgd'", stderr);
     }
 
     [Fact]
