@@ -12,8 +12,8 @@ internal static class Bf16QualityBenchmark
         {
             Header = ["precision", "epoch time", "loss first -> last", "STSb test Spearman"],
         };
-        var fp32 = epochs.Get(lengthGrouped: true, Precision.Float32);
-        var bf16 = epochs.Get(lengthGrouped: true, Precision.BFloat16);
+        var fp32 = epochs.Get(lengthGrouped: true, Precision.Float32, skipPadding: true);
+        var bf16 = epochs.Get(lengthGrouped: true, Precision.BFloat16, skipPadding: true);
         foreach (var r in new[] { fp32, bf16 })
             result.Row(r.Name, $"{r.Seconds:F1} s", $"{r.FirstLoss:F3} -> {r.LastLoss:F3}", $"{r.SpearmanAfter:F2}");
         double delta = Math.Round(bf16.SpearmanAfter - fp32.SpearmanAfter, 2);

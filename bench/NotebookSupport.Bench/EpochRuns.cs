@@ -17,7 +17,7 @@ internal sealed class EpochRuns(BenchOptions options)
 {
     private const int BatchSize = 32;
     private const int Seed = 42;
-    private readonly Dictionary<(bool LengthGrouped, Precision Precision), EpochRun> runs = [];
+    private readonly Dictionary<(bool LengthGrouped, Precision Precision, bool SkipPadding), EpochRun> runs = [];
     private List<InputExample>? pairs;
     private List<(int Anchor, int Positive)>? lengths;
     private double? before;
@@ -38,18 +38,22 @@ internal sealed class EpochRuns(BenchOptions options)
         return before.Value;
     }
 
-    public EpochRun Get(bool lengthGrouped, Precision precision)
+    /// <param name="lengthGrouped">Length-grouped batches instead of the loader's default random order.</param>
+    /// <param name="precision">The matmul precision while training.</param>
+    /// <param name="skipPadding">BertModel.SkipPadding: false computes the whole padded grid (pad-to-longest).</param>
+    public EpochRun Get(bool lengthGrouped, Precision precision, bool skipPadding)
     {
-        if (runs.TryGetValue((lengthGrouped, precision), out var cached)) return cached;
-        var run = Train(lengthGrouped, precision);
-        runs[(lengthGrouped, precision)] = run;
+        if (runs.TryGetValue((lengthGrouped, precision, skipPadding), out var cached)) return cached;
+        var run = Train(lengthGrouped, precision, skipPadding);
+        runs[(lengthGrouped, precision, skipPadding)] = run;
         return run;
     }
 
-    private EpochRun Train(bool lengthGrouped, Precision precision)
+    private EpochRun Train(bool lengthGrouped, Precision precision, bool skipPadding)
     {
         manual_seed(Seed);
         using var model = BundledMiniLm.Create();
+        model.Transformer.AutoModel.SkipPadding = skipPadding;
         pairs ??= BenchData.SnliEntailmentPairs().Select(p => new InputExample(p.Anchor, p.Positive)).ToList();
         var tokenizer = model.Transformer.Tokenizer;
         lengths ??= pairs.Select(p => (tokenizer.Encode(p.Texts[0], model.MaxSeqLength).Length, tokenizer.Encode(p.Texts[1], model.MaxSeqLength).Length)).ToList();
@@ -60,7 +64,7 @@ internal sealed class EpochRuns(BenchOptions options)
         if (options.EpochBatches > 0) batches = batches.Take(options.EpochBatches).ToList();
         long real = batches.Sum(b => b.Sum(i => (long)lengths[i].Anchor + lengths[i].Positive));
         double efficiency = (double)real / PaddedTokens(batches, lengths);
-        string name = $"{(lengthGrouped ? "length-grouped" : "data order")}, {precision}";
+        string name = $"{(lengthGrouped ? "length-grouped" : "data order")}, {(skipPadding ? "padding skipped" : "pad to longest")}, {precision}";
         Console.WriteLine($"   epoch [{name}]: {batches.Count} batches, {batches.Sum(b => b.Length)} pairs, padding efficiency {efficiency:F2} ...");
 
         model.train();

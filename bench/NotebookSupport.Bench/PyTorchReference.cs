@@ -63,8 +63,8 @@ internal sealed class PyTorchReference
             run.GetProperty("sentences_per_s").GetDouble(), run.GetProperty("median_pass_s").GetDouble());
     }
 
-    /// <summary>bench_train.py: sgemm peak and the fixed-shape training steps.</summary>
-    public void RunTrain(IReadOnlyList<int> lengths)
+    /// <summary>bench_train.py: sgemm peak and the fixed-shape training steps (kept in <see cref="Train"/> and returned).</summary>
+    public TrainFigures RunTrain(IReadOnlyList<int> lengths)
     {
         var json = Path.Combine(BenchData.RepoRoot, "bench", "out", "pytorch-train.json");
         RunScript("bench_train.py", ["--weights", ModelDir, "--parts", "matmul,fixed", "--lens", string.Join(",", lengths), "--json", json]);
@@ -75,6 +75,7 @@ internal sealed class PyTorchReference
         var steps = root.GetProperty("fixed").EnumerateObject()
             .ToDictionary(p => int.Parse(p.Name), p => p.Value.GetProperty("median_step_s").GetDouble());
         Train = new TrainFigures("torch " + info.GetProperty("torch").GetString(), info.GetProperty("blas").GetString() ?? "", sgemm, steps);
+        return Train;
     }
 
     private void RunScript(string script, string[] arguments)

@@ -8,8 +8,8 @@ namespace NotebookSupport.Cli.Reproduction;
 
 /// <summary>
 /// A rough, printed-before-it-starts estimate of an MNR epoch: the matmul work of the steps (3 x the forward's
-/// 2 x weights x tokens, padded as the loader's batches are) divided by the matmul speed this machine shows right now
-/// in the training precision, at an assumed efficiency.
+/// 2 x weights x tokens, padded as the loader's batches are, or only the real tokens where the encoder skips padding)
+/// divided by the matmul speed this machine shows right now in the training precision, at an assumed efficiency.
 /// </summary>
 internal static class TrainingTimeEstimate
 {
@@ -23,10 +23,10 @@ internal static class TrainingTimeEstimate
         var config = model.Transformer.Config;
         var examples = loader.Examples;
         int batchSize = loader.BatchSize;
-        double paddedLength = MeanPaddedLength(model, loader);
+        var (paddedLength, computedLength) = MeanLengths(model, loader);
         long layerWeights = 4L * config.HiddenSize * config.HiddenSize + 2L * config.HiddenSize * config.IntermediateSize;
         int textsPerExample = examples.Count == 0 ? 2 : examples[0].Texts.Count;
-        double tokensPerStep = textsPerExample * batchSize * paddedLength;
+        double tokensPerStep = textsPerExample * batchSize * computedLength;
         double forwardFlops = 2.0 * layerWeights * config.NumHiddenLayers * tokensPerStep
                               + 4.0 * paddedLength * paddedLength * config.HiddenSize * config.NumHiddenLayers * textsPerExample * batchSize;
         double gflops = MatmulGflops(config.HiddenSize, config.IntermediateSize, (int)Math.Min(tokensPerStep, 4096),
@@ -36,23 +36,28 @@ internal static class TrainingTimeEstimate
         return (TimeSpan.FromSeconds(seconds), gflops, paddedLength);
     }
 
-    // Twenty batches spread over the epoch, padded as training pads them (each column to its longest text).
-    private static double MeanPaddedLength(SentenceTransformer model, NoDuplicatesDataLoader loader)
+    // Twenty batches spread over the epoch, padded as training pads them (each column to its longest text): the
+    // mean padded length, and the mean length the linear layers compute (real tokens only where the batch is packed).
+    private static (double Padded, double Computed) MeanLengths(SentenceTransformer model, NoDuplicatesDataLoader loader)
     {
         const int sampledBatches = 20;
         var batches = loader.Batches(0).ToList();
-        double total = 0;
+        bool skipPadding = model.Transformer.AutoModel.SkipPadding;
+        double padded = 0, computed = 0;
         int sides = 0;
         for (int b = 0; b < Math.Min(sampledBatches, batches.Count); b++)
         {
             var batch = batches[(int)((long)b * batches.Count / Math.Min(sampledBatches, batches.Count))];
             for (int side = 0; side < batch[0].Texts.Count; side++)
             {
-                total += model.Tokenize([.. batch.Select(e => e.Texts[side])]).SequenceLength;
+                var tokens = model.Tokenize([.. batch.Select(e => e.Texts[side])]);
+                double density = tokens.AttentionMask.Average();
+                padded += tokens.SequenceLength;
+                computed += skipPadding && density <= BertModel.SkipPaddingBelowDensity ? tokens.SequenceLength * density : tokens.SequenceLength;
                 sides++;
             }
         }
-        return total / sides;
+        return (padded / sides, computed / sides);
     }
 
     private static double MatmulGflops(int hidden, int intermediate, int rows, ScalarType dtype)

@@ -67,6 +67,12 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
     /// </summary>
     public bool SkipPadding { get; set; } = true;
 
+    /// <summary>
+    /// <see cref="SkipPadding"/> packs a batch when at most this share of its <c>[B, L]</c> grid is real tokens; above
+    /// it, moving the rows costs more than the skipped padding saves.
+    /// </summary>
+    public const double SkipPaddingBelowDensity = 0.9;
+
     /// <summary>The device the parameters live on.</summary>
     public Device Device => embeddings.Device;
 
@@ -74,7 +80,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
     /// <param name="inputIds">Token ids <c>[B, L]</c>.</param>
     /// <param name="attentionMask">1 for real tokens, 0 for padding, <c>[B, L]</c>.</param>
     /// <param name="tokenTypeIds">Segment ids (0 for the first sentence) <c>[B, L]</c>.</param>
-    /// <returns>The last hidden state <c>[B, L, hidden_size]</c>.</returns>
+    /// <returns>The last hidden state <c>[B, L, hidden_size]</c> (zeros at padding positions when <see cref="SkipPadding"/> packed the batch).</returns>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
     {
         if (inputIds.shape[1] > Config.MaxPositionEmbeddings)

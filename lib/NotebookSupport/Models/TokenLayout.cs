@@ -14,9 +14,6 @@ namespace NotebookSupport.Models;
 /// </remarks>
 internal sealed class TokenLayout : IDisposable
 {
-    /// <summary>Pack only when at most this share of the grid is real tokens; above it, moving rows costs more than it saves.</summary>
-    public const double PackBelowDensity = 0.9;
-
     private readonly Tensor? rows;  // [T] positions of the real tokens in the flattened [B * L] grid, when packed
 
     private TokenLayout(long batch, long length, Tensor keyMask, Tensor? rows)
@@ -53,7 +50,7 @@ internal sealed class TokenLayout : IDisposable
             return new TokenLayout(batch, length, empty(0, dtype: ScalarType.Bool, device: attentionMask.device), null);
         var keyMask = attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
         Tensor? rows = null;
-        if (allowPacking && real <= PackBelowDensity * batch * length)
+        if (allowPacking && real <= BertModel.SkipPaddingBelowDensity * batch * length)
         {
             using var flat = attentionMask.reshape(-1);
             using var positions = flat.nonzero();

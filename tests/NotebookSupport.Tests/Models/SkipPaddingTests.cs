@@ -28,7 +28,7 @@ public sealed class SkipPaddingTests : IDisposable
     public void PackedGradientsEqualPaddedGradients()
     {
         var batch = model.Tokenize(Sentences);
-        Assert.True(batch.AttentionMask.Average() < TokenLayout.PackBelowDensity, "the batch must be sparse enough to be packed");
+        Assert.True(batch.AttentionMask.Average() < BertModel.SkipPaddingBelowDensity, "the batch must be sparse enough to be packed");
         model.eval();  // no dropout, so both runs see the same function; autograd stays on
         var padded = Gradients(batch, skipPadding: false);
         var packed = Gradients(batch, skipPadding: true);
@@ -65,7 +65,7 @@ public sealed class SkipPaddingTests : IDisposable
     {
         // 12 and 13 tokens: one padding position in 26, above the threshold, so the grid is computed as it is.
         var batch = model.Tokenize(["A man is playing a large guitar on the stage.", "A man is playing a large guitar on the big stage."]);
-        Assert.True(batch.AttentionMask.Average() > TokenLayout.PackBelowDensity);
+        Assert.True(batch.AttentionMask.Average() > BertModel.SkipPaddingBelowDensity);
         Assert.Contains(0L, batch.AttentionMask);
         model.eval();
         using var noGrad = no_grad();
