@@ -59,9 +59,8 @@ internal sealed class MnrTrainer : IDisposable
         using var scope = NewDisposeScope();
         long t0 = Stopwatch.GetTimestamp();
         ZeroGrad();
-        var a = model.Forward(anchors);
-        var p = model.Forward(positives);
-        var loss = Loss(a, p);
+        var embeddings = model.Forward([anchors, positives]);
+        var loss = Loss(embeddings[0], embeddings[1]);
         long t1 = Stopwatch.GetTimestamp();
         loss.backward();
         long t2 = Stopwatch.GetTimestamp();

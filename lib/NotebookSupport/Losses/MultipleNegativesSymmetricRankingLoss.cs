@@ -48,7 +48,7 @@ public sealed class MultipleNegativesSymmetricRankingLoss : SentenceTransformerL
     public override Tensor forward(IReadOnlyList<InputExample> batch)
     {
         using var scope = NewDisposeScope();
-        var embeddings = Columns(batch, minTexts: 2).Select(Embed).ToArray();
+        var embeddings = EmbedColumns(Columns(batch, minTexts: 2));
         return CalculateLoss(embeddings[0], embeddings[1], embeddings[2..]).MoveToOuterDisposeScope();
     }
 

@@ -1,5 +1,6 @@
 using NotebookSupport.Data;
 using NotebookSupport.Models;
+using NotebookSupport.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,6 +40,9 @@ public abstract class SentenceTransformerLoss : nn.Module<IReadOnlyList<InputExa
 
     /// <summary>Sentence embeddings <c>[N, D]</c> of <paramref name="texts"/>, with autograd.</summary>
     protected Tensor Embed(IReadOnlyList<string> texts) => Model.Forward(Model.Tokenize(texts));
+
+    /// <summary>Sentence embeddings of every column, with autograd (see <see cref="SentenceTransformer.Forward(IReadOnlyList{TokenizedBatch})"/>).</summary>
+    protected Tensor[] EmbedColumns(IReadOnlyList<string>[] columns) => Model.Forward(columns.Select(Model.Tokenize).ToArray());
 
     /// <summary>
     /// Splits a batch into its text columns (column 0 = every example's first text, ...), checking that all examples

@@ -79,8 +79,8 @@ public sealed class SoftmaxLoss : SentenceTransformerLoss
                 ? label
                 : throw new ArgumentException($"SoftmaxLoss needs a label in 0..{NumLabels - 1} on every example; example {i} of the batch has {batch[i].Label?.ToString() ?? "none"}: {batch[i]}", nameof(batch));
         }
-        var u = Embed(columns[0]);
-        var v = Embed(columns[1]);
+        var embeddings = EmbedColumns(columns);
+        var (u, v) = (embeddings[0], embeddings[1]);
         return CalculateLoss(u, v, tensor(labels, device: u.device)).MoveToOuterDisposeScope();
     }
 

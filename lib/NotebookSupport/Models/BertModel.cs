@@ -184,7 +184,7 @@ internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
     private readonly Embedding position_embeddings;
     private readonly Embedding token_type_embeddings;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly double dropout;
 
     public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
     {
@@ -192,7 +192,7 @@ internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
         position_embeddings = BertModel.NewEmbedding(config.MaxPositionEmbeddings, config.HiddenSize, config);
         token_type_embeddings = BertModel.NewEmbedding(config.TypeVocabSize, config.HiddenSize, config);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        dropout = Dropout(config.HiddenDropoutProb);
+        dropout = config.HiddenDropoutProb;
         RegisterComponents();
     }
 
@@ -206,7 +206,7 @@ internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
         using var place = position_embeddings.call(positions);
         using var sum = words + types + place;
         using var normed = LayerNorm.call(sum);
-        return dropout.call(normed);
+        return FastDropout.Apply(normed, dropout, training);
     }
 }
 
@@ -246,10 +246,26 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
         using var v = heads5[2];
         // softmax(q k^T / sqrt(d) + mask) v, with dropout on the attention probabilities while training.
         var keyMask = layout.KeyMask;
-        using var context = functional.scaled_dot_product_attention(q, k, v, keyMask.numel() == 0 ? null : keyMask, training ? attentionDropout : 0.0);
+        using var context = training && attentionDropout > 0
+            ? AttentionWithDropout(q, k, v, keyMask, attentionDropout)
+            : functional.scaled_dot_product_attention(q, k, v, keyMask.numel() == 0 ? null : keyMask);
         using var merged = context.transpose(1, 2);
         using var grid = merged.reshape(batch, length, heads * headSize);  // [B, L, H]
         return layout.Pack(grid);
+    }
+
+    /// <summary>
+    /// What libtorch's attention does with dropout on the CPU (its fused kernels have none): the probabilities
+    /// materialised, all in float32 as its math path computes bfloat16 inputs, with <see cref="FastDropout"/> instead
+    /// of libtorch's far slower mask drawing. Returns the inputs' number format.
+    /// </summary>
+    internal static Tensor AttentionWithDropout(Tensor q, Tensor k, Tensor v, Tensor keyMask, double p)
+    {
+        using var scope = NewDisposeScope();
+        var scores = matmul(q.to(ScalarType.Float32), k.to(ScalarType.Float32).transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
+        if (keyMask.numel() > 0) scores = scores.masked_fill(keyMask.logical_not(), float.NegativeInfinity);
+        var probabilities = FastDropout.Apply(scores.softmax(-1), p, training: true);
+        return matmul(probabilities, v.to(ScalarType.Float32)).to(v.dtype).MoveToOuterDisposeScope();
     }
 }
 
@@ -310,8 +326,7 @@ internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
-
+    private readonly double dropout;
     private readonly BertCompute compute;
 
     public BertOutput(int inputSize, BertConfig config, BertCompute compute) : base(nameof(BertOutput))
@@ -319,14 +334,14 @@ internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
         this.compute = compute;
         dense = BertModel.NewLinear(inputSize, config.HiddenSize, config);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        dropout = Dropout(config.HiddenDropoutProb);
+        dropout = config.HiddenDropoutProb;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor input, Tensor residual)
     {
         using var projected = compute.Linear(input, dense);
-        using var dropped = dropout.call(projected);
+        using var dropped = FastDropout.Apply(projected, dropout, training);
         // float32 + bf16 promotes to float32: the residual stream and LayerNorm stay at full precision.
         using var sum = dropped + residual;
         return LayerNorm.call(sum);

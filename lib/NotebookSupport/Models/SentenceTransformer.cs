@@ -69,6 +69,24 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
     /// <summary>Sentence embeddings <c>[B, D]</c> of a tokenized batch, with autograd (in training mode, with dropout).</summary>
     public Tensor Forward(TokenizedBatch batch) => call(batch);
 
+    /// <summary>
+    /// Sentence embeddings of several tokenized columns (anchors, positives, hard negatives), one <c>[B_k, D]</c> per
+    /// column, with autograd. When the encoder skips padding (<see cref="BertModel.SkipPadding"/>, the default) or the
+    /// columns have the same length, they go through the encoder as one batch: one pass instead of one per column,
+    /// larger matrix products, and in bfloat16 one weight cast per step; the packed layers do not compute the padding
+    /// this adds. Otherwise each column is its own pass, padded to its own longest text, as sentence-transformers does.
+    /// The embeddings are the same either way; only dropout draws its masks in another order.
+    /// </summary>
+    public Tensor[] Forward(IReadOnlyList<TokenizedBatch> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        bool together = columns.Count > 1 &&
+                        (Transformer.AutoModel.SkipPadding || columns.All(c => c.SequenceLength == columns[0].SequenceLength));
+        if (!together) return columns.Select(Forward).ToArray();
+        using var all = Forward(TokenizedBatch.Concatenate(columns, Transformer.Tokenizer.PadTokenId));
+        return all.split(columns.Select(c => (long)c.BatchSize).ToArray());
+    }
+
     /// <summary>Tokenizes and embeds <paramref name="texts"/>: <c>[B, D]</c>, with autograd.</summary>
     public Tensor Forward(IReadOnlyList<string> texts) => call(Tokenize(texts));
 

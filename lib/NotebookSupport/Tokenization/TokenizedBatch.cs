@@ -32,6 +32,33 @@ public sealed record TokenizedBatch(long[] InputIds, long[] AttentionMask, long[
         return new TokenizedBatch(inputIds, attentionMask, new long[count * length], count, length);
     }
 
+    /// <summary>
+    /// Stacks batches (for example the anchor and positive columns of a training batch) into one, padding every row
+    /// to the longest sequence of them all. The rows of batch <c>k</c> follow those of batch <c>k - 1</c>.
+    /// </summary>
+    public static TokenizedBatch Concatenate(IReadOnlyList<TokenizedBatch> batches, int padTokenId)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        int rows = batches.Sum(b => b.BatchSize);
+        int length = batches.Count == 0 ? 0 : batches.Max(b => b.SequenceLength);
+        var inputIds = new long[rows * length];
+        var attentionMask = new long[rows * length];
+        var tokenTypeIds = new long[rows * length];
+        Array.Fill(inputIds, padTokenId);
+        int row = 0;
+        foreach (var batch in batches)
+        {
+            for (int b = 0; b < batch.BatchSize; b++, row++)
+            {
+                int from = b * batch.SequenceLength, to = row * length;
+                Array.Copy(batch.InputIds, from, inputIds, to, batch.SequenceLength);
+                Array.Copy(batch.AttentionMask, from, attentionMask, to, batch.SequenceLength);
+                Array.Copy(batch.TokenTypeIds, from, tokenTypeIds, to, batch.SequenceLength);
+            }
+        }
+        return new TokenizedBatch(inputIds, attentionMask, tokenTypeIds, rows, length);
+    }
+
     /// <summary>The three arrays as <c>int64</c> tensors of shape <c>[BatchSize, SequenceLength]</c>.</summary>
     public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) ToTensors(Device? device = null)
     {
