@@ -87,7 +87,8 @@ internal static class MemoryBenchmark
         Console.WriteLine($"   {variant} MNR at batch {options.MemoryBatch} (child process) ...");
         var info = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var entry = typeof(MemoryBenchmark).Assembly.Location;
-        if (!string.Equals(Path.GetFileNameWithoutExtension(Environment.ProcessPath), Path.GetFileNameWithoutExtension(entry), StringComparison.Ordinal))
+        // Started as `dotnet NotebookSupport.Bench.dll` the host needs the assembly; the apphost (dotnet run) does not.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
             info.ArgumentList.Add(entry);
         foreach (var a in new[] { "--memory-child", variant, "--memory-batch", options.MemoryBatch.ToString(CultureInfo.InvariantCulture),
                      "--mini-batch", options.MiniBatch.ToString(CultureInfo.InvariantCulture), "--threads", options.Threads.ToString(CultureInfo.InvariantCulture) })

@@ -37,51 +37,37 @@ internal static class CommandOptions
     }
 
     /// <summary><c>--precision float32|bfloat16</c>: the number format of the matrix products while training.</summary>
-    public static Option<Precision> TrainingPrecision() => new("--precision")
-    {
-        Description = "float32 (default, the tutorial's numbers) or bfloat16: mixed precision while training, float32 master weights "
-                      + "and saved model (an epoch was 1.39x faster with the same STSb score on a CPU with AMX).",
-        DefaultValueFactory = _ => Precision.Float32,
-        HelpName = "float32|bfloat16",
-        CustomParser = result =>
-        {
-            var value = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-            switch (value.ToLowerInvariant())
-            {
-                case "float32":
-                    return Precision.Float32;
-                case "bfloat16":
-                    return Precision.BFloat16;
-                default:
-                    result.AddError($"--precision: expected float32 or bfloat16, got '{value}'.");
-                    return Precision.Float32;
-            }
-        },
-    };
+    public static Option<Precision> TrainingPrecision() => Choice("--precision",
+        "float32 (default, the tutorial's numbers) or bfloat16: mixed precision while training, float32 master weights "
+        + "and saved model (an epoch was 1.26x faster with the same STSb score on a CPU with AMX).",
+        Precision.Float32, ("float32", Precision.Float32), ("bfloat16", Precision.BFloat16));
 
     /// <summary><c>--optimizer auto|fused|torch</c>: which AdamW implementation trains.</summary>
-    public static Option<OptimizerKind> Optimizer() => new("--optimizer")
+    public static Option<OptimizerKind> Optimizer() => Choice("--optimizer",
+        "auto (default: the fused AdamW on float32 CPU parameters, torch's otherwise), fused or torch. Both compute "
+        + "PyTorch's AdamW; a checkpoint resumes only with the kind that wrote it (checkpoints from before the fused "
+        + "optimizer need torch).",
+        OptimizerKind.Auto, ("auto", OptimizerKind.Auto), ("fused", OptimizerKind.FusedAdamW), ("torch", OptimizerKind.TorchAdamW));
+
+    // An option that takes one of a few words (case-insensitive); anything else is a parse error naming the option.
+    private static Option<T> Choice<T>(string name, string description, T defaultValue, params (string Word, T Value)[] choices) => new(name)
     {
-        Description = "auto (default: the fused AdamW on float32 CPU parameters, torch's otherwise), fused or torch. Both compute "
-                      + "PyTorch's AdamW; a checkpoint resumes only with the kind that wrote it (checkpoints from before the fused "
-                      + "optimizer need torch).",
-        DefaultValueFactory = _ => OptimizerKind.Auto,
-        HelpName = "auto|fused|torch",
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        HelpName = string.Join("|", choices.Select(c => c.Word)),
         CustomParser = result =>
         {
             var value = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-            switch (value.ToLowerInvariant())
+            foreach (var (word, choice) in choices)
             {
-                case "auto":
-                    return OptimizerKind.Auto;
-                case "fused":
-                    return OptimizerKind.FusedAdamW;
-                case "torch":
-                    return OptimizerKind.TorchAdamW;
-                default:
-                    result.AddError($"--optimizer: expected auto, fused or torch, got '{value}'.");
-                    return OptimizerKind.Auto;
+                if (string.Equals(word, value, StringComparison.OrdinalIgnoreCase))
+                {
+                    return choice;
+                }
             }
+            var words = choices.Select(c => c.Word).ToArray();
+            result.AddError($"{name}: expected {string.Join(", ", words[..^1])} or {words[^1]}, got '{value}'.");
+            return defaultValue;
         },
     };
 
@@ -89,7 +75,7 @@ internal static class CommandOptions
     public static Option<bool> GroupByLength() => new("--group-by-length")
     {
         Description = "Batch pairs of similar token length together (no-duplicates rule kept, batches shuffled): less padding, "
-                      + "an epoch was 1.50x faster with STSb 0.15 lower. Default: random order, as the tutorial.",
+                      + "an epoch was 1.74x faster than data order padded to the longest, STSb +0.08. Default: random order, as the tutorial.",
     };
 
     /// <summary>The precision's name as the command line spells it.</summary>
