@@ -3,8 +3,9 @@ using NotebookSupport.Tokenization;
 namespace NotebookSupport.Bench;
 
 /// <summary>
-/// Sentences tokenized once and cut into batches exactly as bench_encode.py does: sorted by token count, longest
-/// first (stable), batch 64, each batch padded to its longest sequence. Every backend gets these same batches.
+/// Sentences tokenized once and cut into batches exactly as bench_encode.py does (and SentenceTransformer.Encode):
+/// sorted by token count, longest first (stable), batch 64, each batch padded to its longest sequence. Every backend
+/// gets these same batches.
 /// </summary>
 internal sealed class EncodeBatches
 {
@@ -13,12 +14,9 @@ internal sealed class EncodeBatches
         Count = sentences.Count;
         var ids = sentences.Select(s => tokenizer.Encode(s, maxSeqLength)).ToArray();
         RealTokens = ids.Sum(x => (long)x.Length);
-        var order = Enumerable.Range(0, Count).OrderByDescending(i => ids[i].Length).ToArray();
-        for (int start = 0; start < Count; start += batchSize)
+        foreach (var (indices, batch) in TokenizedBatch.SortedByLength(ids, batchSize, tokenizer.PadTokenId))
         {
-            var part = order[start..Math.Min(Count, start + batchSize)];
-            var batch = TokenizedBatch.Pad(part.Select(i => ids[i]).ToArray(), tokenizer.PadTokenId);
-            Batches.Add((part, batch));
+            Batches.Add((indices, batch));
             PaddedTokens += batch.InputIds.Length;
         }
     }

@@ -46,7 +46,7 @@ internal static class EncodeBenchmark
             using var scope = NewDisposeScope();
             return model.Forward(batch).data<float>().ToArray();
         }
-        double[] Pass(int backend, float[] embeddings)
+        double Pass(int backend, float[] embeddings)
         {
             var b = backends[backend];
             model.Precision = b.Precision;
@@ -54,13 +54,13 @@ internal static class EncodeBenchmark
             {
                 long start = Stopwatch.GetTimestamp();
                 model.Encode(sentences, BatchSize);
-                return [Stopwatch.GetElapsedTime(start).TotalSeconds];
+                return Stopwatch.GetElapsedTime(start).TotalSeconds;
             }
-            if (backend == 0) return [TimedPass(batches, ort.Encode, embeddings, d)];
+            if (backend == 0) return TimedPass(batches, ort.Encode, embeddings, d);
             using var inference = inference_mode();
             using var cache = model.Transformer.AutoModel.CacheWeightsForInference();
             foreach (var (_, batch) in batches.Batches.Take(2)) TorchEncode(batch);
-            return [TimedPass(batches, TorchEncode, embeddings, d)];
+            return TimedPass(batches, TorchEncode, embeddings, d);
         }
 
         // Interleaved rounds: every round runs one pass of each backend, in an order rotated from round to round, so a
@@ -74,7 +74,7 @@ internal static class EncodeBenchmark
             for (int k = 0; k < backends.Length; k++)
             {
                 int i = (k + round) % backends.Length;
-                seconds[i].Add(Pass(i, embeddings[i])[0]);
+                seconds[i].Add(Pass(i, embeddings[i]));
                 Thread.Sleep(200);  // let the previous backend's spinning worker threads go idle
             }
         }

@@ -42,7 +42,7 @@ internal static class TrainingTimeEstimate
     {
         const int sampledBatches = 20;
         var batches = loader.Batches(0).ToList();
-        bool skipPadding = model.Transformer.AutoModel.SkipPadding;
+        var bert = model.Transformer.AutoModel;
         double padded = 0, computed = 0;
         int sides = 0;
         for (int b = 0; b < Math.Min(sampledBatches, batches.Count); b++)
@@ -51,9 +51,9 @@ internal static class TrainingTimeEstimate
             for (int side = 0; side < batch[0].Texts.Count; side++)
             {
                 var tokens = model.Tokenize([.. batch.Select(e => e.Texts[side])]);
-                double density = tokens.AttentionMask.Average();
+                long real = tokens.AttentionMask.Sum();
                 padded += tokens.SequenceLength;
-                computed += skipPadding && density <= BertModel.SkipPaddingBelowDensity ? tokens.SequenceLength * density : tokens.SequenceLength;
+                computed += bert.SkipsPaddingOf(real, tokens.AttentionMask.Length) ? (double)real / tokens.BatchSize : tokens.SequenceLength;
                 sides++;
             }
         }

@@ -73,6 +73,13 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
     /// </summary>
     public const double SkipPaddingBelowDensity = 0.9;
 
+    /// <summary>
+    /// True when the encoder packs a batch whose <c>[B, L]</c> grid of <paramref name="gridTokens"/> positions holds
+    /// <paramref name="realTokens"/> real tokens: <see cref="SkipPadding"/> is on and the share of real tokens is at
+    /// most <see cref="SkipPaddingBelowDensity"/>.
+    /// </summary>
+    public bool SkipsPaddingOf(long realTokens, long gridTokens) => SkipPadding && realTokens <= SkipPaddingBelowDensity * gridTokens;
+
     /// <summary>The device the parameters live on.</summary>
     public Device Device => embeddings.Device;
 
@@ -87,7 +94,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
             throw new ArgumentException(
                 $"Sequence length {inputIds.shape[1]} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}.",
                 nameof(inputIds));
-        using var layout = TokenLayout.For(attentionMask, SkipPadding);
+        using var layout = TokenLayout.For(attentionMask, this);
         using var grid = embeddings.call(inputIds, tokenTypeIds);
         using var hidden = layout.Pack(grid);
         using var output = encoder.call(hidden, layout);
@@ -245,10 +252,9 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
         using var k = heads5[1];
         using var v = heads5[2];
         // softmax(q k^T / sqrt(d) + mask) v, with dropout on the attention probabilities while training.
-        var keyMask = layout.KeyMask;
         using var context = training && attentionDropout > 0
-            ? AttentionWithDropout(q, k, v, keyMask, attentionDropout)
-            : functional.scaled_dot_product_attention(q, k, v, keyMask.numel() == 0 ? null : keyMask);
+            ? AttentionWithDropout(q, k, v, layout.KeyMask, attentionDropout)
+            : functional.scaled_dot_product_attention(q, k, v, layout.KeyMask);
         using var merged = context.transpose(1, 2);
         using var grid = merged.reshape(batch, length, heads * headSize);  // [B, L, H]
         return layout.Pack(grid);
@@ -259,11 +265,11 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
     /// materialised, all in float32 as its math path computes bfloat16 inputs, with <see cref="FastDropout"/> instead
     /// of libtorch's far slower mask drawing. Returns the inputs' number format.
     /// </summary>
-    internal static Tensor AttentionWithDropout(Tensor q, Tensor k, Tensor v, Tensor keyMask, double p)
+    internal static Tensor AttentionWithDropout(Tensor q, Tensor k, Tensor v, Tensor? keyMask, double p)
     {
         using var scope = NewDisposeScope();
         var scores = matmul(q.to(ScalarType.Float32), k.to(ScalarType.Float32).transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
-        if (keyMask.numel() > 0) scores = scores.masked_fill(keyMask.logical_not(), float.NegativeInfinity);
+        if (keyMask is not null) scores = scores.masked_fill(keyMask.logical_not(), float.NegativeInfinity);
         var probabilities = FastDropout.Apply(scores.softmax(-1), p, training: true);
         return matmul(probabilities, v.to(ScalarType.Float32)).to(v.dtype).MoveToOuterDisposeScope();
     }

@@ -138,7 +138,6 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         for (int i = 0; i < count; i++)
             encoded[i] = tokenizer.Encode(sentences[i] ?? throw new ArgumentException($"sentences[{i}] is null; expected a string.", nameof(sentences)),
                 Transformer.MaxSeqLength);
-        var order = Enumerable.Range(0, count).OrderByDescending(i => encoded[i].Length).ToArray();
         var batchBuffer = new float[Math.Min(batchSize, Math.Max(count, 1)) * dimension];
         bool wasTraining = training;
         eval();
@@ -147,18 +146,17 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
             // Inference mode: no graph and no version counters; results leave as plain floats.
             using var inference = inference_mode();
             using var weights = Transformer.AutoModel.CacheWeightsForInference();
-            for (int start = 0; start < count; start += batchSize)
+            int done = 0;
+            foreach (var (indices, batch) in TokenizedBatch.SortedByLength(encoded, batchSize, tokenizer.PadTokenId))
             {
                 using var scope = NewDisposeScope();
-                int size = Math.Min(batchSize, count - start);
-                var rows = new int[size][];
-                for (int j = 0; j < size; j++) rows[j] = encoded[order[start + j]];
-                var embeddings = Forward(TokenizedBatch.Pad(rows, tokenizer.PadTokenId));
+                var embeddings = Forward(batch);
                 if (normalizeEmbeddings) embeddings = nn.functional.normalize(embeddings, p: 2, dim: 1);
                 embeddings.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(batchBuffer);
-                for (int j = 0; j < size; j++)
-                    Array.Copy(batchBuffer, j * dimension, result, order[start + j] * dimension, dimension);
-                progress?.Report(new EncodeProgress(start + size, count));
+                for (int j = 0; j < indices.Length; j++)
+                    Array.Copy(batchBuffer, j * dimension, result, indices[j] * dimension, dimension);
+                done += indices.Length;
+                progress?.Report(new EncodeProgress(done, count));
             }
         }
         finally

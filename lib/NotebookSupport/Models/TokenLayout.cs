@@ -16,7 +16,7 @@ internal sealed class TokenLayout : IDisposable
 {
     private readonly Tensor? rows;  // [T] positions of the real tokens in the flattened [B * L] grid, when packed
 
-    private TokenLayout(long batch, long length, Tensor keyMask, Tensor? rows)
+    private TokenLayout(long batch, long length, Tensor? keyMask, Tensor? rows)
     {
         Batch = batch;
         Length = length;
@@ -31,26 +31,21 @@ internal sealed class TokenLayout : IDisposable
     public long Length { get; }
 
     /// <summary>
-    /// <c>bool [B, 1, 1, L]</c>, false at padding, broadcast over heads and query positions; empty when the batch has no
+    /// <c>bool [B, 1, 1, L]</c>, false at padding, broadcast over heads and query positions; null when the batch has no
     /// padding (libtorch then takes its fused attention kernel).
     /// </summary>
-    public Tensor KeyMask { get; }
+    public Tensor? KeyMask { get; }
 
-    /// <summary>True when the encoder carries only the real tokens.</summary>
-    public bool IsPacked => rows is not null;
-
-    /// <summary>The layout of a batch with this <c>attention_mask [B, L]</c> (1 = real token).</summary>
-    /// <param name="attentionMask">The batch's attention mask.</param>
-    /// <param name="allowPacking">False keeps the padded grid whatever the padding.</param>
-    public static TokenLayout For(Tensor attentionMask, bool allowPacking)
+    /// <summary>The layout <paramref name="model"/> uses for a batch with this <c>attention_mask [B, L]</c> (1 = real token).</summary>
+    public static TokenLayout For(Tensor attentionMask, BertModel model)
     {
         long batch = attentionMask.shape[0], length = attentionMask.shape[1];
         long real = attentionMask.count_nonzero().item<long>();
         if (real == batch * length)
-            return new TokenLayout(batch, length, empty(0, dtype: ScalarType.Bool, device: attentionMask.device), null);
+            return new TokenLayout(batch, length, null, null);
         var keyMask = attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
         Tensor? rows = null;
-        if (allowPacking && real <= BertModel.SkipPaddingBelowDensity * batch * length)
+        if (model.SkipsPaddingOf(real, batch * length))
         {
             using var flat = attentionMask.reshape(-1);
             using var positions = flat.nonzero();
@@ -80,7 +75,7 @@ internal sealed class TokenLayout : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        KeyMask.Dispose();
+        KeyMask?.Dispose();
         rows?.Dispose();
     }
 }

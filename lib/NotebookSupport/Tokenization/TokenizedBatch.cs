@@ -33,6 +33,20 @@ public sealed record TokenizedBatch(long[] InputIds, long[] AttentionMask, long[
     }
 
     /// <summary>
+    /// Cuts encoded sentences into batches of at most <paramref name="batchSize"/>, longest first by token count
+    /// (ties keep their input order), each padded to its longest: similar lengths share a batch, so encoding computes
+    /// almost no padding. Each batch comes with the input indices of its rows.
+    /// </summary>
+    public static IEnumerable<(int[] Indices, TokenizedBatch Batch)> SortedByLength(IReadOnlyList<int[]> encoded, int batchSize, int padTokenId)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var order = Enumerable.Range(0, encoded.Count).OrderByDescending(i => encoded[i].Length).ToArray();
+        foreach (var indices in order.Chunk(batchSize))
+            yield return (indices, Pad(Array.ConvertAll(indices, i => encoded[i]), padTokenId));
+    }
+
+    /// <summary>
     /// Stacks batches (for example the anchor and positive columns of a training batch) into one, padding every row
     /// to the longest sequence of them all. The rows of batch <c>k</c> follow those of batch <c>k - 1</c>.
     /// </summary>
