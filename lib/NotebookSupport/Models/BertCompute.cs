@@ -53,13 +53,17 @@ internal sealed class BertCompute
     // the bf16 copies back to the float32 parameters.
     private Tensor Weights(object key, Func<Tensor> make)
     {
-        if (castCache is null) return make();
-        if (!castCache.TryGetValue(key, out var cached))
+        var cache = castCache;
+        if (cache is null) return make();
+        lock (cache)  // BatchWorkers run several batches at once
         {
-            cached = make().DetachFromDisposeScope();
-            castCache[key] = cached;
+            if (!cache.TryGetValue(key, out var cached))
+            {
+                cached = make().DetachFromDisposeScope();
+                cache[key] = cached;
+            }
+            return cached.alias();
         }
-        return cached.alias();
     }
 
     private sealed class CacheScope(BertCompute owner) : IDisposable

@@ -94,7 +94,8 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
             throw new ArgumentException(
                 $"Sequence length {inputIds.shape[1]} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}.",
                 nameof(inputIds));
-        using var layout = TokenLayout.For(attentionMask, this);
+        // While training with attention dropout, attention takes its own path (BertSelfAttention.AttentionWithDropout).
+        using var layout = TokenLayout.For(attentionMask, this, fusedAttention: !(training && Config.AttentionProbsDropoutProb > 0));
         using var grid = embeddings.call(inputIds, tokenTypeIds);
         using var hidden = layout.Pack(grid);
         using var output = encoder.call(hidden, layout);
@@ -249,8 +250,8 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
         using var qkv = layout.Unpack(qkvRows);
         using var heads5 = qkv.view(batch, length, 3, heads, headSize).permute(2, 0, 3, 1, 4);
         using var q = heads5[0];
-        using var k = heads5[1];
-        using var v = heads5[2];
+        using var k = layout.PadKeys(heads5[1]);
+        using var v = layout.PadKeys(heads5[2]);
         // softmax(q k^T / sqrt(d) + mask) v, with dropout on the attention probabilities while training.
         using var context = training && attentionDropout > 0
             ? AttentionWithDropout(q, k, v, layout.KeyMask, attentionDropout)

@@ -60,6 +60,23 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         set => Transformer.AutoModel.Precision = value;
     }
 
+    /// <summary>
+    /// How many batches <see cref="Encode"/> computes at once, each on its own thread with one intra-op thread
+    /// (<see cref="BatchWorkers"/>). Null (the default) means torch's intra-op thread count on the CPU and 1 on a GPU;
+    /// 1 computes one batch at a time with all of torch's threads, as sentence-transformers does.
+    /// </summary>
+    public int? EncodeWorkers
+    {
+        get => encodeWorkers;
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "EncodeWorkers must be at least 1 (or null for the default).");
+            encodeWorkers = value;
+        }
+    }
+
+    private int? encodeWorkers;
+
     /// <summary>Width of the sentence embeddings.</summary>
     public int EmbeddingDimension => Pooling.WordEmbeddingDimension;
 
@@ -138,26 +155,30 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         for (int i = 0; i < count; i++)
             encoded[i] = tokenizer.Encode(sentences[i] ?? throw new ArgumentException($"sentences[{i}] is null; expected a string.", nameof(sentences)),
                 Transformer.MaxSeqLength);
-        var batchBuffer = new float[Math.Min(batchSize, Math.Max(count, 1)) * dimension];
+        var batches = TokenizedBatch.SortedByLength(encoded, batchSize, tokenizer.PadTokenId).ToList();
         bool wasTraining = training;
         eval();
         try
         {
-            // Inference mode: no graph and no version counters; results leave as plain floats.
-            using var inference = inference_mode();
+            // Inference mode (set by BatchWorkers): no graph and no version counters; results leave as plain floats.
             using var weights = Transformer.AutoModel.CacheWeightsForInference();
             int done = 0;
-            foreach (var (indices, batch) in TokenizedBatch.SortedByLength(encoded, batchSize, tokenizer.PadTokenId))
+            var reporting = new object();
+            BatchWorkers.ForEach(batches.Count, EncodeWorkers ?? BatchWorkers.DefaultCount(Transformer.AutoModel.Device), b =>
             {
-                using var scope = NewDisposeScope();
+                var (indices, batch) = batches[b];
                 var embeddings = Forward(batch);
                 if (normalizeEmbeddings) embeddings = nn.functional.normalize(embeddings, p: 2, dim: 1);
-                embeddings.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(batchBuffer);
+                var rows = new float[indices.Length * dimension];
+                embeddings.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(rows);
                 for (int j = 0; j < indices.Length; j++)
-                    Array.Copy(batchBuffer, j * dimension, result, indices[j] * dimension, dimension);
-                done += indices.Length;
-                progress?.Report(new EncodeProgress(done, count));
-            }
+                    Array.Copy(rows, j * dimension, result, indices[j] * dimension, dimension);
+                lock (reporting)
+                {
+                    done += indices.Length;
+                    progress?.Report(new EncodeProgress(done, count));
+                }
+            });
         }
         finally
         {

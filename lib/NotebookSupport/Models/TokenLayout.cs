@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Models;
@@ -16,13 +17,24 @@ internal sealed class TokenLayout : IDisposable
 {
     private readonly Tensor? rows;  // [T] positions of the real tokens in the flattened [B * L] grid, when packed
 
-    private TokenLayout(long batch, long length, Tensor? keyMask, Tensor? rows)
+    private TokenLayout(long batch, long length, long keyLength, Tensor? keyMask, Tensor? rows)
     {
         Batch = batch;
         Length = length;
+        KeyLength = keyLength;
         KeyMask = keyMask;
         this.rows = rows;
     }
+
+    /// <summary>
+    /// libtorch's fused CPU attention kernel computes the softmax of each query row 16 keys at a time and the
+    /// remaining <c>L % 16</c> one by one, with a scalar <c>exp</c>: at <c>L = 15</c> it takes 2-3x as long as at
+    /// <c>L = 16</c>. Rounding the keys up to a multiple of this many (the extra keys masked out) removes that tail.
+    /// </summary>
+    public const int CpuKeyBlock = 16;
+
+    /// <summary>Below this many leftover keys, the padding would cost about what the scalar tail costs (measured).</summary>
+    private const int CpuKeyTailWorthPadding = 4;
 
     /// <summary>B.</summary>
     public long Batch { get; }
@@ -31,19 +43,35 @@ internal sealed class TokenLayout : IDisposable
     public long Length { get; }
 
     /// <summary>
-    /// <c>bool [B, 1, 1, L]</c>, false at padding, broadcast over heads and query positions; null when the batch has no
-    /// padding (libtorch then takes its fused attention kernel).
+    /// How many keys attention sees per sequence: <see cref="Length"/>, or more when <see cref="PadKeys"/> rounds the
+    /// keys up for libtorch's CPU kernel (<see cref="CpuKeyBlock"/>); the extra keys are masked out.
+    /// </summary>
+    public long KeyLength { get; }
+
+    /// <summary>
+    /// <c>bool [B, 1, 1, KeyLength]</c>, false at padding and at the keys <see cref="PadKeys"/> adds, broadcast over heads
+    /// and query positions; null when no key is masked.
     /// </summary>
     public Tensor? KeyMask { get; }
 
-    /// <summary>The layout <paramref name="model"/> uses for a batch with this <c>attention_mask [B, L]</c> (1 = real token).</summary>
-    public static TokenLayout For(Tensor attentionMask, BertModel model)
+    /// <summary>
+    /// The layout <paramref name="model"/> uses for a batch with this <c>attention_mask [B, L]</c> (1 = real token).
+    /// <paramref name="fusedAttention"/>: attention runs libtorch's fused kernel (not the dropout path), so on the CPU
+    /// the keys are rounded up (<see cref="KeyLength"/>).
+    /// </summary>
+    public static TokenLayout For(Tensor attentionMask, BertModel model, bool fusedAttention)
     {
         long batch = attentionMask.shape[0], length = attentionMask.shape[1];
         long real = attentionMask.count_nonzero().item<long>();
-        if (real == batch * length)
-            return new TokenLayout(batch, length, null, null);
-        var keyMask = attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
+        long tail = length % CpuKeyBlock;
+        long keyLength = fusedAttention && attentionMask.device_type == DeviceType.CPU && tail >= CpuKeyTailWorthPadding
+            ? length - tail + CpuKeyBlock
+            : length;
+        if (real == batch * length && keyLength == length)
+            return new TokenLayout(batch, length, length, null, null);
+        using var realKeys = attentionMask.to(ScalarType.Bool);
+        using var keys = keyLength == length ? realKeys.alias() : nn.functional.pad(realKeys, [0, keyLength - length]);
+        var keyMask = keys.unsqueeze(1).unsqueeze(1);
         Tensor? rows = null;
         if (model.SkipsPaddingOf(real, batch * length))
         {
@@ -51,8 +79,12 @@ internal sealed class TokenLayout : IDisposable
             using var positions = flat.nonzero();
             rows = positions.squeeze(1);
         }
-        return new TokenLayout(batch, length, keyMask, rows);
+        return new TokenLayout(batch, length, keyLength, keyMask, rows);
     }
+
+    /// <summary>Keys or values <c>[B, heads, L, d]</c> with zero rows up to <see cref="KeyLength"/> (masked by <see cref="KeyMask"/>).</summary>
+    public Tensor PadKeys(Tensor keysOrValues) =>
+        KeyLength == Length ? keysOrValues.alias() : nn.functional.pad(keysOrValues, [0, 0, 0, KeyLength - Length]);
 
     /// <summary><c>[B, L, X]</c> grid to the rows the encoder carries: <c>[T, X]</c> when packed, else the grid itself.</summary>
     public Tensor Pack(Tensor grid)

@@ -87,6 +87,28 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
         Assert.True(MaxAbsDiff(expected, encoded) <= 1e-5, $"Encode differs by {MaxAbsDiff(expected, encoded)}");
     }
 
+    [Fact]
+    public void ShortBatchesWithRoundedUpKeysMatchOnnxRuntime()
+    {
+        // A batch whose length is not a multiple of 16: on the CPU the encoder rounds the keys up (TokenLayout.KeyLength).
+        var model = fixture.Model;
+        var batch = model.Tokenize([Sentences[0], Sentences[1], Sentences[4]]);
+        Assert.True(batch.SequenceLength % TokenLayout.CpuKeyBlock >= 4, $"length {batch.SequenceLength}: pick sentences whose keys get rounded up");
+        var (ortTokens, _) = RunOnnxRuntime(batch);
+        model.eval();
+        var bert = model.Transformer.AutoModel;
+        foreach (bool skipPadding in new[] { false, true })
+        {
+            bert.SkipPadding = skipPadding;
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var ours = model.Transformer.Forward(batch).data<float>().ToArray();
+            var (real, _) = MaxAbsDiffByMask(ortTokens, ours, batch);
+            Assert.True(real <= 1e-4, $"SkipPadding {skipPadding}: token embeddings of real tokens differ by {real}");
+        }
+        bert.SkipPadding = true;
+    }
+
     private static (float[] Tokens, float[] Pooler) RunOnnxRuntime(TokenizedBatch batch)
     {
         using var session = new InferenceSession(BundledMiniLm.ReadOnnxModel());

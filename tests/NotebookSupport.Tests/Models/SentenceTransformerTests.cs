@@ -62,11 +62,29 @@ public sealed class SentenceTransformerTests : IDisposable
         Assert.True(first.allclose(second, rtol: 0, atol: 0));  // dropout was off
         Assert.True(model.training);
         Assert.All(model.parameters(), p => Assert.Null(p.grad));
-        Assert.Equal([new EncodeProgress(4, 7), new EncodeProgress(7, 7)], progress);
+        // Two batches (4 and 3 sentences), in whichever order the batch workers finish them.
+        Assert.Equal(2, progress.Count);
+        Assert.Contains(progress[0].Done, new[] { 3, 4 });
+        Assert.Equal(new EncodeProgress(7, 7), progress[1]);
 
         model.eval();
         model.Encode(Sentences);
         Assert.False(model.training);
+    }
+
+    [Fact]
+    public void BatchWorkersGiveTheSameEmbeddingsAsOneBatchAtATime()
+    {
+        model.EncodeWorkers = 1;
+        var progress = new List<EncodeProgress>();
+        var alone = model.Encode(Sentences, batchSize: 2, progress: new SynchronousProgress(progress));
+        Assert.Equal([2, 4, 6, 7], progress.Select(p => p.Done));
+        model.EncodeWorkers = 2;
+        var together = model.Encode(Sentences, batchSize: 2);
+        model.EncodeWorkers = null;
+        for (int i = 0; i < Sentences.Length; i++)
+            Assert.True(alone[i].Zip(together[i], (a, b) => Math.Abs(a - b)).Max() <= 1e-5, $"sentence {i}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.EncodeWorkers = 0);
     }
 
     [Fact]
