@@ -18,31 +18,51 @@ public static class BatchWorkers
     public static int DefaultCount(Device device) => device.type == DeviceType.CPU ? Math.Max(1, get_num_threads()) : 1;
 
     /// <summary>
-    /// Calls <paramref name="compute"/> once for each index in <c>[0, count)</c>, in inference mode, on up to
-    /// <paramref name="workers"/> threads that take indices in increasing order. With one worker (or one index) it
-    /// runs on the calling thread with torch's threads as they are. Each worker disposes its tensors per index; torch's
-    /// intra-op thread count is restored when all are done. The first exception stops the remaining work and is
-    /// rethrown here.
+    /// Calls <paramref name="compute"/> once for each index in <c>[0, count)</c>; see <see cref="ForEach{T}"/>.
     /// </summary>
     public static void ForEach(int count, int workers, Action<int> compute)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ForEach(Enumerable.Range(0, count), workers, compute);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="compute"/> once for each of <paramref name="items"/>, in inference mode, on up to
+    /// <paramref name="workers"/> threads that take the items in order (the sequence is read lazily, one item at a
+    /// time, so batches can be made as they are needed). With one worker it runs on the calling thread with torch's
+    /// threads as they are. Each call's tensors are disposed after it; torch's intra-op thread count is restored when
+    /// all are done. The first exception (from <paramref name="compute"/> or from the sequence) stops the remaining
+    /// work and is rethrown here.
+    /// </summary>
+    public static void ForEach<T>(IEnumerable<T> items, int workers, Action<T> compute)
+    {
+        ArgumentNullException.ThrowIfNull(items);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         ArgumentNullException.ThrowIfNull(compute);
-        workers = Math.Min(workers, count);
-        if (workers <= 1)
+        if (items.TryGetNonEnumeratedCount(out int count)) workers = Math.Min(workers, Math.Max(count, 1));
+        if (workers == 1)
         {
             using var inference = inference_mode();
-            for (int i = 0; i < count; i++)
+            foreach (var item in items)
             {
                 using var scope = NewDisposeScope();
-                compute(i);
+                compute(item);
             }
             return;
         }
 
-        int threads = get_num_threads(), next = -1;
+        int threads = get_num_threads();
+        using var source = items.GetEnumerator();
         ExceptionDispatchInfo? failure = null;
+        bool Next(out T item)
+        {
+            lock (source)
+            {
+                bool more = Volatile.Read(ref failure) is null && source.MoveNext();
+                item = more ? source.Current : default!;
+                return more;
+            }
+        }
         void Work()
         {
             try
@@ -50,11 +70,10 @@ public static class BatchWorkers
                 // Per thread in libtorch (OpenMP and MKL keep it per thread), though it also sets the process default.
                 set_num_threads(1);
                 using var inference = inference_mode();
-                int i;
-                while (Volatile.Read(ref failure) is null && (i = Interlocked.Increment(ref next)) < count)
+                while (Next(out var item))
                 {
                     using var scope = NewDisposeScope();
-                    compute(i);
+                    compute(item);
                 }
             }
             catch (Exception e)

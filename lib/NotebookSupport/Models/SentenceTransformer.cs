@@ -155,7 +155,6 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         for (int i = 0; i < count; i++)
             encoded[i] = tokenizer.Encode(sentences[i] ?? throw new ArgumentException($"sentences[{i}] is null; expected a string.", nameof(sentences)),
                 Transformer.MaxSeqLength);
-        var batches = TokenizedBatch.SortedByLength(encoded, batchSize, tokenizer.PadTokenId).ToList();
         bool wasTraining = training;
         eval();
         try
@@ -164,9 +163,12 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
             using var weights = Transformer.AutoModel.CacheWeightsForInference();
             int done = 0;
             var reporting = new object();
-            BatchWorkers.ForEach(batches.Count, EncodeWorkers ?? BatchWorkers.DefaultCount(Transformer.AutoModel.Device), b =>
+            // Batches are padded as the workers take them, not all up front.
+            var batches = TokenizedBatch.SortedByLength(encoded, batchSize, tokenizer.PadTokenId);
+            int workers = Math.Min(EncodeWorkers ?? BatchWorkers.DefaultCount(Transformer.AutoModel.Device), Math.Max(1, (count + batchSize - 1) / batchSize));
+            BatchWorkers.ForEach(batches, workers, item =>
             {
-                var (indices, batch) = batches[b];
+                var (indices, batch) = item;
                 var embeddings = Forward(batch);
                 if (normalizeEmbeddings) embeddings = nn.functional.normalize(embeddings, p: 2, dim: 1);
                 var rows = new float[indices.Length * dimension];

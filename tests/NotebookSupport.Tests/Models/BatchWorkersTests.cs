@@ -64,6 +64,26 @@ public sealed class BatchWorkersTests
     }
 
     [Fact]
+    public void TheSequenceIsReadLazilyAndItsFailureIsRethrown()
+    {
+        int made = 0;
+        IEnumerable<int> Batches()
+        {
+            for (int i = 0; ; i++)
+            {
+                if (i == 5) throw new InvalidDataException("line 6 of the input is malformed");
+                Interlocked.Increment(ref made);
+                yield return i;
+            }
+        }
+        var computed = new ConcurrentBag<int>();
+        var error = Assert.Throws<InvalidDataException>(() => BatchWorkers.ForEach(Batches(), 2, computed.Add));
+        Assert.Equal("line 6 of the input is malformed", error.Message);
+        Assert.Equal(5, made);
+        Assert.Equal([0, 1, 2, 3, 4], computed.Order());
+    }
+
+    [Fact]
     public void BadArgumentsAreNamed()
     {
         Assert.Equal("workers", Assert.Throws<ArgumentOutOfRangeException>(() => BatchWorkers.ForEach(3, 0, _ => { })).ParamName);
