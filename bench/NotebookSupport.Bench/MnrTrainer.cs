@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using NotebookSupport.Losses;
 using NotebookSupport.Models;
 using NotebookSupport.Tokenization;
 using NotebookSupport.Training;
@@ -9,17 +10,18 @@ using static TorchSharp.torch;
 namespace NotebookSupport.Bench;
 
 /// <summary>
-/// The training step sentence-transformers' <c>fit()</c> runs with MultipleNegativesRankingLoss, written out as the
-/// PyTorch reference does it: zero the gradients; forward the anchors and the positives (each side padded on its
-/// own); mean pooling and L2 normalisation (in the model); scores = 20 x cosine similarity; cross-entropy against
-/// 0..B-1; backward; AdamW (lr 2e-5, weight decay 0.01 except biases and LayerNorm), optionally with a linear
-/// warm-up/decay schedule and gradient clipping as <c>fit()</c> uses. The optimizer, its parameter groups and the
-/// schedule are the library's, as <c>Fit</c> builds them.
+/// The training step sentence-transformers' <c>fit()</c> runs with MultipleNegativesRankingLoss, in the steps the
+/// PyTorch reference times: zero the gradients; forward the anchors and the positives (each side padded on its own);
+/// mean pooling and L2 normalisation (in the model); the library's <see cref="MultipleNegativesRankingLoss"/> on the
+/// embeddings (20 x cosine similarity, cross-entropy against 0..B-1); backward; AdamW (lr 2e-5, weight decay 0.01
+/// except biases and LayerNorm), optionally with a linear warm-up/decay schedule and gradient clipping as
+/// <c>fit()</c> uses. The loss, the optimizer, its parameter groups and the schedule are the library's, as <c>Fit</c>
+/// builds them.
 /// </summary>
 internal sealed class MnrTrainer : IDisposable
 {
-    private const double Scale = 20.0;
     private readonly SentenceTransformer model;
+    private readonly MultipleNegativesRankingLoss loss;
     private readonly AdamW? torchAdamW;
     private readonly FusedAdamW? fusedAdamW;
     private readonly LinearScheduleWithWarmup? schedule;
@@ -35,6 +37,7 @@ internal sealed class MnrTrainer : IDisposable
     public MnrTrainer(SentenceTransformer model, double lr = 2e-5, int totalSteps = 0, double warmupRatio = 0.1, double maxGradNorm = 0, bool fused = true)
     {
         this.model = model;
+        loss = new MultipleNegativesRankingLoss(model, scale: 20.0);
         this.maxGradNorm = maxGradNorm;
         int warmupSteps = (int)Math.Ceiling(totalSteps * warmupRatio);
         parameters = model.parameters().ToArray();
@@ -60,23 +63,13 @@ internal sealed class MnrTrainer : IDisposable
         long t0 = Stopwatch.GetTimestamp();
         ZeroGrad();
         var embeddings = model.Forward([anchors, positives]);
-        var loss = Loss(embeddings[0], embeddings[1]);
+        var value = loss.CalculateLoss(embeddings[0], embeddings[1]);
         long t1 = Stopwatch.GetTimestamp();
-        loss.backward();
+        value.backward();
         long t2 = Stopwatch.GetTimestamp();
         Update();
         long t3 = Stopwatch.GetTimestamp();
-        return Times(loss.item<float>(), t0, t1, t2, t3);
-    }
-
-    /// <summary>cross_entropy(20 * cos(a_i, p_j), i).</summary>
-    public static Tensor Loss(Tensor anchors, Tensor positives)
-    {
-        var an = nn.functional.normalize(anchors, p: 2, dim: 1);
-        var pn = nn.functional.normalize(positives, p: 2, dim: 1);
-        var scores = an.mm(pn.t()) * Scale;
-        var labels = arange(scores.shape[0], dtype: ScalarType.Int64);
-        return nn.functional.cross_entropy(scores, labels);
+        return Times(value.item<float>(), t0, t1, t2, t3);
     }
 
     private void ZeroGrad()
@@ -98,5 +91,9 @@ internal sealed class MnrTrainer : IDisposable
 
     private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
 
-    public void Dispose() => torchAdamW?.Dispose();
+    public void Dispose()
+    {
+        torchAdamW?.Dispose();
+        loss.Dispose();  // the model is not the loss's child module, so it stays
+    }
 }

@@ -156,7 +156,7 @@ internal static class TrainCommand
         var trainer = new Trainer(model, [(loader, loss)], options);
         stdout.WriteLine($"training: {examples.Count:N0} examples, {trainer.Objectives[0].Loader.Count:N0} batches of {s.BatchSize} per epoch, {s.Epochs} epoch(s), " +
                          $"{trainer.TotalSteps:N0} steps, {trainer.WarmupSteps:N0} warm-up, loss {s.Loss}, lr {s.LearningRate:G3}");
-        stdout.WriteLine($"batching: {(s.GroupByLength ? "length-grouped" : "random order")}, precision {CommandOptions.Name(s.Precision)}, optimizer {trainer.Optimizer}");
+        stdout.WriteLine(CommandOptions.SpeedOptionsLine(s.GroupByLength, s.Precision, trainer.Optimizer));
         var result = trainer.Train();
         foreach (var evaluation in result.Evaluations)
         {

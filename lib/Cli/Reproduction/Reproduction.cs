@@ -133,7 +133,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         });
         output.WriteLine($"training: {loader.Examples.Count:N0} pairs, {loader.Count:N0} batches of {settings.BatchSize}, {trainer.TotalSteps:N0} steps " +
                          $"({trainer.WarmupSteps:N0} warm-up), lr {settings.LearningRate:G3}, scale {settings.Scale}");
-        output.WriteLine($"batching: {(settings.GroupByLength ? "length-grouped" : "random order")}, precision {CommandOptions.Name(settings.Precision)}, optimizer {trainer.Optimizer}");
+        output.WriteLine(CommandOptions.SpeedOptionsLine(settings.GroupByLength, settings.Precision, trainer.Optimizer));
         report.Steps = trainer.TotalSteps;
         report.WarmupSteps = trainer.WarmupSteps;
         report.Optimizer = trainer.Optimizer;

@@ -94,7 +94,8 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
             throw new ArgumentException(
                 $"Sequence length {inputIds.shape[1]} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}.",
                 nameof(inputIds));
-        // While training with attention dropout, attention takes its own path (BertSelfAttention.AttentionWithDropout).
+        // The one place that decides how attention runs: while training with attention dropout it takes its own path
+        // (BertSelfAttention.AttentionWithDropout), otherwise libtorch's fused kernel.
         using var layout = TokenLayout.For(attentionMask, this, fusedAttention: !(training && Config.AttentionProbsDropoutProb > 0));
         using var grid = embeddings.call(inputIds, tokenTypeIds);
         using var hidden = layout.Pack(grid);
@@ -253,9 +254,9 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
         using var k = layout.PadKeys(heads5[1]);
         using var v = layout.PadKeys(heads5[2]);
         // softmax(q k^T / sqrt(d) + mask) v, with dropout on the attention probabilities while training.
-        using var context = training && attentionDropout > 0
-            ? AttentionWithDropout(q, k, v, layout.KeyMask, attentionDropout)
-            : functional.scaled_dot_product_attention(q, k, v, layout.KeyMask);
+        using var context = layout.FusedAttention
+            ? functional.scaled_dot_product_attention(q, k, v, layout.KeyMask)
+            : AttentionWithDropout(q, k, v, layout.KeyMask, attentionDropout);
         using var merged = context.transpose(1, 2);
         using var grid = merged.reshape(batch, length, heads * headSize);  // [B, L, H]
         return layout.Pack(grid);

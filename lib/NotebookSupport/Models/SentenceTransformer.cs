@@ -151,10 +151,7 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         // Tokenized once, then longest first by token count (sentence-transformers sorts by characters): similar
         // lengths share a batch, so there is almost no padding.
         var tokenizer = Transformer.Tokenizer;
-        var encoded = new int[count][];
-        for (int i = 0; i < count; i++)
-            encoded[i] = tokenizer.Encode(sentences[i] ?? throw new ArgumentException($"sentences[{i}] is null; expected a string.", nameof(sentences)),
-                Transformer.MaxSeqLength);
+        var encoded = tokenizer.EncodeAll(sentences, Transformer.MaxSeqLength);
         bool wasTraining = training;
         eval();
         try

@@ -17,10 +17,11 @@ internal sealed class TokenLayout : IDisposable
 {
     private readonly Tensor? rows;  // [T] positions of the real tokens in the flattened [B * L] grid, when packed
 
-    private TokenLayout(long batch, long length, long keyLength, Tensor? keyMask, Tensor? rows)
+    private TokenLayout(long batch, long length, bool fusedAttention, long keyLength, Tensor? keyMask, Tensor? rows)
     {
         Batch = batch;
         Length = length;
+        FusedAttention = fusedAttention;
         KeyLength = keyLength;
         KeyMask = keyMask;
         this.rows = rows;
@@ -43,6 +44,12 @@ internal sealed class TokenLayout : IDisposable
     public long Length { get; }
 
     /// <summary>
+    /// True when self-attention runs libtorch's fused kernel; false while training with attention dropout, when it
+    /// computes the probabilities itself (<c>BertSelfAttention.AttentionWithDropout</c>).
+    /// </summary>
+    public bool FusedAttention { get; }
+
+    /// <summary>
     /// How many keys attention sees per sequence: <see cref="Length"/>, or more when <see cref="PadKeys"/> rounds the
     /// keys up for libtorch's CPU kernel (<see cref="CpuKeyBlock"/>); the extra keys are masked out.
     /// </summary>
@@ -56,8 +63,8 @@ internal sealed class TokenLayout : IDisposable
 
     /// <summary>
     /// The layout <paramref name="model"/> uses for a batch with this <c>attention_mask [B, L]</c> (1 = real token).
-    /// <paramref name="fusedAttention"/>: attention runs libtorch's fused kernel (not the dropout path), so on the CPU
-    /// the keys are rounded up (<see cref="KeyLength"/>).
+    /// <paramref name="fusedAttention"/>: see <see cref="FusedAttention"/>; with it, on the CPU, the keys are rounded up
+    /// (<see cref="KeyLength"/>).
     /// </summary>
     public static TokenLayout For(Tensor attentionMask, BertModel model, bool fusedAttention)
     {
@@ -68,7 +75,7 @@ internal sealed class TokenLayout : IDisposable
             ? length - tail + CpuKeyBlock
             : length;
         if (real == batch * length && keyLength == length)
-            return new TokenLayout(batch, length, length, null, null);
+            return new TokenLayout(batch, length, fusedAttention, length, null, null);
         using var realKeys = attentionMask.to(ScalarType.Bool);
         using var keys = keyLength == length ? realKeys.alias() : nn.functional.pad(realKeys, [0, keyLength - length]);
         var keyMask = keys.unsqueeze(1).unsqueeze(1);
@@ -79,7 +86,7 @@ internal sealed class TokenLayout : IDisposable
             using var positions = flat.nonzero();
             rows = positions.squeeze(1);
         }
-        return new TokenLayout(batch, length, keyLength, keyMask, rows);
+        return new TokenLayout(batch, length, fusedAttention, keyLength, keyMask, rows);
     }
 
     /// <summary>Keys or values <c>[B, heads, L, d]</c> with zero rows up to <see cref="KeyLength"/> (masked by <see cref="KeyMask"/>).</summary>

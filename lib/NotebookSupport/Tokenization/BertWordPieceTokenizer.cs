@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.ML.Tokenizers;
 
 namespace NotebookSupport.Tokenization;
@@ -192,17 +193,26 @@ public sealed class BertWordPieceTokenizer
     /// </summary>
     /// <param name="texts">The sentences of the batch.</param>
     /// <param name="maxSeqLength">Longest sequence including [CLS] and [SEP], at least 2.</param>
-    public TokenizedBatch EncodeBatch(IReadOnlyList<string> texts, int maxSeqLength)
+    public TokenizedBatch EncodeBatch(IReadOnlyList<string> texts, int maxSeqLength) =>
+        TokenizedBatch.Pad(EncodeAll(texts, maxSeqLength), PadTokenId);
+
+    /// <summary>
+    /// <see cref="Encode"/> of each text, unpadded. A null text is an <see cref="ArgumentException"/> naming its index in
+    /// the caller's argument (<c>texts[3] is null</c>).
+    /// </summary>
+    /// <param name="texts">The sentences.</param>
+    /// <param name="maxSeqLength">Longest sequence including [CLS] and [SEP], at least 2.</param>
+    /// <param name="textsName">The caller's name for <paramref name="texts"/>, filled in by the compiler.</param>
+    public int[][] EncodeAll(IReadOnlyList<string> texts, int maxSeqLength, [CallerArgumentExpression(nameof(texts))] string textsName = "texts")
     {
-        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(texts, textsName);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSeqLength, 2);
         var encoded = new int[texts.Count][];
         for (int i = 0; i < texts.Count; i++)
         {
-            encoded[i] = Encode(texts[i] ?? throw new ArgumentException($"texts[{i}] is null; expected a string.", nameof(texts)), maxSeqLength);
+            encoded[i] = Encode(texts[i] ?? throw new ArgumentException($"{textsName}[{i}] is null; expected a string.", textsName), maxSeqLength);
         }
-
-        return TokenizedBatch.Pad(encoded, PadTokenId);
+        return encoded;
     }
 
     /// <summary>The vocabulary entries of <paramref name="ids"/> (Hugging Face's <c>convert_ids_to_tokens</c>).</summary>

@@ -88,6 +88,17 @@ public sealed class SentenceTransformerTests : IDisposable
     }
 
     [Fact]
+    public void ANullSentenceIsNamedByItsIndex()
+    {
+        var error = Assert.Throws<ArgumentException>(() => model.Encode(["fine", null!, "fine too"]));
+        Assert.Equal("sentences", error.ParamName);
+        Assert.StartsWith("sentences[1] is null; expected a string.", error.Message);
+        var batchError = Assert.Throws<ArgumentException>(() => model.Tokenize(["fine", null!]));
+        Assert.Equal("texts", batchError.ParamName);
+        Assert.StartsWith("texts[1] is null; expected a string.", batchError.Message);
+    }
+
+    [Fact]
     public void ForwardKeepsTheGraphForLosses()
     {
         model.train();
