@@ -31,7 +31,7 @@ Directory.SetCurrentDirectory((string)AppContext.GetData("EntryPointFileDirector
 var fullExperiment = false;
 var batchSize = fullExperiment ? 32 : 16;
 int? stepsPerEpoch = fullExperiment ? null : 20;     // null = the whole epoch
-string? outputPath = fullExperiment ? "../artifacts/models/mnr-bert-base-uncased" : null;
+var outputPath = fullExperiment ? "../artifacts/models/mnr-bert-base-uncased" : null;
 var peakLearningRate = fullExperiment ? 2e-5 : 2e-4;
 torch.manual_seed(42);
 

@@ -28,8 +28,8 @@ Directory.SetCurrentDirectory((string)AppContext.GetData("EntryPointFileDirector
 //
 // **▶ Full experiment:** point `modelPath` at the folder that notebook 3 saved after training on the full data, to see your own model here.
 
-string? modelPath = null;
-var model = ModelLoader.Load(modelPath ?? "bundled:all-MiniLM-L6-v2");
+var modelPath = "bundled:all-MiniLM-L6-v2";
+var model = ModelLoader.Load(modelPath);
 display($"{model.EmbeddingDimension}-dimensional embeddings, max {model.MaxSeqLength} tokens");
 
 // ## Ten sentences, three hidden pairs

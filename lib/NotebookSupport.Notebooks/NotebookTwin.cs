@@ -111,7 +111,9 @@ public static partial class NotebookTwin
         }
 
         var root = (CompilationUnitSyntax)tree.GetRoot();
-        foreach (var u in root.Usings)
+        // The kernel's own namespaces serve only the cell's display() of the kernel (see IsKernelDisplay); the twin
+        // has the console stand-in instead.
+        foreach (var u in root.Usings.Where(u => u.Name?.ToString().StartsWith(KernelNamespace, StringComparison.Ordinal) != true))
         {
             AddDistinct(usings, u.WithoutTrivia().ToFullString());
         }
@@ -121,6 +123,11 @@ public static partial class NotebookTwin
         {
             var member = members[m];
             var isLast = m == members.Count - 1;
+            if (IsKernelDisplay(member))
+            {
+                continue;
+            }
+
             if (member is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax)
             {
                 types.Append(member.ToFullString().Trim('\n')).Append("\n\n");
@@ -139,6 +146,14 @@ public static partial class NotebookTwin
         body.Append('\n');
     }
 
+    // A notebook's own display(...) function, written against the kernel (the released kernel's display() cannot
+    // update what it shows), is left out together with its comment: the twin's display is ConsoleDisplay.display.
+    private static bool IsKernelDisplay(MemberDeclarationSyntax member) =>
+        member is MethodDeclarationSyntax { Identifier.Text: "display" }
+            or GlobalStatementSyntax { Statement: LocalFunctionStatementSyntax { Identifier.Text: "display" } };
+
+    private const string KernelNamespace = "Microsoft.DotNet.Interactive";
+
     private static string Directive(string line, string notebookName, int cellIndex)
     {
         var nuget = NugetReference().Match(line);
@@ -149,11 +164,9 @@ public static partial class NotebookTwin
                 : $"#:package {nuget.Groups["id"].Value}";
         }
 
-        var dll = DllReference().Match(line);
-        if (dll.Success)
+        if (ProjectOutputReference.Parse(line) is { } reference)
         {
-            var folder = dll.Groups["folder"].Value;
-            return $"#:project {(folder.Length == 0 ? "." : folder)}/{dll.Groups["name"].Value}.csproj";
+            return $"#:project {reference.Project}";
         }
 
         throw new InvalidDataException($"{notebookName}: cell {cellIndex}: cannot translate '{line}'; expected #r \"nuget: Id, Version\" or #r \"<project folder>/bin/<Configuration>/<tfm>/<Name>.dll\".");
@@ -169,7 +182,4 @@ public static partial class NotebookTwin
 
     [GeneratedRegex("""^#r\s+"nuget:\s*(?<id>[^,"\s]+)\s*(,\s*(?<version>[^"\s]+))?\s*"$""")]
     private static partial Regex NugetReference();
-
-    [GeneratedRegex("""^#r\s+"(?<folder>(?:[^"]*/)?[^"/]+)/bin/[^"/]+/[^"/]+/(?<name>[^"/]+)\.dll"$""")]
-    private static partial Regex DllReference();
 }

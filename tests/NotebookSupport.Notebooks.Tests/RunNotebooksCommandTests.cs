@@ -1,0 +1,69 @@
+using NotebookSupport.Cli;
+
+namespace NotebookSupport.Notebooks.Tests;
+
+/// <summary>
+/// <c>run-notebooks</c> builds the library a notebook's <c>#r</c> line loads, so a missing or stale build output never
+/// reaches the user as a compiler error inside a cell. A small library of its own stands in for lib/NotebookSupport,
+/// whose Debug build the other tests share.
+/// </summary>
+[Collection(NotebookCollection.Name)]
+public sealed class RunNotebooksCommandTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("run-notebooks-").FullName;
+
+    [Fact]
+    public void BuildsTheReferencedProjectWhenItsOutputIsMissing()
+    {
+        var notebook = WriteWorkbook("public static class Mini { public static int Answer => 42; }");
+        var output = new StringWriter();
+        var errors = new StringWriter();
+
+        var exitCode = CliApp.Run(["run-notebooks", notebook, "--output", Path.Combine(folder, "out")], output, errors);
+
+        Assert.True(exitCode == CliApp.Success, $"{output}\n{errors}");
+        Assert.Contains($"building Mini (Debug), which the notebooks load: dotnet build ", output.ToString());
+        Assert.True(File.Exists(Path.Combine(folder, "lib", "Mini", "bin", "Debug", "net10.0", "Mini.dll")));
+        var executed = NotebookDocument.Load(Path.Combine(folder, "out", "mini.ipynb"));
+        Assert.Contains("42", executed.Cells[1].Outputs.Single()["data"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void FailedBuildTellsTheExactCommandAndRunsNoCell()
+    {
+        var notebook = WriteWorkbook("public static class Mini { public static int Answer => \"not a number\"; }");
+        var output = new StringWriter();
+        var errors = new StringWriter();
+
+        var exitCode = CliApp.Run(["run-notebooks", notebook, "--output", Path.Combine(folder, "out")], output, errors);
+
+        Assert.Equal(CliApp.RuntimeFailure, exitCode);
+        Assert.Contains("error: Building Mini for the notebooks failed", errors.ToString());
+        Assert.Contains($"dotnet build {Path.GetRelativePath(Directory.GetCurrentDirectory(), Path.Combine(folder, "lib", "Mini", "Mini.csproj"))} -c Debug", errors.ToString());
+        Assert.Contains("CS0029", errors.ToString());
+        Assert.DoesNotContain("cells", output.ToString());
+        Assert.False(File.Exists(Path.Combine(folder, "out", "mini.ipynb")));
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    // lib/Mini/Mini.csproj and notebooks/mini.ipynb, laid out as the repository's notebooks and library are.
+    private string WriteWorkbook(string code)
+    {
+        var project = Directory.CreateDirectory(Path.Combine(folder, "lib", "Mini")).FullName;
+        File.WriteAllText(Path.Combine(project, "Mini.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(project, "Mini.cs"), code);
+        var notebooks = Directory.CreateDirectory(Path.Combine(folder, "notebooks")).FullName;
+        var path = Path.Combine(notebooks, "mini.ipynb");
+        new NotebookDocument("mini.ipynb",
+        [
+            NotebookCell.Code("#r \"../lib/Mini/bin/Debug/net10.0/Mini.dll\""),
+            NotebookCell.Code("Mini.Answer"),
+        ]).Save(path);
+        return path;
+    }
+}
