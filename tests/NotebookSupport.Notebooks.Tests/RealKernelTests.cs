@@ -11,6 +11,8 @@ namespace NotebookSupport.Notebooks.Tests;
 public sealed partial class RealKernelTests(JupyterKernel kernel) : IClassFixture<JupyterKernel>
 {
     private static readonly TimeSpan CellTimeout = TimeSpan.FromMinutes(3);
+    // Each default notebook is meant to finish within 3 minutes on 2 cores. That is a speed target, not a unit-test
+    // assertion (a busy machine would make it flaky): the time is recorded and tests/run prints it against the budget.
     private static readonly TimeSpan NotebookBudget = TimeSpan.FromMinutes(3);
 
     [Theory]
@@ -22,7 +24,6 @@ public sealed partial class RealKernelTests(JupyterKernel kernel) : IClassFixtur
 
         AssertNoFailures(run);
         Assert.All(run.Notebook.Cells.Where(c => c.IsCode), cell => Assert.NotNull(cell.ExecutionCount));
-        Assert.True(run.WallTime <= NotebookBudget, $"{name} took {run.WallTime} in the kernel; a default notebook must finish within {NotebookBudget} on 2 cores.");
 
         // A status display (var status = display("loading...") ... status.Update(...)) must end with its last
         // update in the saved outputs, not with its first text.
@@ -104,7 +105,8 @@ public sealed partial class RealKernelTests(JupyterKernel kernel) : IClassFixtur
     {
         var folder = Directory.CreateDirectory(Path.Combine(RepositoryPaths.Root, "TestResults")).FullName;
         File.AppendAllText(Path.Combine(folder, "notebooks-in-kernel.txt"),
-            $"{name}: {wallTime.TotalSeconds:0.0} s in dotnet-interactive 1.0.712001 (Jupyter nbconvert), {DateTime.UtcNow:u}\n");
+            $"{name}: {wallTime.TotalSeconds:0.0} s in dotnet-interactive 1.0.712001 (Jupyter nbconvert), {DateTime.UtcNow:u}"
+            + (wallTime > NotebookBudget ? $", OVER the {NotebookBudget.TotalMinutes:0}-minute budget\n" : $", within the {NotebookBudget.TotalMinutes:0}-minute budget\n"));
     }
 
     [GeneratedRegex("""(?<name>\w+) = display\("(?<first>[^"]+)"\);(?=[\s\S]*\k<name>\.Update\()""")]

@@ -15,14 +15,10 @@ public sealed class RunNotebooksCommandTests : IDisposable
     [Fact]
     public void BuildsTheReferencedProjectWhenItsOutputIsMissing()
     {
-        var notebook = WriteWorkbook("public static class Mini { public static int Answer => 42; }");
-        var output = new StringWriter();
-        var errors = new StringWriter();
-
-        var exitCode = CliApp.Run(["run-notebooks", notebook, "--output", Path.Combine(folder, "out")], output, errors);
+        var (exitCode, output, errors) = RunNotebooks(WriteWorkbook("public static class Mini { public static int Answer => 42; }"));
 
         Assert.True(exitCode == CliApp.Success, $"{output}\n{errors}");
-        Assert.Contains($"building Mini (Debug), which the notebooks load: dotnet build ", output.ToString());
+        Assert.Contains($"building Mini (Debug), which the notebooks load: dotnet build ", output);
         Assert.True(File.Exists(Path.Combine(folder, "lib", "Mini", "bin", "Debug", "net10.0", "Mini.dll")));
         var executed = NotebookDocument.Load(Path.Combine(folder, "out", "mini.ipynb"));
         Assert.Contains("42", executed.Cells[1].Outputs.Single()["data"]!.ToJsonString());
@@ -31,21 +27,25 @@ public sealed class RunNotebooksCommandTests : IDisposable
     [Fact]
     public void FailedBuildTellsTheExactCommandAndRunsNoCell()
     {
-        var notebook = WriteWorkbook("public static class Mini { public static int Answer => \"not a number\"; }");
-        var output = new StringWriter();
-        var errors = new StringWriter();
-
-        var exitCode = CliApp.Run(["run-notebooks", notebook, "--output", Path.Combine(folder, "out")], output, errors);
+        var (exitCode, output, errors) = RunNotebooks(WriteWorkbook("public static class Mini { public static int Answer => \"not a number\"; }"));
 
         Assert.Equal(CliApp.RuntimeFailure, exitCode);
-        Assert.Contains("error: Building Mini for the notebooks failed", errors.ToString());
-        Assert.Contains($"dotnet build {Path.GetRelativePath(Directory.GetCurrentDirectory(), Path.Combine(folder, "lib", "Mini", "Mini.csproj"))} -c Debug", errors.ToString());
-        Assert.Contains("CS0029", errors.ToString());
-        Assert.DoesNotContain("cells", output.ToString());
+        Assert.Contains("error: Building Mini for the notebooks failed", errors);
+        Assert.Contains($"dotnet build {Path.GetRelativePath(Directory.GetCurrentDirectory(), Path.Combine(folder, "lib", "Mini", "Mini.csproj"))} -c Debug", errors);
+        Assert.Contains("CS0029", errors);
+        Assert.DoesNotContain("cells", output);
         Assert.False(File.Exists(Path.Combine(folder, "out", "mini.ipynb")));
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private (int ExitCode, string Output, string Errors) RunNotebooks(string notebook)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var exitCode = CliApp.Run(["run-notebooks", notebook, "--output", Path.Combine(folder, "out")], output, errors);
+        return (exitCode, output.ToString(), errors.ToString());
+    }
 
     // lib/Mini/Mini.csproj and notebooks/mini.ipynb, laid out as the repository's notebooks and library are.
     private string WriteWorkbook(string code)

@@ -34,9 +34,20 @@ public static class LibTorchSharpLoader
     /// </summary>
     public static string? PatchedCopy { get; private set; }
 
+    // A failure here must not make every type of the library unusable (a type initializer that throws would), so it
+    // is left to TorchSharp to report when it is used; EnsureLoadable() called directly throws with the reason.
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255", Justification = "TorchSharp must be loadable before any of its types is used.")]
-    internal static void Initialize() => EnsureLoadable();
+    internal static void Initialize()
+    {
+        try
+        {
+            EnsureLoadable();
+        }
+        catch (DllNotFoundException)
+        {
+        }
+    }
 
     /// <summary>
     /// Makes sure TorchSharp can load its native library; idempotent. Called automatically when this library is first
