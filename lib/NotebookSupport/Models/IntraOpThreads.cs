@@ -38,7 +38,8 @@ internal static unsafe class IntraOpThreads
             throw new PlatformNotSupportedException($"omp_set_num_threads was not found in {string.Join(" or ", Libraries)}.");
         }
         // libtorch initialises a thread's counts from the process default on its first parallel operation; done now,
-        // it cannot later undo the setting below.
+        // it cannot later undo the setting below. (After a torch.set_num_threads, that initialisation re-applies the
+        // same process value, so nothing another thread sees changes.)
         get_num_threads();
         ((delegate* unmanaged<int, void>)omp)(threads);
         if (mkl != 0)
