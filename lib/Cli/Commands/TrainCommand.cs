@@ -57,6 +57,10 @@ internal static class TrainCommand
             Description = "Resume from a checkpoint folder, or (no value) from the newest checkpoint in the checkpoint folder.",
             Arity = ArgumentArity.ZeroOrOne,
         };
+        var resumeChanged = new Option<bool>("--resume-changed")
+        {
+            Description = "With --resume: continue although the seed, batch size, loss settings, data or model differ from the checkpoint's run (the differences are printed); without it such a resume fails.",
+        };
         var evalSts = new Option<string?>("--eval-sts") { Description = "STS benchmark file (e.g. data/stsb/sts-dev.csv) scored before training, after each epoch and every --evaluation-steps." };
         var evaluationSteps = new Option<int>("--evaluation-steps") { Description = "Evaluate every N steps as well as after each epoch; 0 = only after epochs.", DefaultValueFactory = _ => 0 };
         var saveBest = new Option<bool>("--save-best-model") { Description = "With --eval-sts, keep the best-scoring model in --output instead of the final one." };
@@ -66,7 +70,7 @@ internal static class TrainCommand
         var optimizer = CommandOptions.Optimizer();
 
         var command = new Command("train", "Train a sentence transformer with Multiple Negatives Ranking loss (or SoftmaxLoss) on NLI pairs/triplets.");
-        foreach (var option in new Option[] { model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling, maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, evalSts, evaluationSteps, saveBest, groupByLength, precision, optimizer, noProgress })
+        foreach (var option in new Option[] { model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling, maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, resumeChanged, evalSts, evaluationSteps, saveBest, groupByLength, precision, optimizer, noProgress })
         {
             command.Options.Add(option);
         }
@@ -85,7 +89,8 @@ internal static class TrainCommand
                     parseResult.GetValue(checkpointSteps), parseResult.GetValue(checkpointDir), parseResult.GetValue(checkpointLimit),
                     parseResult.GetResult(resume) is not null, parseResult.GetValue(resume), parseResult.GetValue(evalSts),
                     parseResult.GetValue(evaluationSteps), parseResult.GetValue(saveBest), !parseResult.GetValue(noProgress),
-                    parseResult.GetValue(groupByLength), parseResult.GetValue(precision), parseResult.GetValue(optimizer));
+                    parseResult.GetValue(groupByLength), parseResult.GetValue(precision), parseResult.GetValue(optimizer),
+                    parseResult.GetValue(resumeChanged));
                 return Task.FromResult(Run(settings, stdout, cancellationToken));
             }
             catch (Exception e) when (e is NliFormatException or FileNotFoundException or DirectoryNotFoundException or IOException
@@ -102,13 +107,18 @@ internal static class TrainCommand
         string Model, string[] Data, string Output, string Loss, int BatchSize, int MiniBatchSize, int Epochs, double LearningRate,
         double WarmupRatio, double WeightDecay, double MaxGradNorm, double Scale, string? Pooling, int? MaxSeqLength, bool HardNegatives,
         int Seed, int CheckpointSteps, string? CheckpointDir, int CheckpointLimit, bool Resume, string? ResumeFrom, string? EvalSts,
-        int EvaluationSteps, bool SaveBestModel, bool ShowProgress, bool GroupByLength, Precision Precision, OptimizerKind Optimizer);
+        int EvaluationSteps, bool SaveBestModel, bool ShowProgress, bool GroupByLength, Precision Precision, OptimizerKind Optimizer,
+        bool ResumeChanged);
 
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1; got {value}.");
 
     private static int Run(Settings s, TextWriter stdout, CancellationToken cancellationToken)
     {
+        if (s.ResumeChanged && !s.Resume)
+        {
+            throw new ArgumentException("--resume-changed only applies to a resume; add --resume.");
+        }
         var examples = ReadExamples(s, stdout);
         TorchSharp.torch.manual_seed(s.Seed);
         var model = LoadModel(s);
@@ -146,6 +156,7 @@ internal static class TrainCommand
             CheckpointSaveSteps = s.CheckpointSteps > 0 ? s.CheckpointSteps : int.MaxValue,
             CheckpointSaveTotalLimit = s.CheckpointLimit,
             ResumeFromCheckpoint = s.Resume ? s.ResumeFrom ?? checkpointDir : null,
+            AllowResumeWithChanges = s.ResumeChanged,
             Seed = s.Seed,
             GroupByLength = s.GroupByLength,
             Precision = s.Precision,

@@ -10,12 +10,22 @@ namespace NotebookSupport.Models;
 /// operation of one batch is split across them, without the hand-offs between small operations that leave cores
 /// waiting (encoding STSb with MiniLM on 2 cores: 10-25% faster). Used by <see cref="SentenceTransformer.Encode"/>.
 /// </summary>
+/// <remarks>
+/// The one-thread setting is made on each worker thread alone (OpenMP's and MKL's per-thread counts): the calling
+/// thread, threads running at the same time and threads started later keep torch's thread count as it was, so several
+/// <see cref="ForEach{T}"/> calls (and other torch work) can run at once. Where libtorch does not expose those per-thread
+/// entry points, workers keep the count they are given and <see cref="DefaultCount"/> is 1.
+/// </remarks>
 public static class BatchWorkers
 {
     private const int StackBytes = 16 << 20;
 
-    /// <summary>Workers for inference on <paramref name="device"/>: torch's intra-op threads on the CPU, one elsewhere.</summary>
-    public static int DefaultCount(Device device) => device.type == DeviceType.CPU ? Math.Max(1, get_num_threads()) : 1;
+    /// <summary>
+    /// Workers for inference on <paramref name="device"/>: torch's intra-op threads on the CPU (1 where a worker's
+    /// thread count cannot be set for it alone), one elsewhere.
+    /// </summary>
+    public static int DefaultCount(Device device) =>
+        device.type == DeviceType.CPU && IntraOpThreads.PerThreadSupported ? Math.Max(1, get_num_threads()) : 1;
 
     /// <summary>
     /// Calls <paramref name="compute"/> once for each index in <c>[0, count)</c>; see <see cref="ForEach{T}"/>.
@@ -30,8 +40,8 @@ public static class BatchWorkers
     /// Calls <paramref name="compute"/> once for each of <paramref name="items"/>, in inference mode, on up to
     /// <paramref name="workers"/> threads that take the items in order (the sequence is read lazily, one item at a
     /// time, so batches can be made as they are needed). With one worker it runs on the calling thread with torch's
-    /// threads as they are. Each call's tensors are disposed after it; torch's intra-op thread count is restored when
-    /// all are done. The first exception (from <paramref name="compute"/> or from the sequence) stops the remaining
+    /// threads as they are. Each call's tensors are disposed after it. Torch's intra-op thread count is set to 1 on the
+    /// worker threads only (see the remarks). The first exception (from <paramref name="compute"/> or from the sequence) stops the remaining
     /// work and is rethrown here.
     /// </summary>
     public static void ForEach<T>(IEnumerable<T> items, int workers, Action<T> compute)
@@ -51,7 +61,7 @@ public static class BatchWorkers
             return;
         }
 
-        int threads = get_num_threads();
+        bool oneIntraOpThread = IntraOpThreads.PerThreadSupported;
         using var source = items.GetEnumerator();
         ExceptionDispatchInfo? failure = null;
         bool Next(out T item)
@@ -67,8 +77,7 @@ public static class BatchWorkers
         {
             try
             {
-                // Per thread in libtorch (OpenMP and MKL keep it per thread), though it also sets the process default.
-                set_num_threads(1);
+                if (oneIntraOpThread) IntraOpThreads.SetForCurrentThread(1);
                 using var inference = inference_mode();
                 while (Next(out var item))
                 {
@@ -92,7 +101,6 @@ public static class BatchWorkers
         finally
         {
             foreach (var t in pool.Where(t => t.ThreadState != ThreadState.Unstarted)) t.Join();
-            set_num_threads(threads);  // the workers set the process default to 1
         }
         failure?.Throw();
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,7 +10,9 @@ namespace NotebookSupport.Models;
 /// </summary>
 internal sealed class BertCompute
 {
-    private Dictionary<object, Tensor>? castCache;
+    private readonly object cacheGate = new();
+    private Dictionary<CacheKey, Tensor>? castCache;
+    private int cacheUsers;
 
     public Precision Precision { get; set; } = Precision.Float32;
 
@@ -19,8 +22,8 @@ internal sealed class BertCompute
     public Tensor Linear(Tensor input, Linear layer)
     {
         using var x = input.to(MatmulType);
-        using var w = Weights(layer.weight!, () => layer.weight!.to(MatmulType));
-        using var b = Weights(layer.bias!, () => layer.bias!.to(MatmulType));
+        using var w = Weights(layer, Part.Weight, () => layer.weight!.to(MatmulType));
+        using var b = Weights(layer, Part.Bias, () => layer.bias!.to(MatmulType));
         return nn.functional.linear(x, w, b);
     }
 
@@ -28,18 +31,25 @@ internal sealed class BertCompute
     public Tensor FusedLinear(Tensor input, Linear[] layers)
     {
         using var x = input.to(MatmulType);
-        using var w = Weights(layers, () => Fuse(layers.Select(l => l.weight!)));
-        using var b = Weights(layers[0], () => Fuse(layers.Select(l => l.bias!)));
+        // Keyed by the first layer: the array is new on every call.
+        using var w = Weights(layers[0], Part.FusedWeight, () => Fuse(layers.Select(l => l.weight!)));
+        using var b = Weights(layers[0], Part.FusedBias, () => Fuse(layers.Select(l => l.bias!)));
         return nn.functional.linear(x, w, b);
     }
 
     /// <summary>
     /// Within the returned scope, the (cast, fused) weights are made once and reused: for inference, where the
-    /// weights cannot change. Training must not use it: the copies would hide the optimizer's updates.
+    /// weights cannot change. Scopes may overlap (several <c>Encode</c> calls on several threads share one cache);
+    /// the copies are freed when the last scope ends. Only threads in inference mode use the copies, so a training
+    /// thread keeps differentiable weights that follow the optimizer's updates.
     /// </summary>
     public IDisposable CacheWeights()
     {
-        castCache = new Dictionary<object, Tensor>(ReferenceEqualityComparer.Instance);
+        lock (cacheGate)
+        {
+            castCache ??= new Dictionary<CacheKey, Tensor>();
+            cacheUsers++;
+        }
         return new CacheScope(this);
     }
 
@@ -51,28 +61,50 @@ internal sealed class BertCompute
 
     // Outside a cache scope every call makes fresh, differentiable copies; autograd carries the gradients of
     // the bf16 copies back to the float32 parameters.
-    private Tensor Weights(object key, Func<Tensor> make)
+    private Tensor Weights(Linear layer, Part part, Func<Tensor> make)
     {
-        var cache = castCache;
-        if (cache is null) return make();
-        lock (cache)  // BatchWorkers run several batches at once
+        if (Volatile.Read(ref castCache) is null || !is_inference_mode_enabled()) return make();
+        lock (cacheGate)  // BatchWorkers and concurrent Encode calls run several batches at once
         {
-            if (!cache.TryGetValue(key, out var cached))
+            if (castCache is null) return make();
+            // Keyed by type as well: a Precision change between overlapping scopes must not hand out the other type.
+            var key = new CacheKey(layer, part, MatmulType);
+            if (!castCache.TryGetValue(key, out var cached))
             {
                 cached = make().DetachFromDisposeScope();
-                cache[key] = cached;
+                castCache[key] = cached;
             }
             return cached.alias();
         }
     }
 
+    private void Release()
+    {
+        lock (cacheGate)
+        {
+            if (--cacheUsers > 0) return;
+            foreach (var t in castCache!.Values) t.Dispose();
+            castCache = null;
+        }
+    }
+
     private sealed class CacheScope(BertCompute owner) : IDisposable
     {
+        private int disposed;
+
         public void Dispose()
         {
-            if (owner.castCache is null) return;
-            foreach (var t in owner.castCache.Values) t.Dispose();
-            owner.castCache = null;
+            if (Interlocked.Exchange(ref disposed, 1) == 0) owner.Release();
         }
+    }
+
+    private enum Part { Weight, Bias, FusedWeight, FusedBias }
+
+    // The same layer object, not an equal one.
+    private readonly record struct CacheKey(Linear Layer, Part Part, ScalarType Type)
+    {
+        public bool Equals(CacheKey other) => ReferenceEquals(Layer, other.Layer) && Part == other.Part && Type == other.Type;
+
+        public override int GetHashCode() => HashCode.Combine(RuntimeHelpers.GetHashCode(Layer), Part, Type);
     }
 }

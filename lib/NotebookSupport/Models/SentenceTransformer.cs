@@ -77,6 +77,11 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
 
     private int? encodeWorkers;
 
+    // Encode calls in progress, and the mode the model had before the first of them (see BeginInference).
+    private readonly object inferenceGate = new();
+    private int inferenceCalls;
+    private bool trainingBeforeInference;
+
     /// <summary>Width of the sentence embeddings.</summary>
     public int EmbeddingDimension => Pooling.WordEmbeddingDimension;
 
@@ -122,6 +127,11 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
     /// restored afterwards. Sentences are sorted by length so each batch has little padding; the result is in
     /// input order.
     /// </summary>
+    /// <remarks>
+    /// Several threads may call <see cref="Encode"/> (and <see cref="EncodeToTensor"/>) on one model at once; each gets
+    /// the embeddings a call on its own would give. Not while the model trains or its weights or
+    /// <see cref="Precision"/> change.
+    /// </remarks>
     /// <param name="sentences">The texts to embed.</param>
     /// <param name="batchSize">Sentences per forward pass.</param>
     /// <param name="normalizeEmbeddings">Scale each embedding to unit length (cosine = dot product).</param>
@@ -152,37 +162,68 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         // lengths share a batch, so there is almost no padding.
         var tokenizer = Transformer.Tokenizer;
         var encoded = tokenizer.EncodeAll(sentences, Transformer.MaxSeqLength);
-        bool wasTraining = training;
-        eval();
-        try
+        using var inference = BeginInference();
+        // Inference mode (set by BatchWorkers): no graph and no version counters; results leave as plain floats.
+        using var weights = Transformer.AutoModel.CacheWeightsForInference();
+        int done = 0;
+        var reporting = new object();
+        // Batches are padded as the workers take them, not all up front.
+        var batches = TokenizedBatch.SortedByLength(encoded, batchSize, tokenizer.PadTokenId);
+        int workers = Math.Min(EncodeWorkers ?? BatchWorkers.DefaultCount(EncoderDevice()), Math.Max(1, (count + batchSize - 1) / batchSize));
+        BatchWorkers.ForEach(batches, workers, item =>
         {
-            // Inference mode (set by BatchWorkers): no graph and no version counters; results leave as plain floats.
-            using var weights = Transformer.AutoModel.CacheWeightsForInference();
-            int done = 0;
-            var reporting = new object();
-            // Batches are padded as the workers take them, not all up front.
-            var batches = TokenizedBatch.SortedByLength(encoded, batchSize, tokenizer.PadTokenId);
-            int workers = Math.Min(EncodeWorkers ?? BatchWorkers.DefaultCount(Transformer.AutoModel.Device), Math.Max(1, (count + batchSize - 1) / batchSize));
-            BatchWorkers.ForEach(batches, workers, item =>
+            var (indices, batch) = item;
+            var embeddings = Forward(batch);
+            if (normalizeEmbeddings) embeddings = nn.functional.normalize(embeddings, p: 2, dim: 1);
+            var rows = new float[indices.Length * dimension];
+            embeddings.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(rows);
+            for (int j = 0; j < indices.Length; j++)
+                Array.Copy(rows, j * dimension, result, indices[j] * dimension, dimension);
+            lock (reporting)
             {
-                var (indices, batch) = item;
-                var embeddings = Forward(batch);
-                if (normalizeEmbeddings) embeddings = nn.functional.normalize(embeddings, p: 2, dim: 1);
-                var rows = new float[indices.Length * dimension];
-                embeddings.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(rows);
-                for (int j = 0; j < indices.Length; j++)
-                    Array.Copy(rows, j * dimension, result, indices[j] * dimension, dimension);
-                lock (reporting)
-                {
-                    done += indices.Length;
-                    progress?.Report(new EncodeProgress(done, count));
-                }
-            });
-        }
-        finally
-        {
-            train(wasTraining);
-        }
+                done += indices.Length;
+                progress?.Report(new EncodeProgress(done, count));
+            }
+        });
         return result;
+    }
+
+    // TorchSharp hands out a new handle to an embedding's weight on every read; the scope frees it.
+    private Device EncoderDevice()
+    {
+        using var scope = NewDisposeScope();
+        return Transformer.AutoModel.Device;
+    }
+
+    /// <summary>
+    /// Eval mode for as long as any <see cref="Encode"/> call runs: the first call to start switches it on, the last to
+    /// finish restores the mode the model had before the first. Each call saving and restoring the mode itself would
+    /// let one call switch dropout back on under another that is still running.
+    /// </summary>
+    private IDisposable BeginInference()
+    {
+        lock (inferenceGate)
+        {
+            if (inferenceCalls++ == 0)
+            {
+                trainingBeforeInference = training;
+                eval();
+            }
+        }
+        return new InferenceScope(this);
+    }
+
+    private sealed class InferenceScope(SentenceTransformer owner) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+            lock (owner.inferenceGate)
+            {
+                if (--owner.inferenceCalls == 0) owner.train(owner.trainingBeforeInference);
+            }
+        }
     }
 }

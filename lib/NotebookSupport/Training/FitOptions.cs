@@ -85,9 +85,18 @@ public sealed record FitOptions
 
     /// <summary>
     /// Continue from a checkpoint: a <c>checkpoint-STEP</c> folder, or a checkpoint root (the newest complete one in
-    /// it is used). Training then goes on exactly as if it had never stopped.
+    /// it is used). Training then goes on exactly as if it had never stopped. The checkpoint must come from the same
+    /// run: same <see cref="Seed"/>, loaders (batch size, seed, data), losses and settings, and model architecture;
+    /// see <see cref="AllowResumeWithChanges"/>.
     /// </summary>
     public string? ResumeFromCheckpoint { get; init; }
+
+    /// <summary>
+    /// Let <see cref="ResumeFromCheckpoint"/> continue a checkpoint although this run differs from the one that saved it
+    /// (seed, batch size, loss settings, data or model); the differences are printed. Without it such a resume fails,
+    /// naming each difference, because it would silently continue a different run.
+    /// </summary>
+    public bool AllowResumeWithChanges { get; init; }
 
     /// <summary>Seed of torch's random generator (dropout) at the start of training.</summary>
     public int Seed { get; init; } = 42;

@@ -140,6 +140,7 @@ public sealed class Trainer
         private readonly List<TrainingLogEntry> _log = [];
         private readonly List<SimilarityResult> _evaluations = [];
         private readonly double _elapsedBefore;
+        private readonly RunFingerprint _fingerprint;
         private readonly Stopwatch _stopwatch = new();
         private double? _bestScore;
         private Precision _precisionOutsideTraining;
@@ -162,21 +163,31 @@ public sealed class Trainer
             _parameters = [.. named.Select(p => p.Parameter).Distinct()];
             _optimizer = new FitOptimizer(trainer.Optimizer, named, _options.LearningRate, _options.WeightDecay, trainer.WarmupSteps, TotalSteps);
 
+            _fingerprint = RunFingerprint.Of(trainer);
             if (_options.ResumeFromCheckpoint is { } resume)
             {
                 var checkpoint = Checkpoints.Resolve(resume);
-                var state = _optimizer.Load(checkpoint, trainer.Model, trainer._losses);
-                if (state.TotalSteps != TotalSteps || state.WarmupSteps != trainer.WarmupSteps)
+                var stateFile = Path.Combine(checkpoint, Checkpoints.StateFile);
+                // Everything is compared before anything is restored, so a refused resume leaves the model as it was.
+                var saved = Checkpoints.ReadState(checkpoint);
+                var notes = ResumeCheck.Verify(stateFile, saved, _fingerprint, _options.Seed, _options.AllowResumeWithChanges);
+                if (saved.TotalSteps != TotalSteps || saved.WarmupSteps != trainer.WarmupSteps)
                 {
                     throw new InvalidOperationException(
-                        $"{Path.Combine(checkpoint, Checkpoints.StateFile)}: the checkpoint belongs to a training of {state.TotalSteps} steps " +
-                        $"({state.WarmupSteps} warm-up); this run has {TotalSteps} ({trainer.WarmupSteps}). Resume with the same data, batch size, epochs and warm-up.");
+                        $"{stateFile}: the checkpoint belongs to a training of {saved.TotalSteps} steps " +
+                        $"({saved.WarmupSteps} warm-up); this run has {TotalSteps} ({trainer.WarmupSteps}). Resume with the same data, batch size, epochs and warm-up.");
                 }
+                foreach (var note in notes)
+                {
+                    Console.Error.WriteLine(note);
+                }
+                var state = _optimizer.Load(checkpoint, trainer.Model, trainer._losses);
                 GlobalStep = state.GlobalStep;
                 _epoch = state.Epoch;
                 _batchInEpoch = state.BatchInEpoch;
                 _elapsedBefore = state.ElapsedSeconds;
                 _bestScore = state.BestScore;
+                _lastEvaluatedStep = state.LastEvaluatedStep ?? -1;
                 _log.AddRange(state.LogHistory);
                 _lastCheckpoint = checkpoint;
             }
@@ -366,6 +377,8 @@ public sealed class Trainer
                 ElapsedSeconds = Elapsed,
                 BestScore = _bestScore,
                 Losses = [.. _trainer._losses.Select(l => l.GetType().Name)],
+                Run = _fingerprint,
+                LastEvaluatedStep = _lastEvaluatedStep >= 0 ? _lastEvaluatedStep : null,
                 LogHistory = [.. _log],
             };
             _lastCheckpoint = _optimizer.Save(_options.CheckpointPath!, _trainer.Model, _trainer._losses, state, _options.CheckpointSaveTotalLimit);

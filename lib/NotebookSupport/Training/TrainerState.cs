@@ -9,8 +9,8 @@ namespace NotebookSupport.Training;
 /// </summary>
 public sealed record TrainerState
 {
-    /// <summary>Version of the checkpoint layout.</summary>
-    [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = 2;
+    /// <summary>Version of the checkpoint layout: 3 adds <see cref="Run"/> and <see cref="LastEvaluatedStep"/>.</summary>
+    [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = 3;
 
     /// <summary>
     /// The optimizer whose state the checkpoint holds: <c>FusedAdamW</c> (<c>optimizer.safetensors</c>) or
@@ -36,13 +36,22 @@ public sealed record TrainerState
     /// <summary>Warm-up steps of the learning-rate schedule.</summary>
     [JsonPropertyName("warmup_steps")] public int WarmupSteps { get; init; }
 
-    /// <summary>Seed the training started from.</summary>
+    /// <summary>Seed the training started from; a resume must have the same (see <see cref="FitOptions.AllowResumeWithChanges"/>).</summary>
     [JsonPropertyName("seed")] public int Seed { get; init; }
+
+    /// <summary>
+    /// What the run was besides its steps (batch sizes, losses, data, model), compared on resume; <c>null</c> in
+    /// checkpoints of format 2 and older, which resume unverified.
+    /// </summary>
+    [JsonPropertyName("run")] public RunFingerprint? Run { get; init; }
+
+    /// <summary>The last step after which the evaluator ran, if any, so a resume does not evaluate that step again.</summary>
+    [JsonPropertyName("last_evaluated_step")] public int? LastEvaluatedStep { get; init; }
 
     /// <summary>Training time so far, in seconds.</summary>
     [JsonPropertyName("elapsed_seconds")] public double ElapsedSeconds { get; init; }
 
-    /// <summary>Best evaluation score so far, if any.</summary>
+    /// <summary>Best evaluation score so far, if any: the one <see cref="FitOptions.SaveBestModel"/> must beat.</summary>
     [JsonPropertyName("best_score")] public double? BestScore { get; init; }
 
     /// <summary>Type names of the training objectives' losses, checked on resume.</summary>

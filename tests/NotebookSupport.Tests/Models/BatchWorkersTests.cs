@@ -40,6 +40,30 @@ public sealed class BatchWorkersTests
     }
 
     [Fact]
+    public void ThreadsStartedWhileWorkersRunKeepTorchsThreadCount()
+    {
+        int before = get_num_threads();
+        set_num_threads(3);  // not the machine's default, so a thread that fell back to it would be seen
+        try
+        {
+            int startedDuring = 0, workerDuring = 0;
+            BatchWorkers.ForEach(4, 2, i =>
+            {
+                if (i != 0) return;
+                workerDuring = get_num_threads();
+                startedDuring = RunOnNewThread(get_num_threads);
+            });
+            Assert.Equal(1, workerDuring);
+            Assert.Equal(3, startedDuring);
+            Assert.Equal(3, get_num_threads());
+        }
+        finally
+        {
+            set_num_threads(before);
+        }
+    }
+
+    [Fact]
     public void OneWorkerRunsOnTheCallingThreadInOrder()
     {
         var order = new List<(int Index, int Thread)>();
@@ -81,6 +105,15 @@ public sealed class BatchWorkersTests
         Assert.Equal("line 6 of the input is malformed", error.Message);
         Assert.Equal(5, made);
         Assert.Equal([0, 1, 2, 3, 4], computed.Order());
+    }
+
+    private static int RunOnNewThread(Func<int> read)
+    {
+        int value = 0;
+        var thread = new Thread(() => value = read());
+        thread.Start();
+        thread.Join();
+        return value;
     }
 
     [Fact]
