@@ -86,7 +86,7 @@ public static class ModelLoader
             looked.Add("the hub: not asked, offline mode (HF_HUB_OFFLINE or ModelLoadOptions.Offline)");
             throw new ModelNotFoundException(repoId, looked);
         }
-        using var downloader = new HubDownloader(options.Endpoint, cache, options.DownloadProgress);
+        using var downloader = new HubDownloader(options.Endpoint, cache, options.DownloadProgress, log: options.Report);
         try
         {
             snapshot = Download(downloader, repoId, options.Revision);
