@@ -67,6 +67,29 @@ public static partial class HuggingFaceCache
             ? file
             : null;
 
+    /// <summary>
+    /// The files of <paramref name="snapshot"/> whose blob no longer has the hash its name (the hub's ETag) records,
+    /// each with what is wrong. Blobs named otherwise, and copies made where symlinks are not available, cannot be checked.
+    /// </summary>
+    internal static List<string> DamagedFiles(string snapshot)
+    {
+        var damaged = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(snapshot, "*", SearchOption.AllDirectories))
+        {
+            if (new FileInfo(file).LinkTarget is not { } target
+                || BlobHash.FromEtag(Path.GetFileName(target)) is not { } hash)
+            {
+                continue;
+            }
+            var blob = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, target));
+            if (File.Exists(blob) && hash.Compute(blob) is var actual && actual != hash.Expected)
+            {
+                damaged.Add($"'{file}' (blob '{blob}') has {hash.Algorithm} {actual}, the hub announced {hash.Expected}");
+            }
+        }
+        return damaged;
+    }
+
     internal static string? Env(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 

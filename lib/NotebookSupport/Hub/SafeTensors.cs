@@ -40,8 +40,13 @@ public static class SafeTensors
     }
 
     /// <summary>Reads every tensor of a seekable safetensors stream; <paramref name="sourceName"/> is used in error messages.</summary>
+    /// <exception cref="ArgumentException">The stream cannot seek (the header must be checked against the stream's length).</exception>
     public static Dictionary<string, Tensor> Load(Stream stream, string sourceName)
     {
+        if (!stream.CanSeek)
+        {
+            throw new ArgumentException($"{sourceName}: reading safetensors needs a seekable stream.", nameof(stream));
+        }
         var (entries, dataStart) = ReadHeader(stream, sourceName);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try

@@ -175,3 +175,56 @@ public sealed class HubDownloadVerificationTests
         Assert.Equal(model.Encode(TinyBert.Sentences), loaded.Encode(TinyBert.Sentences));
     }
 }
+
+/// <summary>A model already in the hub cache is checked against its blob names before it is loaded.</summary>
+public sealed class CachedHubModelVerificationTests
+{
+    private const string Repo = "test-org/tiny-bert";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DamagedBlobOfACachedModelIsDownloadedAgainOrRefusedOffline(bool offline)
+    {
+        using var temp = new TempFolder();
+        using var model = TinyBert.Create();
+        var saved = temp.Combine("saved");
+        SentenceTransformerWriter.Save(model, saved);
+        var files = Directory.GetFiles(saved, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(saved, f).Replace('\\', '/'), File.ReadAllBytes);
+        using var server = new LocalHubServer(Repo, files, ["model.safetensors"]);
+        var log = new List<string>();
+        var options = new ModelLoadOptions
+        {
+            HubCacheFolder = temp.Combine("hub"),
+            CacheFolder = temp.Combine("nbs"),
+            Endpoint = server.Endpoint,
+            Offline = false,
+            Log = log.Add,
+        };
+        using (ModelLoader.Load(Repo, options))
+        {
+        }
+        var sha256 = LocalHubServer.Etag(files["model.safetensors"]);
+        var blob = temp.Combine("hub", "models--test-org--tiny-bert", "blobs", sha256);
+        // A flipped bit deep in the weights: the file still parses, with one wrong weight.
+        var bytes = File.ReadAllBytes(blob);
+        bytes[^100] ^= 0x08;
+        File.WriteAllBytes(blob, bytes);
+        log.Clear();
+
+        if (offline)
+        {
+            var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(Repo, options with { Offline = true }));
+            Assert.Contains(blob, error.Message);
+            Assert.Contains(sha256, error.Message);
+            Assert.Contains(LocalHubServer.Etag(bytes), error.Message);
+            return;
+        }
+        using var loaded = ModelLoader.Load(Repo, options);
+
+        Assert.Contains(log, l => l.Contains(blob, StringComparison.Ordinal) && l.Contains("downloading it again", StringComparison.Ordinal));
+        Assert.Equal(files["model.safetensors"], File.ReadAllBytes(blob));
+        Assert.Equal(model.Encode(TinyBert.Sentences), loaded.Encode(TinyBert.Sentences));
+    }
+}
