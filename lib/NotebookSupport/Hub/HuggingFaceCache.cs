@@ -68,15 +68,18 @@ public static partial class HuggingFaceCache
             : null;
 
     /// <summary>
-    /// The files of <paramref name="snapshot"/> whose blob no longer has the hash its name (the hub's ETag) records,
-    /// each with what is wrong. Blobs named otherwise, and copies made where symlinks are not available, cannot be checked.
+    /// Those of <paramref name="fileNames"/> in <paramref name="snapshot"/> whose blob no longer has the hash its name
+    /// (the hub's ETag) records, each with what is wrong. Absent files, blobs named otherwise, and copies made where
+    /// symlinks are not available are passed over. Only the files a load reads are named: a snapshot shared with
+    /// Python may hold gigabytes of other formats.
     /// </summary>
-    internal static List<string> DamagedFiles(string snapshot)
+    internal static List<string> DamagedFiles(string snapshot, IEnumerable<string> fileNames)
     {
         var damaged = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(snapshot, "*", SearchOption.AllDirectories))
+        foreach (var file in fileNames.Select(name => Path.Combine(snapshot, name)))
         {
-            if (new FileInfo(file).LinkTarget is not { } target
+            if (!File.Exists(file)
+                || new FileInfo(file).LinkTarget is not { } target
                 || BlobHash.FromEtag(Path.GetFileName(target)) is not { } hash)
             {
                 continue;

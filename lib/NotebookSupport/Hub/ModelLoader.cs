@@ -77,7 +77,7 @@ public static class ModelLoader
         if (snapshot is not null && IsComplete(snapshot))
         {
             // A damaged blob would load with wrong weights, or fail deep inside a reader; online, the downloader fetches it again.
-            var damaged = HuggingFaceCache.DamagedFiles(snapshot);
+            var damaged = HuggingFaceCache.DamagedFiles(snapshot, [.. RequiredHubFiles, .. CheckpointFile.FileNames, .. OptionalHubFiles]);
             if (damaged.Count == 0)
             {
                 return ModelFolderReader.Read(snapshot, options);
