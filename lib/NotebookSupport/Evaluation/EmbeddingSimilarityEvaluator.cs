@@ -36,6 +36,9 @@ public sealed class EmbeddingSimilarityEvaluator
                 $"sentences1 ({sentences1.Count}), sentences2 ({sentences2.Count}) and scores ({scores.Count}) must have the same length.");
         if (sentences1.Count < 2) throw new ArgumentException("At least two pairs are needed for a correlation.", nameof(sentences1));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        for (int i = 0; i < scores.Count; i++)
+            if (!double.IsFinite(scores[i]))
+                throw new ArgumentException($"scores[{i}] is {scores[i]}; gold scores must be finite numbers.", nameof(scores));
         this.sentences1 = sentences1;
         this.sentences2 = sentences2;
         this.scores = [.. scores];
@@ -59,6 +62,11 @@ public sealed class EmbeddingSimilarityEvaluator
     /// Embeds the pairs with <paramref name="model"/> and correlates their cosine similarity with the gold scores.
     /// Each distinct sentence is encoded once (STSb test: 2,552 of 2,758).
     /// </summary>
+    /// <returns>
+    /// The correlations; both are <see cref="double.NaN"/> when they are undefined: all cosine similarities equal, or
+    /// an embedding that is not finite (a diverged model). Callers that keep the best score must not compare a NaN,
+    /// which is neither greater nor smaller than anything.
+    /// </returns>
     /// <param name="model">The model to score.</param>
     /// <param name="progress">Receives the number of distinct sentences encoded so far.</param>
     public SimilarityResult Evaluate(SentenceTransformer model, IProgress<EncodeProgress>? progress = null)
@@ -70,6 +78,9 @@ public sealed class EmbeddingSimilarityEvaluator
         var cosine = new double[scores.Length];
         for (int i = 0; i < cosine.Length; i++)
             cosine[i] = CosineSimilarity(embeddings[row[sentences1[i]]], embeddings[row[sentences2[i]]]);
+        // Ranking NaN values gives a finite but meaningless Spearman; say "undefined" instead.
+        if (!cosine.All(double.IsFinite))
+            return new SimilarityResult(Name, scores.Length, double.NaN, double.NaN);
         return new SimilarityResult(Name, scores.Length, 100 * Spearman(cosine, scores), 100 * Pearson(cosine, scores));
     }
 

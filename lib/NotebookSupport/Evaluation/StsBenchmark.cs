@@ -15,7 +15,10 @@ public static class StsBenchmark
 {
     /// <summary>Reads all pairs of an STS benchmark file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">A line has fewer than 7 fields or a score that is not a number in [0, 5].</exception>
+    /// <exception cref="InvalidDataException">
+    /// A line has fewer than 7 fields or a score that is not a finite number in [0, 5] (<c>NaN</c> and <c>Infinity</c>
+    /// parse as numbers but are refused: one NaN gold score makes every correlation NaN).
+    /// </exception>
     public static IReadOnlyList<StsPair> Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"STS benchmark file not found: '{path}'.", path);
@@ -29,9 +32,10 @@ public static class StsBenchmark
             if (fields.Length < 7)
                 throw new InvalidDataException(
                     $"'{path}' line {lineNumber}: expected at least 7 tab-separated fields (genre, file, year, id, score, sentence1, sentence2), found {fields.Length}.");
-            if (!double.TryParse(fields[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var score) || score is < 0 or > 5)
+            if (!double.TryParse(fields[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var score)
+                || !double.IsFinite(score) || score is < 0 or > 5)
                 throw new InvalidDataException(
-                    $"'{path}' line {lineNumber}, field 5: expected a similarity score between 0 and 5, found '{fields[4]}'.");
+                    $"'{path}' line {lineNumber}, field 5: expected a finite similarity score between 0 and 5, found '{fields[4]}'.");
             pairs.Add(new StsPair(fields[5], fields[6], score));
         }
         return pairs;

@@ -38,8 +38,9 @@ public static class CheckpointFile
         {
             throw new InvalidDataException($"{path}: unsupported PyTorch checkpoint ({e.Message}).", e);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or InvalidCastException or InvalidOperationException
-                                      or ArgumentException or Razorvine.Pickle.PickleException)
+        // The unpickler reports bad input with whatever exception its code happened to hit (KeyNotFound, NullReference,
+        // IndexOutOfRange, ...); each one is a file we cannot read, and the user needs its name.
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
             throw new InvalidDataException(
                 $"{path}: not a readable PyTorch state dict (expected a torch.save zip archive of a state_dict): {e.Message}", e);

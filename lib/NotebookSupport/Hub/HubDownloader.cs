@@ -15,6 +15,13 @@ namespace NotebookSupport.Hub;
 /// <c>Range</c> request. The token goes to the hub only, never to the host a redirect leads to (the CDN).
 /// </summary>
 /// <remarks>
+/// Every blob is checked against the hash its ETag names (<see cref="BlobHash"/>: SHA-256 for large files, the git
+/// blob id for small ones) before it gets its final name, and a blob already in the cache is checked again before it
+/// is reused. A download that is short or does not match is fetched once more (resumed when short, from scratch when
+/// wrong), with a note to the log; a second failure throws, naming the repository, the file and both hashes. The
+/// blob is flushed to disk before it is renamed into place, so a crash leaves at most an <c>.incomplete</c> file.
+/// </remarks>
+/// <remarks>
 /// <code>
 /// using var hub = new HubDownloader();
 /// var config = hub.Download("sentence-transformers/all-MiniLM-L6-v2", "main", "config.json");
@@ -29,19 +36,23 @@ public sealed partial class HubDownloader : IDisposable
     private readonly string _cacheFolder;
     private readonly IProgress<DownloadProgress>? _progress;
     private readonly string? _token;
+    private readonly Action<string> _log;
 
     /// <param name="endpoint">Hub base URL; null means <c>$HF_ENDPOINT</c> or <c>https://huggingface.co</c>.</param>
     /// <param name="cacheFolder">Hub cache folder; null means <see cref="HuggingFaceCache.DefaultFolder"/>.</param>
     /// <param name="progress">Receives byte counts while files download.</param>
     /// <param name="timeout">Timeout of each HTTP request; default 100 s.</param>
     /// <param name="token">Access token for private or gated repositories; null means <c>$HF_TOKEN</c>.</param>
+    /// <param name="log">Receives notes about blobs found corrupt and fetched again; null writes them to standard error.</param>
     public HubDownloader(
         string? endpoint = null,
         string? cacheFolder = null,
         IProgress<DownloadProgress>? progress = null,
         TimeSpan? timeout = null,
-        string? token = null)
+        string? token = null,
+        Action<string>? log = null)
     {
+        _log = log ?? Console.Error.WriteLine;
         _endpoint = (endpoint ?? DefaultEndpoint()).TrimEnd('/');
         _cacheFolder = cacheFolder ?? HuggingFaceCache.DefaultFolder();
         _progress = progress;
@@ -70,7 +81,9 @@ public sealed partial class HubDownloader : IDisposable
     /// <param name="cancellationToken">Stops the download; what arrived stays in the <c>.incomplete</c> file for the next call.</param>
     /// <exception cref="ArgumentException">A repository id, revision or file name that would lead outside the cache.</exception>
     /// <exception cref="HttpRequestException">The server is unreachable, or refuses (401/403: missing or gated repository).</exception>
-    /// <exception cref="InvalidDataException">The download ended with a different size than announced.</exception>
+    /// <exception cref="InvalidDataException">
+    /// Twice in a row, the download ended short of the announced size, or its content did not match the hash the hub announced.
+    /// </exception>
     public string? Download(
         string repoId,
         string revision,
@@ -117,26 +130,72 @@ public sealed partial class HubDownloader : IDisposable
                    ?? Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{repoId}/{commit}/{fileName}")));
 
         var blob = Path.Combine(repo, "blobs", etag);
-        if (!File.Exists(blob) || (size is { } expected && new FileInfo(blob).Length != expected))
+        var hash = BlobHash.FromEtag(etag);
+        if (File.Exists(blob) && !IsReusable(blob, size, hash, repoId, fileName))
+        {
+            File.Delete(blob);
+        }
+        if (!File.Exists(blob))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
-            DownloadBlob(downloadUrl, blob, size, repoId, fileName, cancellationToken);
+            DownloadBlob(downloadUrl, blob, size, hash, repoId, fileName, cancellationToken);
         }
 
         var pointer = Path.Combine(repo, "snapshots", commit, fileName);
         LinkIntoSnapshot(blob, pointer);
         if (!string.Equals(commit, revision, StringComparison.Ordinal))
         {
-            var refFile = Path.Combine(repo, "refs", revision);
-            Directory.CreateDirectory(Path.GetDirectoryName(refFile)!);
-            File.WriteAllText(refFile, commit);
+            DurableFile.WriteAllText(Path.Combine(repo, "refs", revision), commit);
         }
         return pointer;
     }
 
-    private void DownloadBlob(string url, string blob, long? size, string repoId, string fileName, CancellationToken cancellationToken)
+    /// <summary>
+    /// A cached blob is reused only when it has the announced size and, where the ETag names a hash, that hash: a
+    /// blob damaged on disk, or left by an older version of this class that did not check, is fetched again.
+    /// </summary>
+    private bool IsReusable(string blob, long? size, BlobHash? hash, string repoId, string fileName)
+    {
+        if (size is { } expected && new FileInfo(blob).Length != expected)
+        {
+            _log($"{repoId}: the cached {fileName} ('{blob}') has {new FileInfo(blob).Length} bytes, the hub announces {expected}; downloading it again.");
+            return false;
+        }
+        if (hash is not null && hash.Compute(blob) is var actual && actual != hash.Expected)
+        {
+            _log($"{repoId}: the cached {fileName} ('{blob}') has {hash.Algorithm} {actual}, the hub announces {hash.Expected}; downloading it again.");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Fetches the blob into <c>.incomplete</c>, checks its size and hash, flushes it to disk and only then renames it
+    /// to <paramref name="blob"/>. One failed check gets one more try; the second failure throws.
+    /// </summary>
+    private void DownloadBlob(string url, string blob, long? size, BlobHash? hash, string repoId, string fileName, CancellationToken cancellationToken)
     {
         var incomplete = blob + ".incomplete";
+        for (int attempt = 1; ; attempt++)
+        {
+            var problem = DownloadOnce(url, incomplete, size, hash, repoId, fileName, cancellationToken);
+            if (problem is null)
+            {
+                File.Move(incomplete, blob, overwrite: true);
+                DurableFile.FlushFolder(Path.GetDirectoryName(blob)!);
+                return;
+            }
+            if (attempt == 2)
+            {
+                throw new InvalidDataException($"{repoId}: {fileName} from {url}: {problem} (second attempt); giving up.");
+            }
+            _log($"{repoId}: {fileName} from {url}: {problem}; downloading it again.");
+        }
+    }
+
+    /// <summary>One request for the rest of <paramref name="incomplete"/>; null when it is then complete and correct, else what is wrong.</summary>
+    private string? DownloadOnce(string url, string incomplete, long? size, BlobHash? hash, string repoId, string fileName, CancellationToken cancellationToken)
+    {
         long start = File.Exists(incomplete) ? new FileInfo(incomplete).Length : 0;
         if (size is { } total && start > total)
         {
@@ -144,29 +203,41 @@ public sealed partial class HubDownloader : IDisposable
         }
         using (var response = Send(HttpMethod.Get, url, start, followRedirects: true, cancellationToken))
         {
-            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && size == start)
+            if (response.StatusCode != HttpStatusCode.RequestedRangeNotSatisfiable || size != start)
             {
-                File.Move(incomplete, blob, overwrite: true);
-                return;
+                EnsureSuccess(response, url);
+                bool resumed = start > 0 && response.StatusCode == HttpStatusCode.PartialContent;
+                if (!resumed)
+                {
+                    start = 0;
+                }
+                size ??= response.Content.Headers.ContentLength is { } length ? length + start : null;
+                using var file = new FileStream(incomplete, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write);
+                try
+                {
+                    using var body = response.Content.ReadAsStream();
+                    Copy(body, file, start, size, repoId, fileName, cancellationToken);
+                }
+                catch (IOException e)
+                {
+                    // A dropped connection: what arrived stays, and the next attempt asks for the rest.
+                    return $"the connection broke after {file.Length} bytes ({e.Message})";
+                }
             }
-            EnsureSuccess(response, url);
-            bool resumed = start > 0 && response.StatusCode == HttpStatusCode.PartialContent;
-            if (!resumed)
-            {
-                start = 0;
-            }
-            size ??= response.Content.Headers.ContentLength is { } length ? length + start : null;
-            using var file = new FileStream(incomplete, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write);
-            using var body = response.Content.ReadAsStream();
-            Copy(body, file, start, size, repoId, fileName, cancellationToken);
         }
         var written = new FileInfo(incomplete).Length;
         if (size is { } expected && written != expected)
         {
-            throw new InvalidDataException(
-                $"{url}: download ended after {written} of {expected} bytes; run again to resume from {incomplete}.");
+            // Kept: the next attempt resumes after these bytes, and the hash below judges the whole.
+            return $"the download ended after {written} of {expected} bytes";
         }
-        File.Move(incomplete, blob, overwrite: true);
+        if (hash is not null && hash.Compute(incomplete) is var actual && actual != hash.Expected)
+        {
+            // Only the bytes this call wrote are removed; no resume can repair them.
+            File.Delete(incomplete);
+            return $"the content has {hash.Algorithm} {actual}, but the hub announces {hash.Expected}";
+        }
+        return null;
     }
 
     private void Copy(Stream body, FileStream file, long start, long? size, string repoId, string fileName, CancellationToken cancellationToken)
@@ -187,7 +258,7 @@ public sealed partial class HubDownloader : IDisposable
                 lastReport = done;
             }
         }
-        file.Flush();
+        file.Flush(flushToDisk: true);
         _progress?.Report(new DownloadProgress(repoId, fileName, done, size));
     }
 

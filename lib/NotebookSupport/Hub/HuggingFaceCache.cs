@@ -67,6 +67,32 @@ public static partial class HuggingFaceCache
             ? file
             : null;
 
+    /// <summary>
+    /// Those of <paramref name="fileNames"/> in <paramref name="snapshot"/> whose blob no longer has the hash its name
+    /// (the hub's ETag) records, each with what is wrong. Absent files, blobs named otherwise, and copies made where
+    /// symlinks are not available are passed over. Only the files a load reads are named: a snapshot shared with
+    /// Python may hold gigabytes of other formats.
+    /// </summary>
+    internal static List<string> DamagedFiles(string snapshot, IEnumerable<string> fileNames)
+    {
+        var damaged = new List<string>();
+        foreach (var file in fileNames.Select(name => Path.Combine(snapshot, name)))
+        {
+            if (!File.Exists(file)
+                || new FileInfo(file).LinkTarget is not { } target
+                || BlobHash.FromEtag(Path.GetFileName(target)) is not { } hash)
+            {
+                continue;
+            }
+            var blob = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, target));
+            if (File.Exists(blob) && hash.Compute(blob) is var actual && actual != hash.Expected)
+            {
+                damaged.Add($"'{file}' (blob '{blob}') has {hash.Algorithm} {actual}, the hub announced {hash.Expected}");
+            }
+        }
+        return damaged;
+    }
+
     internal static string? Env(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 

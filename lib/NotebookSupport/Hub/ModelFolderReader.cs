@@ -95,7 +95,7 @@ internal static class ModelFolderReader
                 .Select((e, i) => (Index: e.TryGetProperty("idx", out var idx) && idx.ValueKind == JsonValueKind.Number ? idx.GetInt32() : i, Element: e))
                 .OrderBy(e => e.Index)
                 .Select(e => new ModuleEntry(
-                    RequireString(e.Element, "path", path, e.Index),
+                    RequireInside(RequireString(e.Element, "path", path, e.Index), path, e.Index),
                     RequireString(e.Element, "type", path, e.Index)))
                 .ToList();
             return entries;
@@ -104,6 +104,24 @@ internal static class ModelFolderReader
         {
             throw new InvalidDataException($"'{path}' line {e.LineNumber + 1}: not valid JSON ({e.Message}).", e);
         }
+    }
+
+    /// <summary>
+    /// A module path must name a folder inside the model folder: an absolute path or a <c>..</c> would make a
+    /// downloaded or shared model read files from anywhere on this machine.
+    /// </summary>
+    private static string RequireInside(string modulePath, string modulesPath, int index)
+    {
+        var folder = Path.GetFullPath(Path.GetDirectoryName(Path.GetFullPath(modulesPath))!);
+        var full = Path.GetFullPath(Path.Combine(folder, modulePath));
+        bool inside = full == folder || full.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        if (!inside || Path.IsPathRooted(modulePath) || modulePath.Split('/', '\\').Contains(".."))
+        {
+            throw new InvalidDataException(
+                $"'{modulesPath}': module {index} has path '{modulePath}', which leaves the model folder; " +
+                "expected a relative path inside it without '..', such as '1_Pooling' or ''.");
+        }
+        return modulePath;
     }
 
     private static string RequireString(JsonElement element, string name, string path, int index) =>
@@ -162,6 +180,7 @@ internal static class ModelFolderReader
         var weights = CheckpointFile.Load(weightsPath);
         try
         {
+            WeightDTypes.MatchModel(weights, bert.state_dict(), weightsPath, options.Report);
             ReportUnusedWeights(weights, bert, weightsPath, options);
             bert.LoadWeights(weights, weightsPath, strict: false);
         }

@@ -73,20 +73,31 @@ public static class ModelLoader
     {
         var cache = options.HubCacheFolder ?? HuggingFaceCache.DefaultFolder();
         var snapshot = HuggingFaceCache.FindSnapshot(cache, repoId, options.Revision);
+        bool offline = options.Offline ?? HuggingFaceCache.OfflineFromEnvironment();
         if (snapshot is not null && IsComplete(snapshot))
         {
-            return ModelFolderReader.Read(snapshot, options);
+            // A damaged blob would load with wrong weights, or fail deep inside a reader; online, the downloader fetches it again.
+            var damaged = HuggingFaceCache.DamagedFiles(snapshot, [.. RequiredHubFiles, .. CheckpointFile.FileNames, .. OptionalHubFiles]);
+            if (damaged.Count == 0)
+            {
+                return ModelFolderReader.Read(snapshot, options);
+            }
+            if (offline)
+            {
+                throw new InvalidDataException(
+                    $"{repoId}: the cached copy is damaged: {string.Join("; ", damaged)}. Load it once without offline mode to download it again.");
+            }
         }
         looked.Add(snapshot is null
             ? $"Hugging Face cache '{HuggingFaceCache.RepoFolder(cache, repoId)}': no snapshot of revision '{options.Revision}'"
-            : $"Hugging Face cache snapshot '{snapshot}': incomplete (needs config.json, vocab.txt and {string.Join(" or ", CheckpointFile.FileNames)})");
+            : $"Hugging Face cache snapshot '{snapshot}': incomplete or damaged (needs config.json, vocab.txt and {string.Join(" or ", CheckpointFile.FileNames)})");
 
-        if (options.Offline ?? HuggingFaceCache.OfflineFromEnvironment())
+        if (offline)
         {
             looked.Add("the hub: not asked, offline mode (HF_HUB_OFFLINE or ModelLoadOptions.Offline)");
             throw new ModelNotFoundException(repoId, looked);
         }
-        using var downloader = new HubDownloader(options.Endpoint, cache, options.DownloadProgress);
+        using var downloader = new HubDownloader(options.Endpoint, cache, options.DownloadProgress, log: options.Report);
         try
         {
             snapshot = Download(downloader, repoId, options.Revision);

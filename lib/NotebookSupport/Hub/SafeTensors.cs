@@ -40,18 +40,31 @@ public static class SafeTensors
     }
 
     /// <summary>Reads every tensor of a seekable safetensors stream; <paramref name="sourceName"/> is used in error messages.</summary>
+    /// <exception cref="ArgumentException">The stream cannot seek (the header must be checked against the stream's length).</exception>
     public static Dictionary<string, Tensor> Load(Stream stream, string sourceName)
     {
+        if (!stream.CanSeek)
+        {
+            throw new ArgumentException($"{sourceName}: reading safetensors needs a seekable stream.", nameof(stream));
+        }
         var (entries, dataStart) = ReadHeader(stream, sourceName);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
             foreach (var entry in entries)
             {
+                // The header has been checked: this allocation is no larger than the bytes the file holds for it.
                 var tensor = empty(entry.Shape, entry.DType);
                 result.Add(entry.Name, tensor);
                 stream.Position = dataStart + entry.Begin;
-                tensor.ReadBytesFromStream(stream);
+                try
+                {
+                    tensor.ReadBytesFromStream(stream);
+                }
+                catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException)
+                {
+                    throw new InvalidDataException($"{sourceName}: tensor '{entry.Name}' could not be read ({e.Message}).", e);
+                }
             }
         }
         catch
@@ -140,7 +153,8 @@ public static class SafeTensors
         }
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
         long fileLength = stream.Length;
-        if (headerLength > MaxHeaderBytes || (long)headerLength > fileLength - 8)
+        // Compared as unsigned: a length above long.MaxValue must not turn negative and pass.
+        if (headerLength > MaxHeaderBytes || headerLength > (ulong)(fileLength - 8))
         {
             throw new InvalidDataException(
                 $"{sourceName}: not a safetensors file (header length {headerLength} does not fit in a file of {fileLength} bytes).");
@@ -150,27 +164,50 @@ public static class SafeTensors
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 
-        JsonObject header;
+        var entries = new List<Entry>();
         try
         {
-            header = JsonNode.Parse(json) as JsonObject
+            var header = JsonNode.Parse(json) as JsonObject
                 ?? throw new InvalidDataException($"{sourceName}: safetensors header is not a JSON object.");
+            foreach (var (name, node) in header)
+            {
+                if (name == "__metadata__")
+                {
+                    continue;
+                }
+                entries.Add(ParseEntry(name, node, sourceName, dataLength));
+            }
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{sourceName}: safetensors header is not valid JSON ({e.Message}).", e);
         }
-
-        var entries = new List<Entry>();
-        foreach (var (name, node) in header)
+        catch (ArgumentException e)
         {
-            if (name == "__metadata__")
-            {
-                continue;
-            }
-            entries.Add(ParseEntry(name, node, sourceName, dataLength));
+            // JsonObject refuses a repeated property when it is first enumerated.
+            throw new InvalidDataException($"{sourceName}: safetensors header names a tensor twice ({e.Message}).", e);
         }
+        RefuseOverlaps(entries, sourceName);
         return (entries, dataStart);
+    }
+
+    /// <summary>
+    /// Two tensors sharing bytes would alias each other's weights; the reference reader refuses them, and so does this one.
+    /// Empty tensors occupy no bytes and cannot overlap.
+    /// </summary>
+    private static void RefuseOverlaps(List<Entry> entries, string sourceName)
+    {
+        Entry? previous = null;
+        foreach (var entry in entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (previous is not null && entry.Begin < previous.End)
+            {
+                throw new InvalidDataException(
+                    $"{sourceName}: tensors '{previous.Name}' (data_offsets [{previous.Begin}, {previous.End}]) and '{entry.Name}' " +
+                    $"(data_offsets [{entry.Begin}, {entry.End}]) overlap; expected each tensor in its own byte range.");
+            }
+            previous = entry;
+        }
     }
 
     private static Entry ParseEntry(string name, JsonNode? node, string sourceName, long dataLength)
@@ -189,8 +226,14 @@ public static class SafeTensors
                 throw new InvalidDataException(
                     $"{where}: data_offsets [{string.Join(", ", offsets)}] lie outside the {dataLength} data bytes (truncated file?).");
             }
-            long expected = shape.Aggregate(1L, (a, b) => a * b) * ElementSize(dtype);
-            if (shape.Any(d => d < 0) || offsets[1] - offsets[0] != expected)
+            if (shape.Any(d => d < 0))
+            {
+                throw new InvalidDataException($"{where}: shape [{string.Join(", ", shape)}] has a negative dimension.");
+            }
+            long expected = ByteCount(shape, dtype)
+                ?? throw new InvalidDataException(
+                    $"{where}: {dtypeName} shape [{string.Join(", ", shape)}] needs more than {long.MaxValue} bytes; the header is corrupt.");
+            if (offsets[1] - offsets[0] != expected)
             {
                 throw new InvalidDataException(
                     $"{where}: {dtypeName} shape [{string.Join(", ", shape)}] needs {expected} bytes but data_offsets span {offsets[1] - offsets[0]}.");
@@ -200,6 +243,24 @@ public static class SafeTensors
         catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
         {
             throw new InvalidDataException($"{where}: malformed header entry, expected {{\"dtype\": str, \"shape\": [int], \"data_offsets\": [int, int]}}.", e);
+        }
+    }
+
+    /// <summary>
+    /// The byte size of a tensor, or null when it overflows: unchecked, <c>[2^32, 2^32]</c> of F32 wraps to 0 bytes,
+    /// matches an empty byte range, and only fails later inside libtorch, without the file's name. The product of the
+    /// non-zero dimensions must fit too, even when a zero makes the tensor empty: libtorch refuses such a shape.
+    /// </summary>
+    private static long? ByteCount(long[] shape, ScalarType dtype)
+    {
+        try
+        {
+            long bytes = checked(shape.Where(d => d != 0).Aggregate(1L, (a, b) => checked(a * b)) * ElementSize(dtype));
+            return shape.Contains(0) ? 0 : bytes;
+        }
+        catch (OverflowException)
+        {
+            return null;
         }
     }
 

@@ -266,7 +266,8 @@ public sealed class Trainer
             }
             if (_options.OutputPath is { } output)
             {
-                if (_options.Evaluator is null || !_options.SaveBestModel)
+                // Without one finite evaluation no best model was saved: the final one is.
+                if (_options.Evaluator is null || !_options.SaveBestModel || _bestScore is not { } bestSaved || double.IsNaN(bestSaved))
                 {
                     SentenceTransformerWriter.Save(model, output);
                 }
@@ -335,19 +336,28 @@ public sealed class Trainer
             }
             _evaluations.Add(result);
             _lastEvaluatedStep = GlobalStep;
-            var entry = new TrainingLogEntry { Step = GlobalStep, Epoch = _epoch, EvalSpearman = result.SpearmanCosine, EvalPearson = result.PearsonCosine, Elapsed = Elapsed };
+            var entry = new TrainingLogEntry { Step = GlobalStep, Epoch = _epoch, EvalSpearman = Finite(result.SpearmanCosine), EvalPearson = Finite(result.PearsonCosine), Elapsed = Elapsed };
             _log.Add(entry);
             liveLog?.Append(entry);
-            if (_options.SaveBestModel && _options.OutputPath is { } output && (_bestScore is null || result.SpearmanCosine > _bestScore))
+            // Nothing compares greater than NaN: an undefined score counts as the worst, or no later model would be saved.
+            var improved = double.IsFinite(result.SpearmanCosine) && (_bestScore is not { } best || double.IsNaN(best) || result.SpearmanCosine > best);
+            if (!double.IsFinite(result.SpearmanCosine))
+            {
+                Console.Error.WriteLine($"Step {GlobalStep}: {result.Name} Spearman is {result.SpearmanCosine} (constant or non-finite similarities); counted as the worst score, the saved best model is kept.");
+            }
+            if (improved && _options.SaveBestModel && _options.OutputPath is { } output)
             {
                 SentenceTransformerWriter.Save(_trainer.Model, output);
             }
-            if (_bestScore is null || result.SpearmanCosine > _bestScore)
+            if (improved)
             {
                 _bestScore = result.SpearmanCosine;
             }
             return result.SpearmanCosine;
         }
+
+        // JSON has no NaN: an undefined correlation is logged as absent (and reported on standard error).
+        private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
         private void Report(TrainingLogEntry entry, int startStep, double? score, IProgress<TrainingProgress>? bar)
         {

@@ -61,6 +61,35 @@ public sealed class StsBenchmarkTests : IDisposable
         Assert.Throws<FileNotFoundException>(() => StsBenchmark.Load(Path.Combine(folder, "none.csv")));
     }
 
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("nan")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("1e400")]
+    public void NonFiniteScoresAreRefusedNamingFileAndLine(string score)
+    {
+        // double.TryParse accepts all of these, and NaN slips through a range check (NaN < 0 and NaN > 5 are both false).
+        var path = Path.Combine(folder, "nan.csv");
+        File.WriteAllLines(path, ["g\tf\t2012\t1\t2.5\tA.\tB.", "", $"g\tf\t2012\t3\t{score}\tC.\tD."]);
+
+        var e = Assert.Throws<InvalidDataException>(() => StsBenchmark.Load(path));
+
+        Assert.Contains(path, e.Message);
+        Assert.Contains("line 3, field 5", e.Message);
+        Assert.Contains($"'{score}'", e.Message);
+        Assert.Contains("finite", e.Message);
+    }
+
+    [Fact]
+    public void EvaluatorRefusesNonFiniteGoldScoresNamingTheIndex()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new EmbeddingSimilarityEvaluator(["a", "b", "c"], ["d", "e", "f"], [1, double.NaN, 3]));
+
+        Assert.Equal("scores", e.ParamName);
+        Assert.Contains("scores[1]", e.Message);
+    }
+
     internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

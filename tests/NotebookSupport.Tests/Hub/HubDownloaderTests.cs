@@ -32,9 +32,10 @@ public sealed class HubDownloaderTests
         Assert.Equal(config, File.ReadAllBytes(configPath!));
         Assert.Equal(weights, File.ReadAllBytes(nestedPath!));
         Assert.Equal(LocalHubServer.Commit, File.ReadAllText(Path.Combine(repo, "refs", "main")));
-        Assert.Equal($"../../blobs/{LocalHubServer.Etag(config)}", new FileInfo(configPath!).LinkTarget);
-        Assert.Equal($"../../../blobs/{LocalHubServer.Etag(weights)}", new FileInfo(nestedPath!).LinkTarget);
-        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(repo, "blobs", LocalHubServer.Etag(weights))));
+        // Small files are named by their git blob id, as the hub's ETag gives it.
+        Assert.Equal($"../../blobs/{LocalHubServer.GitBlobSha1(config)}", new FileInfo(configPath!).LinkTarget);
+        Assert.Equal($"../../../blobs/{LocalHubServer.GitBlobSha1(weights)}", new FileInfo(nestedPath!).LinkTarget);
+        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(repo, "blobs", LocalHubServer.GitBlobSha1(weights))));
         Assert.Equal(Path.Combine(repo, "snapshots", LocalHubServer.Commit), HuggingFaceCache.FindSnapshot(cache.Path, Repo, "main"));
 
         var big = progress.Reports.Where(r => r.FileName == "1_Pooling/config.json").ToList();
@@ -52,7 +53,7 @@ public sealed class HubDownloaderTests
         using var cache = new TempFolder();
         var blobs = cache.Combine("models--test-org--tiny-bert", "blobs");
         Directory.CreateDirectory(blobs);
-        var incomplete = Path.Combine(blobs, LocalHubServer.Etag(weights) + ".incomplete");
+        var incomplete = Path.Combine(blobs, LocalHubServer.GitBlobSha1(weights) + ".incomplete");
         File.WriteAllBytes(incomplete, weights[..40_000]);
         var progress = new ListProgress();
         using var downloader = new HubDownloader(server.Endpoint, cache.Path, progress);

@@ -9,9 +9,11 @@ namespace NotebookSupport.Tests.Hub;
 /// <summary>
 /// A tiny stand-in for huggingface.co on 127.0.0.1 with the hub's URL layout
 /// (<c>/{repo}/resolve/{revision}/{file}</c>, <c>/datasets/{repo}/...</c> for datasets; revision <c>main</c> or
-/// <see cref="Commit"/>) and headers (<c>X-Repo-Commit</c>, <c>ETag</c>), honouring <c>Range: bytes=N-</c> with 206
-/// answers, and 404 for files it does not hold. Files named in <c>lfsFiles</c> are answered as the hub answers large
-/// files: 302 to <c>{cdnEndpoint}/cdn/{sha256}</c> (this server when null) with <c>X-Linked-Etag</c> and <c>X-Linked-Size</c>.
+/// <see cref="Commit"/>) and headers (<c>X-Repo-Commit</c>, <c>ETag</c>: the git blob id, as the hub sends for small
+/// files), honouring <c>Range: bytes=N-</c> with 206 answers, and 404 for files it does not hold. Files named in
+/// <c>lfsFiles</c> are answered as the hub answers large files: 302 to <c>{cdnEndpoint}/cdn/{sha256}</c> (this server
+/// when null) with <c>X-Linked-Etag</c> (the SHA-256) and <c>X-Linked-Size</c>.
+/// <see cref="ServeWrongBody"/> makes the next downloads of a file go wrong, as a flaky network or CDN would.
 /// </summary>
 internal sealed class LocalHubServer : IDisposable
 {
@@ -19,6 +21,8 @@ internal sealed class LocalHubServer : IDisposable
     private readonly HttpListener _listener = new();
     private readonly Dictionary<string, byte[]> _files = new(StringComparer.Ordinal);
     private readonly HashSet<string> _lfs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<(byte[] Body, bool DropConnection)>> _wrongBodies = new(StringComparer.Ordinal);
+    private readonly string _resolve;
     private readonly string _cdnEndpoint;
     private readonly Task _loop;
 
@@ -30,6 +34,7 @@ internal sealed class LocalHubServer : IDisposable
         string? cdnEndpoint = null)
     {
         var resolve = (repoType == HubRepoType.Dataset ? "/datasets/" : "/") + repoId + "/resolve/";
+        _resolve = resolve;
         string[] revisions = ["main", Commit];
         foreach (var (name, bytes) in files)
         {
@@ -63,7 +68,30 @@ internal sealed class LocalHubServer : IDisposable
     /// <summary>Every request as "METHOD path" and its Authorization header (null when absent).</summary>
     public ConcurrentQueue<(string Request, string? Authorization)> Authorizations { get; } = new();
 
+    /// <summary>The SHA-256 of the content: the hub's <c>X-Linked-Etag</c> of a large (LFS) file.</summary>
     public static string Etag(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>The git blob id, SHA-1 of <c>"blob {length}\0"</c> + content: the hub's <c>ETag</c> of a small file.</summary>
+    public static string GitBlobSha1(byte[] bytes) =>
+        Convert.ToHexStringLower(SHA1.HashData([.. System.Text.Encoding.ASCII.GetBytes($"blob {bytes.Length}\0"), .. bytes]));
+
+    /// <summary>
+    /// The next GETs of <paramref name="fileName"/>'s content (its resolve URL, or its CDN URL when it is an LFS file),
+    /// one per body, answer <paramref name="bodies"/> instead, with the real file's ETag and size headers. With
+    /// <paramref name="dropConnection"/> the answer announces the real length and the connection breaks after the body.
+    /// </summary>
+    public void ServeWrongBody(string fileName, bool dropConnection, params byte[][] bodies)
+    {
+        var queue = new Queue<(byte[], bool)>(bodies.Select(b => (b, dropConnection)));
+        var real = _files[$"{_resolve}main/{fileName}"];
+        lock (_wrongBodies)
+        {
+            foreach (var path in new[] { $"{_resolve}main/{fileName}", $"{_resolve}{Commit}/{fileName}", $"/cdn/{Etag(real)}" })
+            {
+                _wrongBodies[path] = queue;
+            }
+        }
+    }
 
     private async Task ServeAsync()
     {
@@ -90,6 +118,7 @@ internal sealed class LocalHubServer : IDisposable
         var range = request.Headers["Range"];
         Requests.Enqueue($"{request.HttpMethod} {path}{(range is null ? "" : " " + range)}");
         Authorizations.Enqueue(($"{request.HttpMethod} {path}", request.Headers["Authorization"]));
+        bool aborted = false;
         try
         {
             response.Headers["X-Repo-Commit"] = Commit;
@@ -107,7 +136,16 @@ internal sealed class LocalHubServer : IDisposable
                 response.Headers["X-Linked-Size"] = bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return;
             }
-            response.Headers["ETag"] = $"\"{Etag(bytes)}\"";
+            response.Headers["ETag"] = $"\"{(path.StartsWith("/cdn/", StringComparison.Ordinal) ? Etag(bytes) : GitBlobSha1(bytes))}\"";
+            var realLength = bytes.Length;
+            bool dropConnection = false;
+            lock (_wrongBodies)
+            {
+                if (request.HttpMethod == "GET" && _wrongBodies.TryGetValue(path, out var wrong) && wrong.Count > 0)
+                {
+                    (bytes, dropConnection) = wrong.Dequeue();
+                }
+            }
             long start = 0;
             if (range is not null && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
             {
@@ -120,15 +158,24 @@ internal sealed class LocalHubServer : IDisposable
                 response.StatusCode = 206;
                 response.Headers["Content-Range"] = $"bytes {start}-{bytes.Length - 1}/{bytes.Length}";
             }
-            response.ContentLength64 = bytes.Length - start;
+            response.ContentLength64 = (dropConnection ? realLength : bytes.Length) - start;
             if (request.HttpMethod == "GET")
             {
                 response.OutputStream.Write(bytes, (int)start, (int)(bytes.Length - start));
             }
+            if (dropConnection)
+            {
+                response.OutputStream.Flush();
+                response.Abort();
+                aborted = true;
+            }
         }
         finally
         {
-            response.Close();
+            if (!aborted)
+            {
+                response.Close();
+            }
         }
     }
 
