@@ -7,6 +7,8 @@ namespace NotebookSupport.Tests.Models;
 /// <see cref="FastDropout"/> against the definition of dropout (drop rate, scaling, independence) and the attention
 /// with dropout against libtorch's scaled_dot_product_attention.
 /// </summary>
+// Seeds and reads torch's global generator, which parallel test classes (training, resume checks) draw from too.
+[Collection(NotebookSupport.Tests.Training.RunsAlone.Name)]
 public sealed class FastDropoutTests
 {
     [Theory]
