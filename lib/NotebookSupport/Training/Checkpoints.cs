@@ -100,7 +100,7 @@ public static class Checkpoints
         }
     }
 
-    /// <summary>Saves a checkpoint for <paramref name="state"/> and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all).</summary>
+    /// <summary>Saves a checkpoint for <paramref name="state"/> and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all; the lowest steps go, never the one just saved).</summary>
     /// <returns>The checkpoint folder.</returns>
     public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
         OptimizerHelper optimizer, TrainerState state, int totalLimit = 0)
@@ -114,7 +114,7 @@ public static class Checkpoints
             }));
     }
 
-    /// <summary>Saves a checkpoint with <see cref="FusedAdamW"/>'s state and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all).</summary>
+    /// <summary>Saves a checkpoint with <see cref="FusedAdamW"/>'s state and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all; the lowest steps go, never the one just saved).</summary>
     /// <returns>The checkpoint folder.</returns>
     public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
         FusedAdamW optimizer, TrainerState state, int totalLimit = 0)
