@@ -155,7 +155,7 @@ public sealed class Trainer
             throw new IOException(
                 $"Not starting the training: it would replace the outputs of an earlier run or another model ({string.Join("; ", conflicts.Distinct())}). " +
                 "Choose other folders, resume that run (FitOptions.ResumeFromCheckpoint, st train --resume), or let this run replace them " +
-                "(FitOptions.Overwrite, st --overwrite); other files in these folders are never touched.");
+                "(FitOptions.Overwrite, st train --overwrite); other files in these folders are never touched.");
         }
     }
 
