@@ -78,6 +78,13 @@ internal static class CommandOptions
                       + "an epoch was 1.61-1.74x faster than data order padded to the longest, STSb +0.08. Default: random order, as the tutorial.",
     };
 
+    /// <summary><c>--overwrite</c>: let a command replace what an earlier run left in its output folders.</summary>
+    /// <param name="what">The files the command would replace, for the help text.</param>
+    public static Option<bool> Overwrite(string what) => new("--overwrite")
+    {
+        Description = $"Replace {what} when they exist (without it the command refuses and names them). Other files there are never touched.",
+    };
+
     /// <summary>The precision's name as the command line spells it.</summary>
     public static string Name(Precision precision) => precision == Precision.BFloat16 ? "bfloat16" : "float32";
 

@@ -44,10 +44,11 @@ internal static class ReproduceCommand
         var noProgress = new Option<bool>("--no-progress") { Description = "No progress bars (plain log lines only)." };
         var groupByLength = CommandOptions.GroupByLength();
         var precision = CommandOptions.TrainingPrecision();
+        var overwrite = CommandOptions.Overwrite("an earlier run's artifacts in --output (model/, report.md, training_log.jsonl, loss_curve.png, heatmap.png, heatmap.svg)");
 
         var command = new Command("reproduce", "Run the tutorial end to end: data, STSb before, one epoch of MNR training, STSb after, heatmap, report.")
         {
-            preset, output, model, data, sts, batchSize, epochs, lr, warmup, scale, seed, maxSeqLength, device, groupByLength, precision, noProgress,
+            preset, output, model, data, sts, batchSize, epochs, lr, warmup, scale, seed, maxSeqLength, device, groupByLength, precision, noProgress, overwrite,
         };
         command.SetAction(parseResult => CliApp.Guard(parseResult, () =>
         {
@@ -66,6 +67,7 @@ internal static class ReproduceCommand
                 GroupByLength = parseResult.GetValue(groupByLength),
                 Precision = parseResult.GetValue(precision),
                 ShowProgress = !parseResult.GetValue(noProgress),
+                Overwrite = parseResult.GetValue(overwrite),
             };
             if (parseResult.GetValue(model) is { } modelOverride) settings = settings with { Model = modelOverride };
             if (parseResult.GetValue(data) is { Length: > 0 } files) settings = settings with { DataFiles = files, HubData = false };

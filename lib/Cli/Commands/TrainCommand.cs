@@ -65,12 +65,13 @@ internal static class TrainCommand
         var evaluationSteps = new Option<int>("--evaluation-steps") { Description = "Evaluate every N steps as well as after each epoch; 0 = only after epochs.", DefaultValueFactory = _ => 0 };
         var saveBest = new Option<bool>("--save-best-model") { Description = "With --eval-sts, keep the best-scoring model in --output instead of the final one." };
         var noProgress = new Option<bool>("--no-progress") { Description = "No progress bar (for logs and CI)." };
+        var overwrite = CommandOptions.Overwrite("the model files, training_log.jsonl and loss_curve.png in --output, and the checkpoints and log in the checkpoint folder");
         var groupByLength = CommandOptions.GroupByLength();
         var precision = CommandOptions.TrainingPrecision();
         var optimizer = CommandOptions.Optimizer();
 
         var command = new Command("train", "Train a sentence transformer with Multiple Negatives Ranking loss (or SoftmaxLoss) on NLI pairs/triplets.");
-        foreach (var option in new Option[] { model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling, maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, resumeChanged, evalSts, evaluationSteps, saveBest, groupByLength, precision, optimizer, noProgress })
+        foreach (var option in new Option[] { model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling, maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, resumeChanged, evalSts, evaluationSteps, saveBest, groupByLength, precision, optimizer, noProgress, overwrite })
         {
             command.Options.Add(option);
         }
@@ -90,7 +91,7 @@ internal static class TrainCommand
                     parseResult.GetResult(resume) is not null, parseResult.GetValue(resume), parseResult.GetValue(evalSts),
                     parseResult.GetValue(evaluationSteps), parseResult.GetValue(saveBest), !parseResult.GetValue(noProgress),
                     parseResult.GetValue(groupByLength), parseResult.GetValue(precision), parseResult.GetValue(optimizer),
-                    parseResult.GetValue(resumeChanged));
+                    parseResult.GetValue(resumeChanged), parseResult.GetValue(overwrite));
                 return Task.FromResult(Run(settings, stdout, cancellationToken));
             }
             catch (Exception e) when (e is NliFormatException or FileNotFoundException or DirectoryNotFoundException or IOException
@@ -108,7 +109,7 @@ internal static class TrainCommand
         double WarmupRatio, double WeightDecay, double MaxGradNorm, double Scale, string? Pooling, int? MaxSeqLength, bool HardNegatives,
         int Seed, int CheckpointSteps, string? CheckpointDir, int CheckpointLimit, bool Resume, string? ResumeFrom, string? EvalSts,
         int EvaluationSteps, bool SaveBestModel, bool ShowProgress, bool GroupByLength, Precision Precision, OptimizerKind Optimizer,
-        bool ResumeChanged);
+        bool ResumeChanged, bool Overwrite);
 
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1; got {value}.");
@@ -136,10 +137,6 @@ internal static class TrainCommand
         var evaluator = s.EvalSts is null ? null : EmbeddingSimilarityEvaluator.FromStsFile(s.EvalSts);
         var checkpointDir = s.CheckpointDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(s.Output)) + "-checkpoints";
         var stopwatch = Stopwatch.StartNew();
-        if (evaluator is not null && !s.Resume)
-        {
-            stdout.WriteLine($"before training: {evaluator.Evaluate(model)}");
-        }
         var options = new FitOptions
         {
             Epochs = s.Epochs,
@@ -163,8 +160,14 @@ internal static class TrainCommand
             Optimizer = s.Optimizer,
             LogPath = Path.Combine(checkpointDir, Trainer.LogFileName),
             CancellationToken = cancellationToken,
+            Overwrite = s.Overwrite,
         };
+        // Built before the first evaluation: it refuses, at once, to replace an earlier run's outputs.
         var trainer = new Trainer(model, [(loader, loss)], options);
+        if (evaluator is not null && !s.Resume)
+        {
+            stdout.WriteLine($"before training: {evaluator.Evaluate(model)}");
+        }
         stdout.WriteLine($"training: {examples.Count:N0} examples, {trainer.Objectives[0].Loader.Count:N0} batches of {s.BatchSize} per epoch, {s.Epochs} epoch(s), " +
                          $"{trainer.TotalSteps:N0} steps, {trainer.WarmupSteps:N0} warm-up, loss {s.Loss}, lr {s.LearningRate:G3}");
         stdout.WriteLine(CommandOptions.SpeedOptionsLine(s.GroupByLength, s.Precision, trainer.Optimizer));

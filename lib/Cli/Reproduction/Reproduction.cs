@@ -24,6 +24,10 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
     public string Run()
     {
         var runFolder = Path.GetFullPath(settings.Output);
+        if (!settings.Overwrite)
+        {
+            RefuseToReplaceArtifacts(runFolder);
+        }
         Directory.CreateDirectory(runFolder);
         output.WriteLine($"run folder: {runFolder}");
         torch.manual_seed(settings.Seed);
@@ -40,7 +44,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         output.WriteLine($"estimated training time: {estimate:hh\\:mm\\:ss} per epoch ({gflops:F0} GFLOP/s {CommandOptions.Name(settings.Precision)} matmul measured now, " +
                          $"~{paddedLength:F0} padded tokens per text)");
         report.Estimate = estimate;
-        var modelFolder = Path.Combine(runFolder, "model");
+        var modelFolder = Path.Combine(runFolder, ModelFolderName);
         var result = Phase("train", () => Train(model, loader, modelFolder, runFolder));
         report.Training = result;
         report.After = Phase("evaluate after training", () => Evaluate(model, evaluator));
@@ -51,6 +55,25 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         File.WriteAllText(reportPath, report.ToMarkdown());
         return reportPath;
     }
+
+    /// <summary>The files a run writes into its folder, besides the model folder.</summary>
+    private static readonly string[] Artifacts = ["report.md", Trainer.LogFileName, Trainer.LossCurveFileName, "heatmap.png", "heatmap.svg"];
+
+    /// <summary>An earlier run's artifacts are refused before anything runs, naming them; other files are never touched.</summary>
+    private static void RefuseToReplaceArtifacts(string runFolder)
+    {
+        var existing = Artifacts.Where(f => File.Exists(Path.Combine(runFolder, f)))
+            .Concat(SentenceTransformerWriter.ExistingModelFiles(Path.Combine(runFolder, ModelFolderName)).Select(f => $"{ModelFolderName}/{f}"))
+            .ToList();
+        if (existing.Count > 0)
+        {
+            throw new IOException(
+                $"{runFolder}: holds the artifacts of an earlier run, which this run would replace: {string.Join(", ", existing)}. " +
+                "Choose another --output folder, or pass --overwrite to replace them (other files there are never touched).");
+        }
+    }
+
+    private const string ModelFolderName = "model";
 
     private IReadOnlyList<InputExample> PreparePairs()
     {
@@ -130,6 +153,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
             GroupByLength = settings.GroupByLength,
             Precision = settings.Precision,
             LogPath = Path.Combine(runFolder, Trainer.LogFileName),
+            Overwrite = settings.Overwrite,
         });
         output.WriteLine($"training: {loader.Examples.Count:N0} pairs, {loader.Count:N0} batches of {settings.BatchSize}, {trainer.TotalSteps:N0} steps " +
                          $"({trainer.WarmupSteps:N0} warm-up), lr {settings.LearningRate:G3}, scale {settings.Scale}");

@@ -32,6 +32,9 @@ internal sealed record ReproductionSettings
     public Precision Precision { get; init; } = Precision.Float32;
     public bool ShowProgress { get; init; } = true;
 
+    /// <summary>Replace the artifacts of an earlier run in <see cref="Output"/> instead of refusing.</summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>
     /// <c>default</c>: the bundled all-MiniLM-L6-v2 and the bundled SNLI dev + test files (the repository's data/).
     /// <c>video</c>: bert-base-uncased with SNLI + MultiNLI train (943k rows), as in the video.

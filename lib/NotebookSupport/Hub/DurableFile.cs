@@ -118,6 +118,52 @@ internal static partial class DurableFile
     }
 
     /// <summary>
+    /// Deletes <paramref name="folder"/> so that no crash leaves it half deleted under its own name: it is first renamed
+    /// to the hidden sibling <c>.NAME.deleting-GUID</c> (one atomic, flushed step), then removed.
+    /// <see cref="DeleteLeftovers"/> removes such siblings that a crash left behind.
+    /// </summary>
+    public static void DeleteFolder(string folder)
+    {
+        var full = Path.GetFullPath(folder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+        if (!Directory.Exists(full))
+        {
+            return;
+        }
+        var parent = Path.GetDirectoryName(full)!;
+        var doomed = Path.Combine(parent, $".{Path.GetFileName(full)}{DeletingMarker}{Guid.NewGuid():N}");
+        Directory.Move(full, doomed);
+        FlushFolder(parent);
+        Directory.Delete(doomed, recursive: true);
+    }
+
+    /// <summary>The marker in the name of a folder that <see cref="DeleteFolder"/> is removing: <c>.NAME.deleting-GUID</c>.</summary>
+    public const string DeletingMarker = ".deleting-";
+
+    /// <summary>
+    /// Removes what an interrupted <see cref="DeleteFolder"/> or <see cref="Write"/> left in <paramref name="folder"/>
+    /// (<c>.NAME.deleting-*</c> folders, <c>.NAME.partial-*</c> files); returns one description per item removed.
+    /// </summary>
+    public static IReadOnlyList<string> DeleteLeftovers(string folder)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(folder))
+        {
+            return removed;
+        }
+        foreach (var doomed in Directory.EnumerateDirectories(folder, $".*{DeletingMarker}*"))
+        {
+            Directory.Delete(doomed, recursive: true);
+            removed.Add($"removed {doomed}, a folder whose deletion was interrupted");
+        }
+        foreach (var partial in Directory.EnumerateFiles(folder, $".*{PartialMarker}*"))
+        {
+            File.Delete(partial);
+            removed.Add($"removed {partial}, a file whose write was interrupted");
+        }
+        return removed;
+    }
+
+    /// <summary>
     /// After a crash inside the fallback of <see cref="ReplaceFolder"/>, <paramref name="target"/> may be missing while
     /// its complete old copy waits at <c>STAGING.old</c>: moves that copy back. Returns a description of what was done,
     /// or null when nothing needed repair.

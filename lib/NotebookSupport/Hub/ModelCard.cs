@@ -6,6 +6,9 @@ namespace NotebookSupport.Hub;
 /// <summary>The <c>README.md</c> written beside a saved model, in the spirit of sentence-transformers' model cards.</summary>
 internal static class ModelCard
 {
+    /// <summary>The model card's file name.</summary>
+    public const string FileName = "README.md";
+
     public static string Create(SentenceTransformer model, string modelName)
     {
         var config = model.Transformer.Config;

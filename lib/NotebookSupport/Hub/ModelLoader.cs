@@ -57,6 +57,8 @@ public static class ModelLoader
         }
 
         var folder = HuggingFaceCache.ExpandHome(modelNameOrPath);
+        // A save killed half way is finished (or undone) first, so the folder reads as one whole model.
+        ModelFolderTransaction.Recover(folder, options.Report);
         if (Directory.Exists(folder))
         {
             return ModelFolderReader.Read(folder, options);

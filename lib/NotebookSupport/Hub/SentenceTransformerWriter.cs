@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NotebookSupport.Models;
+using NotebookSupport.Tokenization;
 
 namespace NotebookSupport.Hub;
 
@@ -18,37 +19,104 @@ namespace NotebookSupport.Hub;
 /// 2_Normalize/                      (only with Normalize)
 /// README.md                         model card
 /// </code>
-/// The save is atomic: everything is written into a hidden sibling folder that then replaces
-/// <c>folder</c> by renames, so a crash never leaves a half-written model behind.
+/// <para>
+/// As Python's <c>save()</c>, a save writes only these files and leaves every other file in the folder alone, so
+/// <c>Save(model, ".")</c> beside notes, data or a git checkout keeps them byte for byte. Two cases need
+/// <c>overwrite: true</c>, and are otherwise refused with an <see cref="IOException"/> naming the files: the folder
+/// holds files with these names but is not a sentence-transformers model folder (no <c>modules.json</c>: a project's
+/// own <c>README.md</c> or <c>config.json</c>), or it holds model files this save would not write and a loader would
+/// still read (<c>pytorch_model.bin</c>, <c>tokenizer.json</c>, <c>2_Normalize/</c> of a model saved with Normalize,
+/// module folders of the old <c>modules.json</c>). With <c>overwrite</c> those model files are removed; files outside
+/// the model layout never are.
+/// </para>
+/// <para>
+/// The save is atomic and durable, per folder rather than by swapping folders: the files are staged and flushed in
+/// <c>FOLDER/.saving-GUID/</c>, a flushed commit record makes the save happen, and the files are then renamed over the
+/// old ones (see <see cref="ModelFolderTransaction"/>). Swapping a whole staged folder in
+/// (<see cref="DurableFile.ReplaceFolder"/>) would be atomic without recovery, but cannot work beside foreign files,
+/// replaces a symbolic link with a folder, and leaves a shell whose working folder is the output (<c>--output .</c>)
+/// in a deleted folder; one mechanism for every folder is also one to test. A kill at any moment leaves the complete
+/// old model (before the commit) or a committed save that the next <see cref="ModelLoader.Load"/> or <c>Save</c>
+/// finishes (after it), with a message through the log callback; leftovers of interrupted saves, including this
+/// library's earlier <c>.NAME.saving-*</c> and <c>.NAME.old-*</c> folders, are cleaned or used to restore the model.
+/// </para>
 /// </summary>
 public static class SentenceTransformerWriter
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    /// <summary>Saves <paramref name="model"/> into <paramref name="folder"/>, replacing any folder already there.</summary>
+    /// <summary>
+    /// Saves <paramref name="model"/> into <paramref name="folder"/>: writes the model's files, replacing an earlier
+    /// model's, and leaves every other file alone (see the class remarks for what needs <paramref name="overwrite"/>).
+    /// </summary>
     /// <param name="model">The model to save.</param>
-    /// <param name="folder">Destination folder (its parent is created if needed).</param>
+    /// <param name="folder">Destination folder (created with its parents if needed).</param>
     /// <param name="modelName">Name shown in the model card; default the folder name.</param>
-    public static void Save(SentenceTransformer model, string folder, string? modelName = null)
+    /// <param name="overwrite">Replace files with the model's names in a folder that holds no sentence-transformers
+    /// model, and remove model files of another layout that this save does not write.</param>
+    /// <param name="log">Receives a line for each leftover of an interrupted save that is repaired; default stderr.</param>
+    /// <exception cref="IOException">The folder holds files that need <paramref name="overwrite"/>; the message names them.</exception>
+    public static void Save(SentenceTransformer model, string folder, string? modelName = null, bool overwrite = false, Action<string>? log = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         var target = Path.GetFullPath(folder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
-        var parent = Path.GetDirectoryName(target) ?? throw new ArgumentException($"Cannot save a model as the root folder '{folder}'.", nameof(folder));
-        Directory.CreateDirectory(parent);
-        var name = Path.GetFileName(target);
-        var staging = Path.Combine(parent, $".{name}.saving-{Guid.NewGuid():N}");
+        if (Path.GetDirectoryName(target) is null)
+        {
+            throw new ArgumentException($"Cannot save a model as the root folder '{folder}'.", nameof(folder));
+        }
+        ModelFolderTransaction.Recover(target, log ?? Console.Error.WriteLine);
+        var staging = ModelFolderTransaction.Begin(target);
         try
         {
-            Directory.CreateDirectory(staging);
-            WriteFiles(model, staging, modelName ?? name);
-            Replace(staging, target);
+            WriteFiles(model, staging, modelName ?? Path.GetFileName(target));
+            var (replaced, stale) = ModelFolderTransaction.Conflicts(target, staging);
+            if (!overwrite && (replaced.Count > 0 || stale.Count > 0))
+            {
+                throw new IOException(ConflictMessage(target, replaced, stale));
+            }
+            ModelFolderTransaction.Commit(staging, target, stale);
         }
         finally
         {
-            if (Directory.Exists(staging))
-            {
-                Directory.Delete(staging, recursive: true);
-            }
+            ModelFolderTransaction.Abandon(staging);
         }
+    }
+
+    /// <summary>
+    /// The files of <paramref name="folder"/> that saving a model there would replace or remove (model files of any
+    /// layout, see the class remarks), relative to it; empty when the folder is missing or holds none.
+    /// </summary>
+    public static IReadOnlyList<string> ExistingModelFiles(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+        string[] own =
+        [
+            SentenceTransformerLayout.ModulesFile, SentenceTransformerLayout.ConfigFile, SentenceTransformerLayout.SentenceBertConfigFile,
+            SentenceTransformerLayout.ModelConfigFile, CheckpointFile.FileNames[0], BertWordPieceTokenizer.VocabFileName,
+            "tokenizer_config.json", "special_tokens_map.json", ModelCard.FileName,
+            Path.Combine(SentenceTransformerLayout.PoolingFolder, SentenceTransformerLayout.PoolingConfigFile),
+        ];
+        var stale = ModelFolderTransaction.Stale(folder, new HashSet<string>(StringComparer.Ordinal) { SentenceTransformerLayout.PoolingFolder });
+        return [.. own.Where(f => File.Exists(Path.Combine(folder, f))).Concat(stale).Distinct().Order(StringComparer.Ordinal)];
+    }
+
+    private static string ConflictMessage(string target, IReadOnlyList<string> replaced, IReadOnlyList<string> stale)
+    {
+        var parts = new List<string>();
+        if (replaced.Count > 0)
+        {
+            parts.Add($"it holds no sentence-transformers model ({SentenceTransformerLayout.ModulesFile} is missing) but has files the save would replace: {string.Join(", ", replaced)}");
+        }
+        if (stale.Count > 0)
+        {
+            parts.Add($"it holds model files this model does not have, which would stay and change what loads: {string.Join(", ", stale)}");
+        }
+        return $"{target}: not saving the model there: {string.Join("; ", parts)}. Nothing was changed. Save into another folder, or pass " +
+               "overwrite: true (st: --overwrite) to replace and remove these model files; other files in the folder are never touched.";
     }
 
     private static void WriteFiles(SentenceTransformer model, string folder, string modelName)
@@ -99,29 +167,7 @@ public static class SentenceTransformerWriter
         Directory.CreateDirectory(poolingFolder);
         model.Pooling.Config.Save(Path.Combine(poolingFolder, SentenceTransformerLayout.PoolingConfigFile));
 
-        File.WriteAllText(Path.Combine(folder, "README.md"), ModelCard.Create(model, modelName));
-    }
-
-    /// <summary>Moves <paramref name="staging"/> to <paramref name="target"/>; an existing target is set aside first and restored if the move fails.</summary>
-    private static void Replace(string staging, string target)
-    {
-        if (!Directory.Exists(target))
-        {
-            Directory.Move(staging, target);
-            return;
-        }
-        var old = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
-        Directory.Move(target, old);
-        try
-        {
-            Directory.Move(staging, target);
-        }
-        catch
-        {
-            Directory.Move(old, target);
-            throw;
-        }
-        Directory.Delete(old, recursive: true);
+        File.WriteAllText(Path.Combine(folder, ModelCard.FileName), ModelCard.Create(model, modelName));
     }
 
     private static JsonObject Module(int index, string path, string type) => new()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using NotebookSupport.Hub;
 using NotebookSupport.Losses;
 using NotebookSupport.Models;
 using TorchSharp;
@@ -22,9 +23,12 @@ namespace NotebookSupport.Training;
 /// into the same kind of optimizer.
 /// </para>
 /// <para>
-/// A checkpoint is written into a hidden temporary folder and renamed into place only when complete, so a crash during
-/// a save leaves the previous checkpoints untouched and no half-written <c>checkpoint-STEP</c> folder;
-/// <c>trainer_state.json</c> is written last and marks a checkpoint as complete.
+/// A checkpoint is written and flushed into the hidden folder <c>.checkpoint-STEP.saving-GUID</c> (<c>trainer_state.json</c>
+/// last: it marks a checkpoint as complete), then put in place by <see cref="DurableFile.ReplaceFolder"/>: a checkpoint
+/// of the same step already there is exchanged with it in one atomic step, so a kill at any moment leaves the complete
+/// old or the complete new checkpoint at <c>checkpoint-STEP</c>. Old checkpoints are renamed away before they are
+/// deleted, so a half-deleted one never looks complete. <see cref="Recover"/>, run by every save and by
+/// <see cref="Resolve"/>, repairs what an interrupted save left, with a message on stderr.
 /// </para>
 /// </remarks>
 public static class Checkpoints
@@ -63,6 +67,12 @@ public static class Checkpoints
     /// </summary>
     public static string Resolve(string path)
     {
+        var full = Path.GetFullPath(path.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+        var root = Path.GetFileName(full).StartsWith(Prefix, StringComparison.Ordinal) ? Path.GetDirectoryName(full)! : full;
+        if (Directory.Exists(root))
+        {
+            Recover(root);
+        }
         if (File.Exists(Path.Combine(path, StateFile)))
         {
             return path;
@@ -90,7 +100,7 @@ public static class Checkpoints
         }
     }
 
-    /// <summary>Saves a checkpoint for <paramref name="state"/> and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all).</summary>
+    /// <summary>Saves a checkpoint for <paramref name="state"/> and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all; the lowest steps go, never the one just saved).</summary>
     /// <returns>The checkpoint folder.</returns>
     public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
         OptimizerHelper optimizer, TrainerState state, int totalLimit = 0)
@@ -104,7 +114,7 @@ public static class Checkpoints
             }));
     }
 
-    /// <summary>Saves a checkpoint with <see cref="FusedAdamW"/>'s state and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all).</summary>
+    /// <summary>Saves a checkpoint with <see cref="FusedAdamW"/>'s state and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all; the lowest steps go, never the one just saved).</summary>
     /// <returns>The checkpoint folder.</returns>
     public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
         FusedAdamW optimizer, TrainerState state, int totalLimit = 0)
@@ -117,13 +127,10 @@ public static class Checkpoints
     private static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
         TrainerState state, int totalLimit, Action<string> saveOptimizer)
     {
-        Directory.CreateDirectory(root);
-        foreach (var stale in Directory.EnumerateDirectories(root, $".{Prefix}*.saving-*"))
-        {
-            Directory.Delete(stale, recursive: true);
-        }
-        var target = Path.Combine(root, Prefix + state.GlobalStep.ToString(CultureInfo.InvariantCulture));
-        var staging = Path.Combine(root, $".{Prefix}{state.GlobalStep}.saving-{Guid.NewGuid():N}");
+        Recover(root);
+        var name = Prefix + state.GlobalStep.ToString(CultureInfo.InvariantCulture);
+        var target = Path.Combine(root, name);
+        var staging = Path.Combine(root, $".{name}{SavingMarker}{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
         try
         {
@@ -142,11 +149,16 @@ public static class Checkpoints
                 Write(Path.Combine(staging, RandomStateFile), s => s.Write(bytes));
             }
             Write(Path.Combine(staging, StateFile), s => JsonSerializer.Serialize(s, state, Json));
-            if (Directory.Exists(target))
+            // An existing checkpoint of this step stays whole until the exchange puts the new one in its place.
+            if (DurableFile.ReplaceFolder(staging, target) is { } old)
             {
-                Directory.Delete(target, recursive: true);
+                Directory.Delete(old, recursive: true);
             }
-            Directory.Move(staging, target);
+        }
+        catch
+        {
+            DurableFile.RecoverFolder(target, Path.GetFileName(staging));
+            throw;
         }
         finally
         {
@@ -157,12 +169,66 @@ public static class Checkpoints
         }
         if (totalLimit > 0)
         {
-            foreach (var (_, old) in List(root).SkipLast(totalLimit))
+            // By step, but never the one just written: after resuming an older checkpoint, higher steps of the abandoned
+            // run may be in the folder, and the new checkpoint is the one to keep.
+            foreach (var (_, stale) in List(root).Where(c => c.Path != target).SkipLast(totalLimit - 1))
             {
-                Directory.Delete(old, recursive: true);
+                DurableFile.DeleteFolder(stale);
             }
         }
         return target;
+    }
+
+    /// <summary>
+    /// Repairs what interrupted saves left under <paramref name="root"/>, reporting each repair on stderr: a checkpoint
+    /// set aside by an interrupted exchange is put back; a complete staged checkpoint whose step folder is missing is
+    /// moved into place; other staged copies, half-deleted checkpoints and temporary files are removed.
+    /// </summary>
+    public static void Recover(string root)
+    {
+        Directory.CreateDirectory(root);
+        foreach (var old in Directory.EnumerateDirectories(root, $".{Prefix}*{SavingMarker}*.old"))
+        {
+            var target = StepFolder(root, old);
+            if (Directory.Exists(target))
+            {
+                Directory.Delete(old, recursive: true);
+                Console.Error.WriteLine($"{root}: removed {Path.GetFileName(old)}, the previous copy of {Path.GetFileName(target)} left by an interrupted save.");
+            }
+            else
+            {
+                Directory.Move(old, target);
+                DurableFile.FlushFolder(root);
+                Console.Error.WriteLine($"{root}: restored {Path.GetFileName(target)} from {Path.GetFileName(old)}, where an interrupted save had set it aside.");
+            }
+        }
+        foreach (var staging in Directory.EnumerateDirectories(root, $".{Prefix}*{SavingMarker}*"))
+        {
+            var target = StepFolder(root, staging);
+            if (!Directory.Exists(target) && File.Exists(Path.Combine(staging, StateFile)))
+            {
+                DurableFile.ReplaceFolder(staging, target);
+                Console.Error.WriteLine($"{root}: {Path.GetFileName(target)} was complete in {Path.GetFileName(staging)} when its save was interrupted; moved it into place.");
+            }
+            else
+            {
+                Directory.Delete(staging, recursive: true);
+                Console.Error.WriteLine($"{root}: removed {Path.GetFileName(staging)}, left by an interrupted checkpoint save.");
+            }
+        }
+        foreach (var message in DurableFile.DeleteLeftovers(root))
+        {
+            Console.Error.WriteLine(message);
+        }
+    }
+
+    private const string SavingMarker = ".saving-";
+
+    // ".checkpoint-12.saving-GUID[.old]" -> "ROOT/checkpoint-12"
+    private static string StepFolder(string root, string leftover)
+    {
+        var name = Path.GetFileName(leftover)[1..];
+        return Path.Combine(root, name[..name.IndexOf(SavingMarker, StringComparison.Ordinal)]);
     }
 
     /// <summary>

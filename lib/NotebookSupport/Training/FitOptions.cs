@@ -62,6 +62,15 @@ public sealed record FitOptions
     /// <summary>Folder for the trained model (sentence-transformers layout), its training log and loss curve.</summary>
     public string? OutputPath { get; init; }
 
+    /// <summary>
+    /// Let a new training replace what an earlier run or another model left in <see cref="OutputPath"/> (model files,
+    /// <c>training_log.jsonl</c>, <c>loss_curve.png</c>), in <see cref="LogPath"/> and in <see cref="CheckpointPath"/>
+    /// (<c>checkpoint-STEP</c> folders). Without it such a training is refused before it starts, naming the files;
+    /// files that are not the training's own are never touched either way. A resumed training
+    /// (<see cref="ResumeFromCheckpoint"/>) replaces its own outputs without it.
+    /// </summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>With an evaluator, save to <see cref="OutputPath"/> whenever the score improves instead of at the end.</summary>
     public bool SaveBestModel { get; init; } = true;
 

@@ -144,7 +144,8 @@ public sealed class FusedAdamW
             ["betas"] = FormattableString.Invariant($"{beta1:R},{beta2:R}"),
             ["eps"] = eps.ToString("R", CultureInfo.InvariantCulture),
         };
-        SafeTensors.Save(tensors, path, metadata);
+        // Flushed to disk and renamed into place: a checkpoint is only as durable as its optimizer state.
+        DurableFile.Write(path, stream => SafeTensors.Save(tensors, stream, metadata));
     }
 
     /// <summary>

@@ -43,7 +43,8 @@ public static class SentenceTransformerFitExtensions
         Precision? precision = null,
         OptimizerKind optimizer = OptimizerKind.Auto,
         IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancellationToken = default) =>
+        CancellationToken cancellationToken = default,
+        bool overwrite = false) =>
         model.Fit(trainObjectives, new FitOptions
         {
             Evaluator = evaluator,
@@ -67,6 +68,7 @@ public static class SentenceTransformerFitExtensions
             Optimizer = optimizer,
             Progress = progress,
             CancellationToken = cancellationToken,
+            Overwrite = overwrite,
         });
 
     /// <summary>Trains <paramref name="model"/> with all settings in one <see cref="FitOptions"/> record.</summary>

@@ -26,7 +26,8 @@ namespace NotebookSupport.Training;
 /// <para>
 /// Outputs: with <see cref="FitOptions.OutputPath"/>, the model in sentence-transformers layout (the final one, or the
 /// best one by the evaluator's Spearman when <see cref="FitOptions.SaveBestModel"/>), plus <c>training_log.jsonl</c>
-/// and <c>loss_curve.png</c> beside it at the end.
+/// and <c>loss_curve.png</c> beside it at the end. Other files in that folder are left alone; a training that would
+/// replace an earlier run's outputs is refused before it starts unless <see cref="FitOptions.Overwrite"/> or resuming.
 /// </para>
 /// </remarks>
 public sealed class Trainer
@@ -68,6 +69,10 @@ public sealed class Trainer
         if (options.Precision is { } precision && !Enum.IsDefined(precision))
         {
             throw new ArgumentOutOfRangeException(nameof(options.Precision), precision, "Expected Float32 or BFloat16.");
+        }
+        if (!options.Overwrite && options.ResumeFromCheckpoint is null)
+        {
+            RefuseToReplaceEarlierOutputs(options);
         }
         Model = model;
         Objectives = options.GroupByLength ? [.. trainObjectives.Select((o, i) => (GroupedByLength(o.Loader, i), o.Loss))] : trainObjectives;
@@ -116,6 +121,42 @@ public sealed class Trainer
         return Options.ShowProgressBar
             ? ConsoleProgressBar.Run(run.TotalSteps, run.GlobalStep, bar => run.Execute(bar))
             : run.Execute(null);
+    }
+
+    /// <summary>
+    /// A new training would replace the model, log, loss curve or checkpoints an earlier run left; refused up front,
+    /// before hours of training end in a save that destroys them.
+    /// </summary>
+    private static void RefuseToReplaceEarlierOutputs(FitOptions options)
+    {
+        var conflicts = new List<string>();
+        void Add(string folder, IEnumerable<string> files)
+        {
+            if (files.ToList() is { Count: > 0 } found)
+            {
+                conflicts.Add($"{Path.GetFullPath(folder)}: {string.Join(", ", found)}");
+            }
+        }
+        if (options.OutputPath is { } output && Directory.Exists(output))
+        {
+            Add(output, SentenceTransformerWriter.ExistingModelFiles(output)
+                .Concat(new[] { LogFileName, LossCurveFileName }.Where(f => File.Exists(Path.Combine(output, f)))));
+        }
+        if (options.LogPath is { } log && File.Exists(log))
+        {
+            Add(Path.GetDirectoryName(Path.GetFullPath(log))!, [Path.GetFileName(log)]);
+        }
+        if (options.CheckpointPath is { } root)
+        {
+            Add(root, Checkpoints.List(root).Select(c => Path.GetFileName(c.Path)));
+        }
+        if (conflicts.Count > 0)
+        {
+            throw new IOException(
+                $"Not starting the training: it would replace the outputs of an earlier run or another model ({string.Join("; ", conflicts.Distinct())}). " +
+                "Choose other folders, resume that run (FitOptions.ResumeFromCheckpoint, st train --resume), or let this run replace them " +
+                "(FitOptions.Overwrite, st train --overwrite); other files in these folders are never touched.");
+        }
     }
 
     private List<(string Name, Parameter Parameter)> NamedParameters() =>
@@ -269,7 +310,7 @@ public sealed class Trainer
                 // Without one finite evaluation no best model was saved: the final one is.
                 if (_options.Evaluator is null || !_options.SaveBestModel || _bestScore is not { } bestSaved || double.IsNaN(bestSaved))
                 {
-                    SentenceTransformerWriter.Save(model, output);
+                    SentenceTransformerWriter.Save(model, output, overwrite: _options.Overwrite);
                 }
                 Directory.CreateDirectory(output);
                 TrainingLog.Write(Path.Combine(output, LogFileName), _log);
@@ -347,7 +388,7 @@ public sealed class Trainer
             }
             if (improved && _options.SaveBestModel && _options.OutputPath is { } output)
             {
-                SentenceTransformerWriter.Save(_trainer.Model, output);
+                SentenceTransformerWriter.Save(_trainer.Model, output, overwrite: _options.Overwrite);
             }
             if (improved)
             {

@@ -113,22 +113,34 @@ public sealed class ModelLoaderTests
     }
 
     [Fact]
-    public void SavingOverAnExistingFolderReplacesIt()
+    public void ResavingKeepsOtherFilesAndRemovesTheOldModelsFilesOnlyWithOverwrite()
     {
         using var temp = new TempFolder();
         var folder = temp.Combine("tiny");
         using var first = TinyBert.Create();
         using var second = TinyBert.Create(PoolingMode.Mean, normalize: false);
         SentenceTransformerWriter.Save(first, folder);
-        File.WriteAllText(Path.Combine(folder, "stale.txt"), "left over");
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not the model's");
 
-        SentenceTransformerWriter.Save(second, folder);
+        // Saved without Normalize, the folder would keep 2_Normalize/ and load as neither model: refused, nothing changed.
+        var refused = Assert.Throws<IOException>(() => SentenceTransformerWriter.Save(second, folder));
+        Assert.Contains("2_Normalize", refused.Message);
+        Assert.Contains(folder, refused.Message);
+        using (var unchanged = ModelLoader.Load(folder, Options(temp)))
+        {
+            Assert.NotNull(unchanged.Normalize);
+            AssertSameEmbeddings(first.Encode(TinyBert.Sentences), unchanged.Encode(TinyBert.Sentences));
+        }
+
+        SentenceTransformerWriter.Save(second, folder, overwrite: true);
         using var loaded = ModelLoader.Load(folder, Options(temp));
 
-        Assert.False(File.Exists(Path.Combine(folder, "stale.txt")));
+        Assert.Equal("not the model's", File.ReadAllText(Path.Combine(folder, "notes.txt")));
+        Assert.False(Directory.Exists(Path.Combine(folder, "2_Normalize")));
         Assert.Null(loaded.Normalize);
         AssertSameEmbeddings(second.Encode(TinyBert.Sentences), loaded.Encode(TinyBert.Sentences));
         Assert.Single(Directory.GetFileSystemEntries(temp.Path));
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(folder), e => Path.GetFileName(e).StartsWith('.'));
     }
 
     [Fact]
