@@ -197,18 +197,7 @@ public sealed class ResumeMismatchTests
         return 0;
     });
 
-    private static (int ExitCode, string Output, string Error) Cli(params string[] args)
-    {
-        // The command classes are internal to the CLI assembly; build the same root command the program builds.
-        var create = Assembly.Load("st").GetType("NotebookSupport.Cli.Commands.TrainCommand", throwOnError: true)!
-            .GetMethod("Create", BindingFlags.Public | BindingFlags.Static)!;
-        var root = new RootCommand("test");
-        root.Subcommands.Add((Command)create.Invoke(null, null)!);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exitCode = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (exitCode, output.ToString(), error.ToString());
-    }
+    private static (int ExitCode, string Output, string Error) Cli(params string[] args) => TrainCommandTests.Run(args);
 
     private static (T Result, string Printed) CapturingStandardError<T>(Func<T> body)
     {

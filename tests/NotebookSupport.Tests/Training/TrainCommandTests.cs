@@ -9,7 +9,8 @@ namespace NotebookSupport.Tests.Training;
 [Collection(RunsAlone.Name)]
 public sealed class TrainCommandTests
 {
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
+    /// <summary>Runs <c>st train</c> with <paramref name="args"/> in-process, capturing what it prints.</summary>
+    internal static (int ExitCode, string Output, string Error) Run(params string[] args)
     {
         // The command classes are internal to the CLI assembly; build the same root command the program builds.
         var create = Assembly.Load("st").GetType("NotebookSupport.Cli.Commands.TrainCommand", throwOnError: true)!
