@@ -19,13 +19,20 @@ internal sealed record BlobHash(string Algorithm, string Expected)
     };
 
     /// <summary>The hash of <paramref name="file"/>'s content, in lower-case hex, by this algorithm.</summary>
-    public string Compute(string file)
+    /// <summary>The SHA-256 of <paramref name="file"/>'s content, in lower-case hex.</summary>
+    public static string Sha256(string file)
     {
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    public string Compute(string file)
+    {
         if (Algorithm == "SHA-256")
         {
-            return Convert.ToHexStringLower(SHA256.HashData(stream));
+            return Sha256(file);
         }
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         sha1.AppendData(Encoding.ASCII.GetBytes($"blob {stream.Length}\0"));
         var buffer = new byte[1 << 20];

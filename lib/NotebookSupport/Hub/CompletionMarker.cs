@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -27,7 +26,7 @@ internal static class CompletionMarker
             {
                 continue;
             }
-            files[relative] = new JsonObject { ["size"] = new FileInfo(file).Length, ["sha256"] = Sha256(file) };
+            files[relative] = new JsonObject { ["size"] = new FileInfo(file).Length, ["sha256"] = BlobHash.Sha256(file) };
         }
         // The files must be on disk before the marker that vouches for them.
         DurableFile.FlushTree(folder);
@@ -81,18 +80,12 @@ internal static class CompletionMarker
             {
                 return $"'{file}' has {length} bytes, the completion marker records {size}";
             }
-            var actual = Sha256(file);
+            var actual = BlobHash.Sha256(file);
             if (actual != sha256)
             {
                 return $"'{file}' has SHA-256 {actual}, the completion marker records {sha256}";
             }
         }
         return null;
-    }
-
-    private static string Sha256(string file)
-    {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using NotebookSupport.Hub;
 using TorchSharp;
 
@@ -101,10 +100,7 @@ public static class LibTorchSharpLoader
 
     private static string PatchedCopyOf(string original)
     {
-        string hash;
-        using (var stream = File.OpenRead(original))
-            hash = Convert.ToHexStringLower(SHA256.HashData(stream));
-        var folder = Path.Combine(new ModelLoadOptions().ResolveCacheFolder(), "native", hash);
+        var folder = Path.Combine(new ModelLoadOptions().ResolveCacheFolder(), "native", BlobHash.Sha256(original));
         var copy = Path.Combine(folder, FileName);
         if (File.Exists(copy) && GlibcxxVersionNeed.IsWeak(copy))
             return copy;
