@@ -4,6 +4,7 @@
 #:project ../lib/NotebookSupport/NotebookSupport.csproj
 
 using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 using NotebookSupport.Hub;
 using NotebookSupport.Models;
 using NotebookSupport.Plotting;

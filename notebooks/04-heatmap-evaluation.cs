@@ -9,6 +9,7 @@ using NotebookSupport.Hub;
 using NotebookSupport.Models;
 using NotebookSupport.Plotting;
 using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 using NotebookSupport.Losses;
 using NotebookSupport.Training;
 using TorchSharp;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 
 namespace NotebookSupport.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Losses;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NotebookSupport.Cli.Commands;
 using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Losses;

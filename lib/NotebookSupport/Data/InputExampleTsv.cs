@@ -1,4 +1,6 @@
 using System.Text;
+using NotebookSupport.Data.Nli;
+using NotebookSupport.Data.Nli.Readers;
 
 namespace NotebookSupport.Data;
 

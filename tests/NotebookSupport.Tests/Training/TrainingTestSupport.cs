@@ -1,4 +1,5 @@
 using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 using NotebookSupport.Tests.Data;
 using TorchSharp;
 

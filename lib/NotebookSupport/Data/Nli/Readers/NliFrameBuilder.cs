@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Analysis;
 
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli.Readers;
 
 /// <summary>
 /// Collects rows streamed from a file into typed column buffers, counts the rows it skips and reports

@@ -1,4 +1,4 @@
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli;
 
 /// <summary>
 /// A file could not be read as NLI data. The message starts with <c>file:line:</c> (or the file and a

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli.Readers;
 
 /// <summary>
 /// A UTF-8 text file opened for streaming, transparently gunzipped when it starts with the gzip magic bytes.

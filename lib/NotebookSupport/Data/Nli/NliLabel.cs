@@ -1,4 +1,4 @@
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli;
 
 /// <summary>
 /// The NLI labels as Hugging Face <c>datasets</c> encodes them for SNLI and MultiNLI

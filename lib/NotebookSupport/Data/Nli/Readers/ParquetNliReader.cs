@@ -2,7 +2,7 @@ using System.Text.Json;
 using Parquet;
 using Parquet.Schema;
 
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli.Readers;
 
 /// <summary>
 /// Reads Hugging Face parquet files (<c>stanfordnlp/snli</c> plain_text, <c>nyu-mll/glue</c> mnli) row group by

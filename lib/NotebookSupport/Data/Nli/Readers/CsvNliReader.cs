@@ -3,7 +3,7 @@ using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
 
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli.Readers;
 
 /// <summary>
 /// Reads RFC 4180 CSV with a header, like the bundled <c>data/snli/*.csv</c>: the gold label string in a

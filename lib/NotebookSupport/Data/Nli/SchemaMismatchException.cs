@@ -1,4 +1,4 @@
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli;
 
 /// <summary>
 /// Datasets could not be concatenated because a column is missing from one of them or has a different type

@@ -1,7 +1,6 @@
 using System.Net;
-using NotebookSupport.Hub;
 
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Hub;
 
 /// <summary>
 /// Finds a file of a Hugging Face dataset repository in the local Hugging Face cache, downloading it first

@@ -1,6 +1,6 @@
-using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 
-namespace NotebookSupport.Tests.Data;
+namespace NotebookSupport.Tests.Data.Nli;
 
 /// <summary>
 /// Bad input is either an error naming file and line (structural problems) or a counted skip (rows without a

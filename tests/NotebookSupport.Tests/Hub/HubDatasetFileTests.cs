@@ -1,9 +1,10 @@
 using System.Net;
-using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 using NotebookSupport.Hub;
-using NotebookSupport.Tests.Hub;
+using NotebookSupport.Tests.Data;
+using NotebookSupport.Tests.Data.Nli;
 
-namespace NotebookSupport.Tests.Data;
+namespace NotebookSupport.Tests.Hub;
 
 /// <summary>Downloads from <see cref="LocalHubServer"/>, which answers like the Hugging Face hub's dataset resolve endpoint.</summary>
 public sealed class HubDatasetFileTests : IDisposable

@@ -1,7 +1,7 @@
 using Microsoft.Data.Analysis;
-using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 
-namespace NotebookSupport.Tests.Data;
+namespace NotebookSupport.Tests.Data.Nli;
 
 /// <summary>The tutorial's steps on Hugging Face parquet fixtures: remove idx, the schema error, cast, concatenate, filter, count.</summary>
 public sealed class NliDatasetTests : IDisposable

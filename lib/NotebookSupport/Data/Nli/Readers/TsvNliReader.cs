@@ -1,4 +1,4 @@
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli.Readers;
 
 /// <summary>
 /// Reads tab-separated NLI files with a header line and no quoting (fields never contain tabs or newlines and

@@ -1,6 +1,6 @@
 using Microsoft.Data.Analysis;
 
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli;
 
 /// <summary>
 /// An NLI dataset: a Microsoft.Data.Analysis <see cref="DataFrame"/> with the columns premise, hypothesis,
@@ -306,4 +306,35 @@ public sealed class NliDataset
 
         return new Int32DataFrameColumn(target.Name, values.Select(v => (int?)v));
     }
+}
+
+/// <summary>One premise/hypothesis pair of an <see cref="NliDataset"/>, as the predicate of <see cref="NliDataset.Filter"/> sees it.</summary>
+/// <param name="Premise">The premise (sentence1), or <c>null</c> if the column holds a null.</param>
+/// <param name="Hypothesis">The hypothesis (sentence2), or <c>null</c> if the column holds a null.</param>
+/// <param name="Label">0 entailment, 1 neutral, 2 contradiction, -1 no gold label (also for a null label).</param>
+public readonly record struct NliRow(string? Premise, string? Hypothesis, int Label);
+
+/// <summary>How many rows carry each NLI label; what <see cref="NliDataset.CountLabels"/> returns.</summary>
+/// <param name="Entailment">Rows labelled 0.</param>
+/// <param name="Neutral">Rows labelled 1.</param>
+/// <param name="Contradiction">Rows labelled 2.</param>
+/// <param name="None">Rows without gold label (-1).</param>
+public sealed record NliLabelCounts(long Entailment, long Neutral, long Contradiction, long None)
+{
+    /// <summary>All rows.</summary>
+    public long Total => Entailment + Neutral + Contradiction + None;
+
+    /// <summary>The count for a label (-1, 0, 1 or 2).</summary>
+    public long this[int label] => label switch
+    {
+        NliLabel.Entailment => Entailment,
+        NliLabel.Neutral => Neutral,
+        NliLabel.Contradiction => Contradiction,
+        NliLabel.None => None,
+        _ => throw new ArgumentOutOfRangeException(nameof(label), label, "An NLI label is -1, 0, 1 or 2."),
+    };
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"entailment {Entailment:N0}, neutral {Neutral:N0}, contradiction {Contradiction:N0}, none {None:N0} (total {Total:N0})";
 }

@@ -1,15 +1,11 @@
 using Microsoft.Data.Analysis;
-using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 
-namespace NotebookSupport.Tests.Data;
+namespace NotebookSupport.Tests.Data.Nli;
 
-/// <summary>Pairs, triplets and labelled examples from hand-made rows, and the pairs TSV the train command reads.</summary>
-public sealed class NliExampleExtractionTests : IDisposable
+/// <summary>Pairs, triplets and labelled examples from hand-made rows.</summary>
+public sealed class NliExampleExtractionTests
 {
-    private readonly TempDirectory _temp = new();
-
-    public void Dispose() => _temp.Dispose();
-
     [Fact]
     public void PairsAreTheEntailmentRows()
     {
@@ -69,41 +65,6 @@ public sealed class NliExampleExtractionTests : IDisposable
         Assert.Equal([0, 2, 1], examples.Examples.Select(e => e.Label!.Value));
         Assert.Equal(["A", "y"], examples.Examples[1].Texts);
         Assert.Equal(1, examples.Dropped["none"]);
-    }
-
-    [Fact]
-    public void PairsTsvHasAHeaderAndRoundTrips()
-    {
-        var path = _temp.File("pairs.tsv");
-        InputExample[] pairs = [new("A man plays.", "Someone plays."), new("Two\tdogs\nrun.", "Animals move.")];
-
-        var replaced = InputExampleTsv.Write(path, pairs, 2);
-
-        Assert.Equal(1, replaced);
-        Assert.Equal("anchor\tpositive\nA man plays.\tSomeone plays.\nTwo dogs run.\tAnimals move.\n", File.ReadAllText(path));
-        Assert.Equal([["A man plays.", "Someone plays."], ["Two dogs run.", "Animals move."]], InputExampleTsv.Read(path).Select(e => e.Texts.ToArray()));
-    }
-
-    [Fact]
-    public void TripletsTsvHasANegativeColumn()
-    {
-        var path = _temp.File("triplets.tsv");
-
-        InputExampleTsv.Write(path, [new InputExample("a", "p", "n")], 3);
-
-        Assert.Equal("anchor\tpositive\tnegative\na\tp\tn\n", File.ReadAllText(path));
-        Assert.Throws<ArgumentException>(() => InputExampleTsv.Write(path, [new InputExample("a", "p")], 3));
-    }
-
-    [Fact]
-    public void ReadingABadPairsFileNamesTheLine()
-    {
-        var path = _temp.File("pairs.tsv");
-        File.WriteAllText(path, "anchor\tpositive\na\tb\nc\n");
-        Assert.Equal(3, Assert.Throws<NliFormatException>(() => InputExampleTsv.Read(path)).Line);
-
-        File.WriteAllText(path, "sentence1\tsentence2\na\tb\n");
-        Assert.Equal(1, Assert.Throws<NliFormatException>(() => InputExampleTsv.Read(path)).Line);
     }
 
     private static NliDataset Dataset(params (string Premise, string Hypothesis, int Label)[] rows) =>

@@ -1,7 +1,7 @@
 using Microsoft.Data.Analysis;
-using NotebookSupport.Data;
+using NotebookSupport.Data.Nli;
 
-namespace NotebookSupport.Tests.Data;
+namespace NotebookSupport.Tests.Data.Nli;
 
 /// <summary>Every format, written by hand in exactly that format, loads into the same DataFrame.</summary>
 public sealed class NliLoaderFormatTests : IDisposable

@@ -1,4 +1,7 @@
-namespace NotebookSupport.Data;
+using NotebookSupport.Data.Nli.Readers;
+using NotebookSupport.Hub;
+
+namespace NotebookSupport.Data.Nli;
 
 /// <summary>
 /// Loads NLI data into an <see cref="NliDataset"/> (a Microsoft.Data.Analysis DataFrame with premise,
@@ -116,4 +119,37 @@ public static class NliLoader
                     nameof(path));
         }
     }
+}
+
+/// <summary>The NLI file formats <see cref="NliLoader"/> reads. Any text format may be gzip-compressed.</summary>
+public enum NliFormat
+{
+    /// <summary>Decide from the file name, and for <c>.tsv</c> from the header line.</summary>
+    Auto,
+
+    /// <summary>Hugging Face parquet (<c>stanfordnlp/snli</c>, <c>nyu-mll/glue</c> mnli): premise, hypothesis, label (int), extras such as idx.</summary>
+    Parquet,
+
+    /// <summary>The original SNLI 1.0 / MultiNLI 1.0 <c>.jsonl</c>: sentence1, sentence2, gold_label ("-" for none), captionID/genre/pairID/promptID.</summary>
+    Jsonl,
+
+    /// <summary>GLUE MNLI <c>.tsv</c> (unquoted, tab-separated, header): index, promptID, pairID, genre, ..., sentence1, sentence2, ..., gold_label.</summary>
+    Tsv,
+
+    /// <summary>RFC 4180 CSV with a header, like <c>data/snli/*.csv</c>: similarity (the gold label string), sentence1, sentence2.</summary>
+    Csv,
+
+    /// <summary>sentence-transformers' <c>AllNLI.tsv.gz</c>: split, dataset, filename, sentence1, sentence2, label (strings).</summary>
+    AllNli,
+}
+
+/// <summary>Progress of a streaming load, reported every <see cref="NliLoader.ProgressInterval"/> rows and at the end.</summary>
+/// <param name="File">The file being read.</param>
+/// <param name="Rows">Rows read so far (kept or skipped).</param>
+/// <param name="BytesRead">Bytes of the file consumed so far (compressed bytes for a gzip file).</param>
+/// <param name="TotalBytes">The file size.</param>
+public readonly record struct NliLoadProgress(string File, long Rows, long BytesRead, long TotalBytes)
+{
+    /// <summary>The fraction of the file consumed, 0 to 1.</summary>
+    public double Fraction => TotalBytes == 0 ? 1 : Math.Min(1, (double)BytesRead / TotalBytes);
 }

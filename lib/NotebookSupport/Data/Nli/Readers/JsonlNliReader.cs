@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli.Readers;
 
 /// <summary>
 /// Reads the original SNLI 1.0 / MultiNLI 1.0 <c>.jsonl</c>: one JSON object per line with sentence1,

@@ -1,4 +1,4 @@
-namespace NotebookSupport.Data;
+namespace NotebookSupport.Data.Nli;
 
 /// <summary>
 /// Turns an <see cref="NliDataset"/> into <see cref="InputExample"/>s for the sentence-transformers losses:
@@ -123,4 +123,15 @@ public static class NliExampleExtraction
 
     private static void Count(Dictionary<string, long> counts, string reason) =>
         counts[reason] = counts.GetValueOrDefault(reason) + 1;
+}
+
+/// <summary>Training examples taken from an <see cref="NliDataset"/>, and the rows that did not become one, by reason.</summary>
+/// <param name="Examples">The examples, in row order.</param>
+/// <param name="Dropped">Rows not used, by reason, e.g. "neutral" or "entailment without a contradiction for its premise".</param>
+public sealed record NliExamples(IReadOnlyList<InputExample> Examples, IReadOnlyDictionary<string, long> Dropped)
+{
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Examples.Count:N0} examples; dropped: "
+        + (Dropped.Count == 0 ? "none" : string.Join(", ", Dropped.Select(kv => $"{kv.Key} {kv.Value:N0}")));
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using NotebookSupport.Data;
 
-namespace NotebookSupport.Tests.Data;
+namespace NotebookSupport.Tests.Data.Nli;
 
 /// <summary>The <c>prepare-nli</c> command run as a user runs it: the built CLI in its own process.</summary>
 public sealed class PrepareNliCommandTests : IDisposable
