@@ -72,15 +72,9 @@ internal static class CsvNliReader
                     $"expected {header.Length} comma-separated fields as in the header, found {record.Length}.");
             }
 
-            if (!NliLabel.TryParse(record[label], out var value))
-            {
-                throw new NliFormatException(path, recordStart,
-                    $"unknown {header[label]} \"{record[label]}\"; expected entailment, neutral, contradiction or \"-\".");
-            }
-
-            builder.TryAdd(record[premise], record[hypothesis], value);
+            builder.TryAdd(record[premise], record[hypothesis], NliLabel.Parse(record[label], path, recordStart, header[label]));
         }
 
-        return builder.Build(Path.GetFileName(path), NliFeature.Text("premise"), NliFeature.Text("hypothesis"), NliFeature.Label());
+        return builder.Build();
     }
 }

@@ -44,13 +44,7 @@ internal static class JsonlNliReader
                 builder = Create(path, extras, progress, file);
             }
 
-            var goldLabel = Text(path, lineNumber, record, "gold_label");
-            if (!NliLabel.TryParse(goldLabel, out var label))
-            {
-                throw new NliFormatException(path, lineNumber,
-                    $"unknown gold_label \"{goldLabel}\"; expected entailment, neutral, contradiction or \"-\".");
-            }
-
+            var label = NliLabel.Parse(Text(path, lineNumber, record, "gold_label"), path, lineNumber, "gold_label");
             if (!builder.TryAdd(Text(path, lineNumber, record, "sentence1"), Text(path, lineNumber, record, "sentence2"), label))
             {
                 continue;
@@ -63,7 +57,7 @@ internal static class JsonlNliReader
         }
 
         builder ??= Create(path, extras, progress, file);
-        return builder.Build(System.IO.Path.GetFileName(path), NliFeature.Text("premise"), NliFeature.Text("hypothesis"), NliFeature.Label());
+        return builder.Build();
     }
 
     private static NliFrameBuilder Create(string path, NliFeature[] extras, IProgress<NliLoadProgress>? progress, NliTextFile file) =>

@@ -5,7 +5,7 @@ namespace NotebookSupport.Data.Nli.Readers;
 
 /// <summary>
 /// Collects rows streamed from a file into typed column buffers, counts the rows it skips and reports
-/// progress; <see cref="Build"/> turns the buffers into an <see cref="NliDataset"/> in one go.
+/// progress; <see cref="Build()"/> turns the buffers into an <see cref="NliDataset"/> in one go.
 /// </summary>
 internal sealed class NliFrameBuilder
 {
@@ -107,7 +107,11 @@ internal sealed class NliFrameBuilder
         }
     }
 
-    public NliDataset Build(string name, NliFeature premise, NliFeature hypothesis, NliFeature label)
+    /// <summary>The dataset, named after the file, with the text formats' types: string premise and hypothesis, the standard label.</summary>
+    public NliDataset Build() => Build(NliFeature.Text("premise"), NliFeature.Text("hypothesis"), NliFeature.Label());
+
+    /// <summary>The dataset, named after the file, with these types for premise, hypothesis and label (a parquet file's own).</summary>
+    public NliDataset Build(NliFeature premise, NliFeature hypothesis, NliFeature label)
     {
         _progress?.Report(new NliLoadProgress(_file, _rowsRead, _totalBytes, _totalBytes));
         var columns = new List<DataFrameColumn>
@@ -128,7 +132,7 @@ internal sealed class NliFrameBuilder
             });
         }
 
-        return new NliDataset(name, new DataFrame(columns), new NliFeatures([premise, hypothesis, label, .. _extras]), _skipped);
+        return new NliDataset(Path.GetFileName(_file), new DataFrame(columns), new NliFeatures([premise, hypothesis, label, .. _extras]), _skipped);
     }
 
     private void Skip(string reason) => _skipped[reason] = _skipped.GetValueOrDefault(reason) + 1;

@@ -82,8 +82,7 @@ internal static class ParquetNliReader
 
             }
 
-            var name = Path.GetFileName(path);
-            return builder.Build(name, premise, hypothesis, label);
+            return builder.Build(premise, hypothesis, label);
         }
     }
 

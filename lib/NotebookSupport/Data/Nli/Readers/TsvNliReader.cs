@@ -75,13 +75,7 @@ internal static class TsvNliReader
                     $"expected {header.Length} tab-separated fields as in the header, found {fields.Length}.");
             }
 
-            var value = NliLabel.None;
-            if (label >= 0 && !NliLabel.TryParse(fields[label], out value))
-            {
-                throw new NliFormatException(path, lineNumber,
-                    $"unknown {labelColumn} \"{fields[label]}\"; expected entailment, neutral, contradiction or \"-\".");
-            }
-
+            var value = label >= 0 ? NliLabel.Parse(fields[label], path, lineNumber, labelColumn) : NliLabel.None;
             if (!builder.TryAdd(fields[premise], fields[hypothesis], value))
             {
                 continue;
@@ -93,6 +87,6 @@ internal static class TsvNliReader
             }
         }
 
-        return builder.Build(Path.GetFileName(path), NliFeature.Text("premise"), NliFeature.Text("hypothesis"), NliFeature.Label());
+        return builder.Build();
     }
 }
