@@ -12,6 +12,7 @@ using NotebookSupport.Data;
 using NotebookSupport.Data.Nli;
 using NotebookSupport.Losses;
 using NotebookSupport.Training;
+using NotebookSupport.Util;
 using TorchSharp;
 using static NotebookSupport.Plotting.ConsoleDisplay;
 
@@ -43,7 +44,7 @@ display(sentences.Select((s, i) => $"{i}: {s}"));
 // Encode them into normalised embeddings and compare every sentence with every other one. With unit-length vectors the cosine similarity is just a dot product.
 
 var embeddings = model.Encode(sentences, normalizeEmbeddings: true);
-var similarities = CosineSimilarity.Matrix(embeddings, embeddings);
+var similarities = Similarity.CosSim(embeddings, embeddings);
 var heatmap = Heatmap.Create(similarities, sentences, new HeatmapOptions { Title = "Cosine similarity, all-MiniLM-L6-v2" });
 display(heatmap);
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text;
-using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Plotting;
+using NotebookSupport.Util;
 
 namespace NotebookSupport.Cli.Commands;
 
@@ -62,7 +62,7 @@ internal static class HeatmapCommand
 
             using var sentenceTransformer = ModelLoader.Load(parseResult.GetValue(model)!, CommandOptions.LoadOptions(error));
             var embeddings = sentenceTransformer.Encode(texts, normalizeEmbeddings: true);
-            var figure = Heatmap.Create(CosineSimilarity.Matrix(embeddings, embeddings), texts, new HeatmapOptions { Title = parseResult.GetValue(title)! });
+            var figure = Heatmap.Create(Similarity.CosSim(embeddings, embeddings), texts, new HeatmapOptions { Title = parseResult.GetValue(title)! });
             outputFile.Directory?.Create();
             figure.Save(outputFile.FullName);
             error.WriteLine($"{texts.Count}x{texts.Count} heatmap -> {outputFile.FullName}");

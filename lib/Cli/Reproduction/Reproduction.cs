@@ -8,6 +8,7 @@ using NotebookSupport.Losses;
 using NotebookSupport.Models;
 using NotebookSupport.Plotting;
 using NotebookSupport.Training;
+using NotebookSupport.Util;
 using Spectre.Console;
 using TorchSharp;
 
@@ -179,7 +180,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
     {
         var sentences = File.ReadAllLines(RepositoryData.Path("heatmap", "sentences.txt")).Where(l => l.Trim().Length > 0).ToList();
         var embeddings = model.Encode(sentences, normalizeEmbeddings: true);
-        var figure = Heatmap.Create(CosineSimilarity.Matrix(embeddings, embeddings), sentences,
+        var figure = Heatmap.Create(Similarity.CosSim(embeddings, embeddings), sentences,
             new HeatmapOptions { Title = "Cosine similarity after MNR training" });
         figure.Save(Path.Combine(runFolder, "heatmap.png"));
         figure.Save(Path.Combine(runFolder, "heatmap.svg"));

@@ -1,11 +1,14 @@
 using MathNet.Numerics.Statistics;
 using NotebookSupport.Models;
+using NotebookSupport.Util;
 
 namespace NotebookSupport.Evaluation;
 
 /// <summary>
 /// Scores a model on sentence pairs with gold similarity labels (sentence-transformers'
-/// <c>EmbeddingSimilarityEvaluator</c>): embeds both sides, takes the cosine similarity of each pair, and reports its
+/// <c>EmbeddingSimilarityEvaluator</c>): embeds both sides, takes the cosine similarity of each pair
+/// (<see cref="Similarity.PairwiseCosSim(IReadOnlyList{IReadOnlyList{float}}, IReadOnlyList{IReadOnlyList{float}})"/>,
+/// in float64), and reports its
 /// Spearman and Pearson correlation with the gold scores, times 100.
 /// </summary>
 /// <remarks>
@@ -75,9 +78,8 @@ public sealed class EmbeddingSimilarityEvaluator
         var row = new Dictionary<string, int>(distinct.Length);
         for (int i = 0; i < distinct.Length; i++) row[distinct[i]] = i;
         var embeddings = model.Encode(distinct, batchSize, progress: progress);
-        var cosine = new double[scores.Length];
-        for (int i = 0; i < cosine.Length; i++)
-            cosine[i] = CosineSimilarity(embeddings[row[sentences1[i]]], embeddings[row[sentences2[i]]]);
+        var cosine = Similarity.PairwiseCosSim(
+            [.. sentences1.Select(s => embeddings[row[s]])], [.. sentences2.Select(s => embeddings[row[s]])]);
         // Ranking NaN values gives a finite but meaningless Spearman; say "undefined" instead.
         if (!cosine.All(double.IsFinite))
             return new SimilarityResult(Name, scores.Length, double.NaN, double.NaN);
@@ -89,17 +91,4 @@ public sealed class EmbeddingSimilarityEvaluator
 
     /// <summary>Pearson correlation, in [-1, 1].</summary>
     public static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y) => Correlation.Pearson(x, y);
-
-    /// <summary>Cosine of the angle between two vectors (0 if either is zero).</summary>
-    public static double CosineSimilarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, normA = 0, normB = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            normA += (double)a[i] * a[i];
-            normB += (double)b[i] * b[i];
-        }
-        return normA == 0 || normB == 0 ? 0 : dot / Math.Sqrt(normA * normB);
-    }
 }

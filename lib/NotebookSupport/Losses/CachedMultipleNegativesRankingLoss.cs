@@ -1,6 +1,7 @@
 using NotebookSupport.Data;
 using NotebookSupport.Models;
 using NotebookSupport.Tokenization;
+using NotebookSupport.Util;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,7 +34,7 @@ namespace NotebookSupport.Losses;
 /// </code>
 /// </example>
 /// </remarks>
-public sealed class CachedMultipleNegativesRankingLoss : SentenceTransformerLoss
+public sealed class CachedMultipleNegativesRankingLoss : InBatchNegativesLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="model">The model to train.</param>
@@ -41,43 +42,23 @@ public sealed class CachedMultipleNegativesRankingLoss : SentenceTransformerLoss
     /// <param name="similarity">How anchors and candidates are compared.</param>
     /// <param name="miniBatchSize">Sentences encoded at once; bounds memory, does not change the result.</param>
     public CachedMultipleNegativesRankingLoss(SentenceTransformer model, double scale = 20.0, SimilarityFunction similarity = SimilarityFunction.Cosine, int miniBatchSize = 32)
-        : base(nameof(CachedMultipleNegativesRankingLoss), model)
+        : base(nameof(CachedMultipleNegativesRankingLoss), model, scale, similarity)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(scale);
         ArgumentOutOfRangeException.ThrowIfLessThan(miniBatchSize, 1);
-        Scale = scale;
-        SimilarityFunction = similarity;
         MiniBatchSize = miniBatchSize;
     }
-
-    /// <summary>Multiplier of the similarity scores (1 / temperature).</summary>
-    public double Scale { get; }
-
-    /// <summary>How anchors and candidates are compared.</summary>
-    public SimilarityFunction SimilarityFunction { get; }
 
     /// <summary>Sentences encoded at once.</summary>
     public int MiniBatchSize { get; }
 
-    /// <summary>The loss with a full autograd graph, embedding mini-batch by mini-batch in the cached path's order.</summary>
-    public override Tensor forward(IReadOnlyList<InputExample> batch)
-    {
-        using var scope = NewDisposeScope();
-        var embeddings = Columns(batch, minTexts: 2)
-            .Select(column => cat(MiniBatches(column).Select(Embed).ToArray(), 0))
-            .ToArray();
-        return CalculateLoss(embeddings[0], embeddings[1], embeddings[2..]).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The loss from embeddings; identical to <see cref="MultipleNegativesRankingLoss.CalculateLoss"/>.</summary>
-    public Tensor CalculateLoss(Tensor anchors, Tensor positives, params Tensor[] negatives) =>
-        MultipleNegativesRankingLoss.Calculate(anchors, positives, negatives, Scale, SimilarityFunction);
+    /// <summary>The formula of <see cref="MultipleNegativesRankingLoss"/>: cross-entropy of each anchor's row against column i.</summary>
+    protected override Tensor LossFromScores(Tensor scores) => InBatchCrossEntropy.Compute(scores);
 
     /// <summary>GradCache: the loss's parameter gradients in the memory of one mini-batch; returns the loss.</summary>
     public override double ForwardBackward(IReadOnlyList<InputExample> batch)
     {
         using var scope = NewDisposeScope();
-        var columns = Columns(batch, minTexts: 2);
+        var columns = Columns(batch);
         var chunks = new List<(int Column, TokenizedBatch Tokens, Tensor RandomState)>();
         var embeddings = new Tensor[columns.Length];
         using (no_grad())
@@ -111,6 +92,13 @@ public sealed class CachedMultipleNegativesRankingLoss : SentenceTransformerLoss
         }
         return lossValue;
     }
+
+    /// <summary>
+    /// Embeds each column mini-batch by mini-batch, in the cached path's order, with a full autograd graph: what
+    /// <c>forward</c> uses, so that it gives the loss the cached path is checked against.
+    /// </summary>
+    protected override Tensor[] EmbedColumns(IReadOnlyList<string>[] columns) =>
+        [.. columns.Select(column => cat(MiniBatches(column).Select(Embed).ToArray(), 0))];
 
     private IEnumerable<IReadOnlyList<string>> MiniBatches(IReadOnlyList<string> texts) =>
         texts.Chunk(MiniBatchSize).Select(chunk => (IReadOnlyList<string>)chunk);

@@ -1,7 +1,6 @@
 using NotebookSupport.Data;
 using NotebookSupport.Models;
-using NotebookSupport.Training;
-using TorchSharp;
+using NotebookSupport.Util;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Losses;
@@ -10,12 +9,16 @@ namespace NotebookSupport.Losses;
 /// Multiple Negatives Ranking loss (in-batch negatives): for each anchor, its own positive should score higher than
 /// every other positive in the batch and than every hard negative.
 /// </summary>
+/// <param name="model">The model to train.</param>
+/// <param name="scale">Multiplier of the similarities before the softmax (1 / temperature); 20 suits cosine.</param>
+/// <param name="similarity">How anchors and candidates are compared.</param>
 /// <remarks>
 /// <para>
 /// The anchors and candidates are encoded by the same model; the similarity matrix of every anchor against every
-/// candidate is multiplied by <see cref="Scale"/> and trained with cross-entropy whose labels are
+/// candidate is multiplied by <see cref="InBatchNegativesLoss.Scale"/> and trained with cross-entropy whose labels are
 /// <c>0, 1, ..., B - 1</c> (anchor i belongs with positive i). A larger batch gives more negatives and usually a better
-/// model. Use <see cref="NoDuplicatesDataLoader"/> so that no sentence is its own negative.
+/// model. Use <see cref="NoDuplicatesDataLoader"/> so that no sentence is its own negative. The shared parts of the
+/// in-batch losses (scale, similarity, encoding the columns) live in <see cref="InBatchNegativesLoss"/>.
 /// </para>
 /// <list type="table">
 /// <listheader><term>Texts per example</term><description>Meaning</description></listheader>
@@ -37,65 +40,9 @@ namespace NotebookSupport.Losses;
 /// </code>
 /// </example>
 /// </remarks>
-public sealed class MultipleNegativesRankingLoss : SentenceTransformerLoss
+public sealed class MultipleNegativesRankingLoss(SentenceTransformer model, double scale = 20.0, SimilarityFunction similarity = SimilarityFunction.Cosine)
+    : InBatchNegativesLoss(nameof(MultipleNegativesRankingLoss), model, scale, similarity)
 {
-    /// <summary>Creates the loss.</summary>
-    /// <param name="model">The model to train.</param>
-    /// <param name="scale">Multiplier of the similarities before the softmax (1 / temperature); 20 suits cosine.</param>
-    /// <param name="similarity">How anchors and candidates are compared.</param>
-    public MultipleNegativesRankingLoss(SentenceTransformer model, double scale = 20.0, SimilarityFunction similarity = SimilarityFunction.Cosine)
-        : base(nameof(MultipleNegativesRankingLoss), model)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(scale);
-        Scale = scale;
-        SimilarityFunction = similarity;
-    }
-
-    /// <summary>Multiplier of the similarity scores (1 / temperature).</summary>
-    public double Scale { get; }
-
-    /// <summary>How anchors and candidates are compared.</summary>
-    public SimilarityFunction SimilarityFunction { get; }
-
-    /// <summary>Encodes every column of <paramref name="batch"/> and returns <see cref="CalculateLoss"/>.</summary>
-    public override Tensor forward(IReadOnlyList<InputExample> batch)
-    {
-        using var scope = NewDisposeScope();
-        var embeddings = EmbedColumns(Columns(batch, minTexts: 2));
-        return CalculateLoss(embeddings[0], embeddings[1], embeddings[2..]).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
-    /// The loss from embeddings (sentence-transformers' <c>compute_loss_from_embeddings</c>): anchors <c>[B, D]</c>,
-    /// positives <c>[B, D]</c> and any number of hard-negative sets <c>[B, D]</c>.
-    /// </summary>
-    public Tensor CalculateLoss(Tensor anchors, Tensor positives, params Tensor[] negatives) =>
-        Calculate(anchors, positives, negatives, Scale, SimilarityFunction);
-
-    internal static Tensor Calculate(Tensor anchors, Tensor positives, Tensor[] negatives, double scale, SimilarityFunction similarity)
-    {
-        using var scope = NewDisposeScope();
-        var scores = Scores(anchors, positives, negatives, scale, similarity);
-        return InBatchCrossEntropy.Compute(scores).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The scaled score matrix <c>[B, B * (1 + negatives)]</c>: positives first, then each negative set.</summary>
-    internal static Tensor Scores(Tensor anchors, Tensor positives, Tensor[] negatives, double scale, SimilarityFunction similarity)
-    {
-        ArgumentNullException.ThrowIfNull(anchors);
-        ArgumentNullException.ThrowIfNull(positives);
-        ArgumentNullException.ThrowIfNull(negatives);
-        foreach (var (t, name) in new[] { (positives, nameof(positives)) }.Concat(negatives.Select((n, i) => (n, $"negatives[{i}]"))))
-        {
-            if (!t.shape.SequenceEqual(anchors.shape))
-            {
-                throw new ArgumentException($"{name} has shape [{string.Join(", ", t.shape)}]; expected the anchors' shape [{string.Join(", ", anchors.shape)}].", name);
-            }
-        }
-        using var scope = NewDisposeScope();
-        var candidates = negatives.Length == 0 ? positives : cat([positives, .. negatives], 0);
-        // An explicit, disposed Scalar: TorchSharp's implicit ones can be finalised while libtorch still reads them.
-        using var factor = scale.ToScalar();
-        return Similarity.Compute(similarity, anchors, candidates).mul(factor).MoveToOuterDisposeScope();
-    }
+    /// <summary>Cross-entropy of each anchor's row of scores against its own positive, column i.</summary>
+    protected override Tensor LossFromScores(Tensor scores) => InBatchCrossEntropy.Compute(scores);
 }

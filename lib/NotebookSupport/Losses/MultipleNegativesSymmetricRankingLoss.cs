@@ -1,6 +1,5 @@
-using NotebookSupport.Data;
 using NotebookSupport.Models;
-using NotebookSupport.Training;
+using NotebookSupport.Util;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,6 +9,9 @@ namespace NotebookSupport.Losses;
 /// Symmetric Multiple Negatives Ranking loss: the mean of the usual loss (given an anchor, find its positive among all
 /// candidates) and the reverse one (given a positive, find its anchor among all anchors).
 /// </summary>
+/// <param name="model">The model to train.</param>
+/// <param name="scale">Multiplier of the similarities before the softmax (1 / temperature).</param>
+/// <param name="similarity">How anchors and candidates are compared.</param>
 /// <remarks>
 /// <para>
 /// Accepts (anchor, positive) pairs and (anchor, positive, negative_1, ..., negative_n); hard negatives take part in
@@ -24,44 +26,19 @@ namespace NotebookSupport.Losses;
 /// </code>
 /// </example>
 /// </remarks>
-public sealed class MultipleNegativesSymmetricRankingLoss : SentenceTransformerLoss
+public sealed class MultipleNegativesSymmetricRankingLoss(SentenceTransformer model, double scale = 20.0, SimilarityFunction similarity = SimilarityFunction.Cosine)
+    : InBatchNegativesLoss(nameof(MultipleNegativesSymmetricRankingLoss), model, scale, similarity)
 {
-    /// <summary>Creates the loss.</summary>
-    /// <param name="model">The model to train.</param>
-    /// <param name="scale">Multiplier of the similarities before the softmax (1 / temperature).</param>
-    /// <param name="similarity">How anchors and candidates are compared.</param>
-    public MultipleNegativesSymmetricRankingLoss(SentenceTransformer model, double scale = 20.0, SimilarityFunction similarity = SimilarityFunction.Cosine)
-        : base(nameof(MultipleNegativesSymmetricRankingLoss), model)
+    /// <summary>
+    /// The mean of the anchor-to-candidates cross-entropy and the positive-to-anchors one, which reads the anchors'
+    /// block of positives column by column.
+    /// </summary>
+    protected override Tensor LossFromScores(Tensor scores)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(scale);
-        Scale = scale;
-        SimilarityFunction = similarity;
-    }
-
-    /// <summary>Multiplier of the similarity scores (1 / temperature).</summary>
-    public double Scale { get; }
-
-    /// <summary>How anchors and candidates are compared.</summary>
-    public SimilarityFunction SimilarityFunction { get; }
-
-    /// <summary>Encodes every column of <paramref name="batch"/> and returns <see cref="CalculateLoss"/>.</summary>
-    public override Tensor forward(IReadOnlyList<InputExample> batch)
-    {
-        using var scope = NewDisposeScope();
-        var embeddings = EmbedColumns(Columns(batch, minTexts: 2));
-        return CalculateLoss(embeddings[0], embeddings[1], embeddings[2..]).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The loss from anchors, positives and optional hard-negative sets, all <c>[B, D]</c>.</summary>
-    public Tensor CalculateLoss(Tensor anchors, Tensor positives, params Tensor[] negatives)
-    {
-        using var scope = NewDisposeScope();
-        var scores = MultipleNegativesRankingLoss.Scores(anchors, positives, negatives, Scale, SimilarityFunction);
         var forwardLoss = InBatchCrossEntropy.Compute(scores);
-        var anchorPositiveScores = scores.narrow(1, 0, anchors.shape[0]);
-        var backwardLoss = InBatchCrossEntropy.Compute(anchorPositiveScores.transpose(0, 1));
+        var backwardLoss = InBatchCrossEntropy.Compute(scores.narrow(1, 0, scores.shape[0]).transpose(0, 1));
         using var one = 1.ToScalar();
         using var half = 0.5.ToScalar();
-        return forwardLoss.add(backwardLoss, one).mul(half).MoveToOuterDisposeScope();
+        return forwardLoss.add(backwardLoss, one).mul(half);
     }
 }

@@ -42,7 +42,7 @@ public abstract class SentenceTransformerLoss : nn.Module<IReadOnlyList<InputExa
     protected Tensor Embed(IReadOnlyList<string> texts) => Model.Forward(Model.Tokenize(texts));
 
     /// <summary>Sentence embeddings of every column, with autograd (see <see cref="SentenceTransformer.Forward(IReadOnlyList{TokenizedBatch})"/>).</summary>
-    protected Tensor[] EmbedColumns(IReadOnlyList<string>[] columns) => Model.Forward(columns.Select(Model.Tokenize).ToArray());
+    protected virtual Tensor[] EmbedColumns(IReadOnlyList<string>[] columns) => Model.Forward(columns.Select(Model.Tokenize).ToArray());
 
     /// <summary>
     /// Splits a batch into its text columns (column 0 = every example's first text, ...), checking that all examples

@@ -11,7 +11,7 @@ namespace NotebookSupport.Plotting;
 /// <example>
 /// <code>
 /// var embeddings = model.Encode(sentences, normalizeEmbeddings: true);
-/// var figure = Heatmap.Create(CosineSimilarity.Matrix(embeddings, embeddings), sentences);
+/// var figure = Heatmap.Create(Similarity.CosSim(embeddings, embeddings), sentences);
 /// figure.Save("similarity.svg");
 /// </code>
 /// </example>

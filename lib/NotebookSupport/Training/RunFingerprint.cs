@@ -82,10 +82,9 @@ public sealed record RunFingerprint
 
     private static string Describe(SentenceTransformerLoss loss) => loss switch
     {
-        MultipleNegativesRankingLoss l => Settings(l, ("scale", l.Scale), ("similarity", l.SimilarityFunction)),
-        MultipleNegativesSymmetricRankingLoss l => Settings(l, ("scale", l.Scale), ("similarity", l.SimilarityFunction)),
         // The mini-batch size changes how the gradient is assembled, not its value, but a resume should still say so.
         CachedMultipleNegativesRankingLoss l => Settings(l, ("scale", l.Scale), ("similarity", l.SimilarityFunction), ("mini_batch_size", l.MiniBatchSize)),
+        InBatchNegativesLoss l => Settings(l, ("scale", l.Scale), ("similarity", l.SimilarityFunction)),
         SoftmaxLoss l => Settings(l, ("num_labels", l.NumLabels), ("sent_rep", l.ConcatenationSentRep),
             ("sent_difference", l.ConcatenationSentDifference), ("sent_multiplication", l.ConcatenationSentMultiplication)),
         _ => loss.GetType().Name,

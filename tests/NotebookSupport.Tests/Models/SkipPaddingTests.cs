@@ -1,6 +1,6 @@
-using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Models;
+using NotebookSupport.Util;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Tests.Models;
@@ -55,7 +55,7 @@ public sealed class SkipPaddingTests : IDisposable
         var packed = model.Encode(Sentences, batchSize: 4);
         for (int i = 0; i < Sentences.Length; i++)
         {
-            double cosine = EmbeddingSimilarityEvaluator.CosineSimilarity(reference[i], packed[i]);
+            double cosine = Similarity.PairwiseCosSim([reference[i]], [packed[i]])[0];
             Assert.True(cosine >= 0.999, $"sentence {i}: cosine {cosine:F5}");
         }
     }

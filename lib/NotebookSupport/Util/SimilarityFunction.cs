@@ -1,6 +1,9 @@
-namespace NotebookSupport.Losses;
+namespace NotebookSupport.Util;
 
-/// <summary>How a loss scores an anchor against a candidate sentence embedding.</summary>
+/// <summary>
+/// How two sentence embeddings are compared (sentence-transformers' <c>SimilarityFunction</c>), for example by a loss
+/// scoring anchors against candidates; <see cref="Similarity.Compute"/> computes it.
+/// </summary>
 public enum SimilarityFunction
 {
     /// <summary>Cosine similarity, in [-1, 1]: the dot product of the L2-normalised embeddings (the tutorial's choice).</summary>

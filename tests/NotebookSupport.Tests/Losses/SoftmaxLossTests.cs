@@ -1,9 +1,10 @@
 using NotebookSupport.Data;
 using NotebookSupport.Losses;
+using NotebookSupport.Tests.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace NotebookSupport.Tests.Training;
+namespace NotebookSupport.Tests.Losses;
 
 public sealed class SoftmaxLossTests
 {

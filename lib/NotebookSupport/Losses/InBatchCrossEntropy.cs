@@ -1,14 +1,24 @@
 using static TorchSharp.torch;
 
-namespace NotebookSupport.Training;
+namespace NotebookSupport.Losses;
 
 /// <summary>
 /// The cross-entropy at the heart of Multiple Negatives Ranking loss: row i of a score matrix should peak at column i,
 /// so the labels are simply <c>0, 1, 2, ..., B - 1</c> (<c>torch.arange</c>).
 /// </summary>
 /// <remarks>
+/// <para>
 /// The score matrix is <c>[B, C]</c> with <c>C &gt;= B</c>: the first B columns are the positives (column i belongs to
 /// anchor i), any further columns are hard negatives, which are wrong answers for every row.
+/// </para>
+/// <para>
+/// Used by <see cref="MultipleNegativesRankingLoss"/> and its relatives on the scores of
+/// <see cref="InBatchNegativesLoss.Scores"/>, or by hand:
+/// </para>
+/// <code>
+/// var scores = Similarity.CosSim(anchorEmbeddings, positiveEmbeddings) * 20;   // [B, B]
+/// var loss = InBatchCrossEntropy.Compute(scores);
+/// </code>
 /// </remarks>
 public static class InBatchCrossEntropy
 {

@@ -1,4 +1,4 @@
-namespace NotebookSupport.Tests.Training;
+namespace NotebookSupport.Tests.Losses;
 
 /// <summary>
 /// Multiple Negatives Ranking loss and its analytic gradients written out on plain double arrays, independent of

@@ -1,8 +1,10 @@
 using NotebookSupport.Losses;
+using NotebookSupport.Tests.Training;
+using NotebookSupport.Util;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace NotebookSupport.Tests.Training;
+namespace NotebookSupport.Tests.Losses;
 
 public sealed class MultipleNegativesRankingLossTests
 {
@@ -72,6 +74,15 @@ public sealed class MultipleNegativesRankingLossTests
         var loss = new MultipleNegativesRankingLoss(Model);
         var ex = Assert.Throws<ArgumentException>(() => loss.CalculateLoss(torch.zeros(4, 3), torch.zeros(4, 3), torch.zeros(3, 3)));
         Assert.Contains("negatives[0]", ex.Message);
+    }
+
+    [Fact]
+    public void BadScaleOrSimilarityNameTheArgument()
+    {
+        Assert.Equal("scale", Assert.Throws<ArgumentOutOfRangeException>(() => new MultipleNegativesRankingLoss(Model, scale: 0)).ParamName);
+        Assert.Equal("scale", Assert.Throws<ArgumentOutOfRangeException>(() => new MultipleNegativesSymmetricRankingLoss(Model, scale: -1)).ParamName);
+        Assert.Equal("similarity", Assert.Throws<ArgumentOutOfRangeException>(
+            () => new CachedMultipleNegativesRankingLoss(Model, similarity: (SimilarityFunction)7)).ParamName);
     }
 
     private static void AssertMatchesReference(int negativeSets, double scale, SimilarityFunction similarity, bool symmetric, int seed,

@@ -1,10 +1,11 @@
 using NotebookSupport.Data;
 using NotebookSupport.Losses;
 using NotebookSupport.Models;
+using NotebookSupport.Tests.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace NotebookSupport.Tests.Training;
+namespace NotebookSupport.Tests.Losses;
 
 [Collection(RunsAlone.Name)]
 public sealed class CachedMultipleNegativesRankingLossTests
