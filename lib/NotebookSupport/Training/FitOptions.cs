@@ -64,10 +64,10 @@ public sealed record FitOptions
 
     /// <summary>
     /// Let a new training replace what an earlier run or another model left in <see cref="OutputPath"/> (model files,
-    /// <c>training_log.jsonl</c>, the <see cref="Callbacks"/>' files such as <c>loss_curve.png</c>), in <see cref="LogPath"/> and in <see cref="CheckpointPath"/>
-    /// (<c>checkpoint-STEP</c> folders). Without it such a training is refused before it starts, naming the files;
-    /// files that are not the training's own are never touched either way. A resumed training
-    /// (<see cref="ResumeFromCheckpoint"/>) replaces its own outputs without it.
+    /// <c>training_log.jsonl</c>, the <see cref="Callbacks"/>' files such as <c>loss_curve.png</c>), in
+    /// <see cref="LogPath"/> and in <see cref="CheckpointPath"/> (<c>checkpoint-STEP</c> folders). Without it such a
+    /// training is refused before it starts, naming the files; files that are not the training's own are never touched
+    /// either way. A resumed training (<see cref="ResumeFromCheckpoint"/>) replaces its own outputs without it.
     /// </summary>
     public bool Overwrite { get; init; }
 

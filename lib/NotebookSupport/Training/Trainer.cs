@@ -4,7 +4,6 @@ using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Losses;
 using NotebookSupport.Models;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -136,8 +135,8 @@ public sealed class Trainer
         }
         if (options.OutputPath is { } output && Directory.Exists(output))
         {
-            Add(output, SentenceTransformerWriter.ExistingModelFiles(output)
-                .Concat(options.Callbacks.SelectMany(c => c.OutputFiles).Prepend(LogFileName).Where(f => File.Exists(Path.Combine(output, f)))));
+            string[] trainingFiles = [LogFileName, .. options.Callbacks.SelectMany(c => c.OutputFiles)];
+            Add(output, SentenceTransformerWriter.ExistingModelFiles(output).Concat(trainingFiles.Where(f => File.Exists(Path.Combine(output, f)))));
         }
         if (options.LogPath is { } log && File.Exists(log))
         {

@@ -24,15 +24,7 @@ public sealed class FitEntryPointTests
             Enumerable.Range(0, batches.Count).Select(i => batches[(i + epoch) % batches.Count]);
     }
 
-    private static FitOptions Options(string? checkpoints = null) => new()
-    {
-        Epochs = 3,
-        LearningRate = 1e-3,
-        ShowProgressBar = false,
-        Seed = 3,
-        CheckpointPath = checkpoints,
-        CheckpointSaveSteps = 4,
-    };
+    private static FitOptions Options(string? checkpoints = null) => FitTests.Options(checkpoints) with { Epochs = 3, CheckpointSaveSteps = 4 };
 
     [Fact]
     public void FitTrainsOnAUserWrittenLoaderBatchByBatchAndEpochByEpoch() => SingleThreaded.Run(() =>

@@ -16,7 +16,7 @@ public sealed class FitTests
 {
     private static readonly IReadOnlyList<InputExample> Pairs = SnliPairs.Get(64);
 
-    private static FitOptions Options(string? checkpoints = null) => new()
+    internal static FitOptions Options(string? checkpoints = null) => new()
     {
         Epochs = 2,
         LearningRate = 1e-3,
