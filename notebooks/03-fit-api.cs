@@ -89,7 +89,7 @@ display($"scale {loss.Scale}, similarity {loss.SimilarityFunction}");
 
 // ## Training with `Fit`
 //
-// `Fit` takes a list of (data loader, loss) objectives — one here — and runs the loop of notebook 2: AdamW, linear warm-up over the first 10% of the steps, gradient clipping, one dispose scope per step. As in the tutorial the warm-up is 10% of the number of batches. The settings go in a `FitOptions`, named as in sentence-transformers. The status line below updates in place; `ShowProgressBar = false` turns off the console bar, which a notebook would print as a wall of lines. With `OutputPath` set (full experiment) the trained model is saved in sentence-transformers' folder layout.
+// `Fit` takes a list of (data loader, loss) objectives — one here — and runs the loop of notebook 2: AdamW, linear warm-up over the first 10% of the steps, gradient clipping, one dispose scope per step. As in the tutorial the warm-up is 10% of the number of batches. The settings are the properties of a `FitOptions`, named after the arguments of sentence-transformers' `fit` (`epochs`, `warmup_steps`, `show_progress_bar`, ...). The status line below updates in place; `ShowProgressBar = false` turns off the console bar, which a notebook would print as a wall of lines. With `OutputPath` set (full experiment) the trained model is saved in sentence-transformers' folder layout.
 
 var totalSteps = stepsPerEpoch ?? loader.Count;
 var warmupSteps = (int)(0.1 * totalSteps);

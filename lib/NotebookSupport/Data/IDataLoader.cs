@@ -13,8 +13,9 @@ namespace NotebookSupport.Data;
 /// <para>
 /// Resuming from a checkpoint re-creates the epoch it stopped in with <see cref="Batches"/> and skips the batches already
 /// trained on, so an exact resume needs the same batches for the same epoch every time (a seeded order, as
-/// <see cref="NoDuplicatesDataLoader"/> has). The checkpoint records the type of the loader and a fingerprint of the
-/// examples of its first epoch, in order, so a resume with other data is refused.
+/// <see cref="NoDuplicatesDataLoader"/> has). A checkpoint records the loader's type and a fingerprint of the examples
+/// of its first epoch in order, read once more from <see cref="Batches"/> when the first checkpoint is saved or
+/// resumed, so a resume with other data is refused.
 /// </para>
 /// </remarks>
 /// <example>
