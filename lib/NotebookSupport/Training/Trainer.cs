@@ -298,8 +298,7 @@ public sealed class Trainer
         }
 
         /// <summary>
-        /// The rest of the current epoch (after the batches a resume skips), then its evaluation. False when cancelled,
-        /// after saving a checkpoint of where it stopped when checkpointing.
+        /// The rest of the current epoch (after the batches a resume skips), then its evaluation. False when cancelled.
         /// </summary>
         private bool TrainEpoch(TrainingLog? liveLog, IProgress<TrainingProgress>? bar)
         {
@@ -309,12 +308,8 @@ public sealed class Trainer
             {
                 while (_batchInEpoch < steps)
                 {
-                    if (_options.CancellationToken.IsCancellationRequested)
+                    if (Cancelled())
                     {
-                        if (_options.CheckpointPath is not null && _lastCheckpointStep != GlobalStep)
-                        {
-                            SaveCheckpoint();
-                        }
                         return false;
                     }
                     var entry = Step(batches);
@@ -328,6 +323,20 @@ public sealed class Trainer
             if (_options.Evaluator is not null && _lastEvaluatedStep != GlobalStep)
             {
                 Evaluate(liveLog);
+            }
+            return true;
+        }
+
+        /// <summary>Whether training is to stop before the next step; if so, a checkpoint of where it stopped is saved first when checkpointing.</summary>
+        private bool Cancelled()
+        {
+            if (!_options.CancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            if (_options.CheckpointPath is not null && _lastCheckpointStep != GlobalStep)
+            {
+                SaveCheckpoint();
             }
             return true;
         }
