@@ -52,10 +52,10 @@ display($"{pairs.Count} pairs, e.g. \"{pairs[0].Texts[0]}\" => \"{pairs[0].Texts
 
 // ## One model
 //
-// A `Transformer` module is BERT plus its tokenizer. We only need that: the pooling we write ourselves below. With the full experiment, `ModelLoader.Load` fetches bert-base-uncased and we take its transformer.
+// A `Transformer` module is BERT plus its tokenizer. We only need that: the pooling we write ourselves below. With the full experiment, `SentenceTransformer.Load` fetches bert-base-uncased and we take its transformer.
 
 var bert = fullExperiment
-    ? ModelLoader.Load("bert-base-uncased").Transformer
+    ? SentenceTransformer.Load("bert-base-uncased").Transformer
     : new Transformer(
         new BertModel(BundledMiniLm.Config with { NumHiddenLayers = 2 }),
         BertWordPieceTokenizer.FromVocabStream(BundledMiniLm.OpenVocab(), "all-MiniLM-L6-v2 vocab.txt"),

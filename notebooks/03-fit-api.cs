@@ -72,7 +72,7 @@ display($"{examples.Count:N0} pairs -> {loader.Count:N0} batches of {batchSize}"
 // | `MeanSqrtLen` | the sum of the real tokens divided by the square root of their number, so longer sentences get somewhat longer vectors |
 
 var transformer = fullExperiment
-    ? ModelLoader.Load("bert-base-uncased").Transformer
+    ? SentenceTransformer.Load("bert-base-uncased").Transformer
     : new Transformer(
         new BertModel(BundledMiniLm.Config with { NumHiddenLayers = 2 }),
         BertWordPieceTokenizer.FromVocabStream(BundledMiniLm.OpenVocab(), "all-MiniLM-L6-v2 vocab.txt"),
@@ -90,21 +90,24 @@ display($"scale {loss.Scale}, similarity {loss.SimilarityFunction}");
 
 // ## Training with `Fit`
 //
-// `Fit` takes a list of (data loader, loss) objectives — one here — and runs the loop of notebook 2: AdamW, linear warm-up over the first 10% of the steps, gradient clipping, one dispose scope per step. As in the tutorial the warm-up is 10% of the number of batches. The status line below updates in place; `showProgressBar: false` turns off the console bar, which a notebook would print as a wall of lines. With `outputPath` set (full experiment) the trained model is saved in sentence-transformers' folder layout.
+// `Fit` takes a list of (data loader, loss) objectives — one here — and runs the loop of notebook 2: AdamW, linear warm-up over the first 10% of the steps, gradient clipping, one dispose scope per step. As in the tutorial the warm-up is 10% of the number of batches. The settings are the properties of a `FitOptions`, named after the arguments of sentence-transformers' `fit` (`epochs`, `warmup_steps`, `show_progress_bar`, ...). The status line below updates in place; `ShowProgressBar = false` turns off the console bar, which a notebook would print as a wall of lines. With `OutputPath` set (full experiment) the trained model is saved in sentence-transformers' folder layout.
 
 var totalSteps = stepsPerEpoch ?? loader.Count;
 var warmupSteps = (int)(0.1 * totalSteps);
 var status = display("training...");
 var result = model.Fit(
     trainObjectives: [(loader, loss)],
-    epochs: 1,
-    stepsPerEpoch: stepsPerEpoch,
-    warmupSteps: warmupSteps,
-    learningRate: peakLearningRate,
-    outputPath: outputPath,
-    showProgressBar: false,
-    progress: new InlineProgress<TrainingProgress>(p =>
-        status.Update(ProgressText.Bar("training", p.Step, p.TotalSteps, $"loss {p.Loss:0.000}"))));
+    new FitOptions
+    {
+        Epochs = 1,
+        StepsPerEpoch = stepsPerEpoch,
+        WarmupSteps = warmupSteps,
+        LearningRate = peakLearningRate,
+        OutputPath = outputPath,
+        ShowProgressBar = false,
+        Progress = new InlineProgress<TrainingProgress>(p =>
+            status.Update(ProgressText.Bar("training", p.Step, p.TotalSteps, $"loss {p.Loss:0.000}"))),
+    });
 display(LinePlot.Create(
     result.Losses.Select(l => (double)l.Step).ToList(),
     result.Losses.Select(l => l.Loss).ToList(),

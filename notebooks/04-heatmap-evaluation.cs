@@ -5,7 +5,6 @@
 
 using System.IO;
 using NotebookSupport.Evaluation;
-using NotebookSupport.Hub;
 using NotebookSupport.Models;
 using NotebookSupport.Plotting;
 using NotebookSupport.Data;
@@ -31,7 +30,7 @@ Directory.SetCurrentDirectory((string)AppContext.GetData("EntryPointFileDirector
 // **▶ Full experiment:** point `modelPath` at the folder that notebook 3 saved after training on the full data, to see your own model here.
 
 var modelPath = "bundled:all-MiniLM-L6-v2";
-var model = ModelLoader.Load(modelPath);
+var model = SentenceTransformer.Load(modelPath);
 display($"{model.EmbeddingDimension}-dimensional embeddings, max {model.MaxSeqLength} tokens");
 
 // ## Ten sentences, three hidden pairs
@@ -89,11 +88,14 @@ var pairs = NliLoader.Load("../data/snli/snli_1.0_dev.csv").ToPairs().Examples
 var training = display("training...");
 small.Fit(
     trainObjectives: [(new NoDuplicatesDataLoader(pairs, batchSize: 32), new MultipleNegativesRankingLoss(small))],
-    stepsPerEpoch: 200,
-    learningRate: 2e-3,
-    showProgressBar: false,
-    progress: new InlineProgress<TrainingProgress>(p =>
-        training.Update(ProgressText.Bar("training", p.Step, p.TotalSteps, $"loss {p.Loss:0.000}"))));
+    new FitOptions
+    {
+        StepsPerEpoch = 200,
+        LearningRate = 2e-3,
+        ShowProgressBar = false,
+        Progress = new InlineProgress<TrainingProgress>(p =>
+            training.Update(ProgressText.Bar("training", p.Step, p.TotalSteps, $"loss {p.Loss:0.000}"))),
+    });
 var trained = stsTest.Evaluate(small);
 display($"STSb test Spearman: {untrained.SpearmanCosine:F2} untrained, {trained.SpearmanCosine:F2} after 200 steps of MNR (all-MiniLM-L6-v2: {before.SpearmanCosine:F2})");
 

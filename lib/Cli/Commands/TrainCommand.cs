@@ -6,6 +6,7 @@ using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Losses;
 using NotebookSupport.Models;
+using NotebookSupport.Plotting;
 using NotebookSupport.Training;
 
 namespace NotebookSupport.Cli.Commands;
@@ -162,6 +163,7 @@ internal static class TrainCommand
             LogPath = Path.Combine(checkpointDir, Trainer.LogFileName),
             CancellationToken = cancellationToken,
             Overwrite = s.Overwrite,
+            Callbacks = [new LossCurveCallback()],
         };
         // Built before the first evaluation: it refuses, at once, to replace an earlier run's outputs.
         var trainer = new Trainer(model, [(loader, loss)], options);
@@ -169,7 +171,7 @@ internal static class TrainCommand
         {
             stdout.WriteLine($"before training: {evaluator.Evaluate(model)}");
         }
-        stdout.WriteLine($"training: {examples.Count:N0} examples, {trainer.Objectives[0].Loader.Count:N0} batches of {s.BatchSize} per epoch, {s.Epochs} epoch(s), " +
+        stdout.WriteLine($"training: {examples.Count:N0} examples, {trainer.Objectives[0].Loader.BatchCount(0):N0} batches of {s.BatchSize} per epoch, {s.Epochs} epoch(s), " +
                          $"{trainer.TotalSteps:N0} steps, {trainer.WarmupSteps:N0} warm-up, loss {s.Loss}, lr {s.LearningRate:G3}");
         stdout.WriteLine(CommandOptions.SpeedOptionsLine(s.GroupByLength, s.Precision, trainer.Optimizer));
         var result = trainer.Train();
@@ -188,7 +190,7 @@ internal static class TrainCommand
             stdout.WriteLine($"interrupted at step {result.GlobalStep} of {result.TotalSteps}; checkpoint {result.LastCheckpoint ?? "(none)"}; continue with --resume");
             return 130;
         }
-        stdout.WriteLine($"done: {result.GlobalStep:N0} steps in {stopwatch.Elapsed:hh\\:mm\\:ss} (training {result.Elapsed:hh\\:mm\\:ss}); model, {Trainer.LogFileName} and {Trainer.LossCurveFileName} in {s.Output}");
+        stdout.WriteLine($"done: {result.GlobalStep:N0} steps in {stopwatch.Elapsed:hh\\:mm\\:ss} (training {result.Elapsed:hh\\:mm\\:ss}); model, {Trainer.LogFileName} and {LossCurve.FileName} in {s.Output}");
         return 0;
     }
 
@@ -213,7 +215,7 @@ internal static class TrainCommand
             }
             return BertMiniatures.CreateRandom(name, mode ?? PoolingMode.Mean, s.MaxSeqLength ?? 128);
         }
-        var model = ModelLoader.Load(s.Model);
+        var model = SentenceTransformer.Load(s.Model);
         if (s.MaxSeqLength is { } length)
         {
             model.MaxSeqLength = length;

@@ -59,7 +59,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
     }
 
     /// <summary>The files a run writes into its folder, besides the model folder.</summary>
-    private static readonly string[] Artifacts = ["report.md", Trainer.LogFileName, Trainer.LossCurveFileName, "heatmap.png", "heatmap.svg"];
+    private static readonly string[] Artifacts = ["report.md", Trainer.LogFileName, LossCurve.FileName, "heatmap.png", "heatmap.svg"];
 
     /// <summary>An earlier run's artifacts are refused before anything runs, naming them; other files are never touched.</summary>
     private static void RefuseToReplaceArtifacts(string runFolder)
@@ -117,7 +117,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
 
     private SentenceTransformer LoadModel()
     {
-        var model = ModelLoader.Load(settings.Model, CommandOptions.LoadOptions(error));
+        var model = SentenceTransformer.Load(settings.Model, CommandOptions.LoadOptions(error));
         if (settings.MaxSeqLength is { } max) model.MaxSeqLength = max;
         if (settings.Device == "cuda")
         {
@@ -156,6 +156,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
             Precision = settings.Precision,
             LogPath = Path.Combine(runFolder, Trainer.LogFileName),
             Overwrite = settings.Overwrite,
+            Callbacks = [new LossCurveCallback()],
         });
         output.WriteLine($"training: {loader.Examples.Count:N0} pairs, {loader.Count:N0} batches of {settings.BatchSize}, {trainer.TotalSteps:N0} steps " +
                          $"({trainer.WarmupSteps:N0} warm-up), lr {settings.LearningRate:G3}, scale {settings.Scale}");
@@ -164,7 +165,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         report.WarmupSteps = trainer.WarmupSteps;
         report.Optimizer = trainer.Optimizer;
         var result = trainer.Train();
-        LossCurve.Save(result.Losses, Path.Combine(runFolder, Trainer.LossCurveFileName), $"MNR training loss ({settings.Preset} preset)");
+        LossCurve.Save(result.Losses, Path.Combine(runFolder, LossCurve.FileName), $"MNR training loss ({settings.Preset} preset)");
         var losses = result.Losses;
         if (losses.Count > 0)
         {

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Models;
+using NotebookSupport.Plotting;
 using NotebookSupport.Training;
 
 namespace NotebookSupport.Cli.Reproduction;
@@ -84,7 +85,7 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
         md.AppendLine("## Files").AppendLine();
         md.AppendLine("- `model/`: the trained model in the sentence-transformers layout (loads in Python's sentence-transformers too)");
         md.AppendLine($"- `{Trainer.LogFileName}`: one JSON line per step (step, loss, lr, elapsed)");
-        md.AppendLine($"- `{Trainer.LossCurveFileName}`, `heatmap.png`, `heatmap.svg`");
+        md.AppendLine($"- `{LossCurve.FileName}`, `heatmap.png`, `heatmap.svg`");
         return md.ToString();
     }
 

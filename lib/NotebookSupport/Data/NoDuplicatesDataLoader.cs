@@ -33,7 +33,7 @@ namespace NotebookSupport.Data;
 /// </code>
 /// </example>
 /// </remarks>
-public sealed class NoDuplicatesDataLoader : IEnumerable<IReadOnlyList<InputExample>>
+public sealed class NoDuplicatesDataLoader : IDataLoader, IEnumerable<IReadOnlyList<InputExample>>
 {
     private readonly string[][] _keys;
     private (int Epoch, int[][] Batches)? _plan;

@@ -4,7 +4,8 @@ using NotebookSupport.Tokenization;
 namespace NotebookSupport.Hub;
 
 /// <summary>
-/// Loads a <see cref="SentenceTransformer"/> by name or path, as <c>SentenceTransformer("...")</c> does in Python.
+/// Loads a <see cref="SentenceTransformer"/> by name or path, as <c>SentenceTransformer("...")</c> does in Python: the
+/// implementation behind <see cref="SentenceTransformer.Load"/>.
 /// </summary>
 /// <remarks>
 /// <list type="table">
@@ -21,8 +22,8 @@ namespace NotebookSupport.Hub;
 /// unless <c>HF_HUB_OFFLINE</c> is set.</description></item>
 /// </list>
 /// <code>
-/// var model = ModelLoader.Load("bundled:all-MiniLM-L6-v2");
-/// var bert = ModelLoader.Load("bert-base-uncased", new ModelLoadOptions { DownloadProgress = new Progress&lt;DownloadProgress&gt;(p => ...) });
+/// var model = SentenceTransformer.Load("bundled:all-MiniLM-L6-v2");
+/// var bert = SentenceTransformer.Load("bert-base-uncased", new ModelLoadOptions { DownloadProgress = new Progress&lt;DownloadProgress&gt;(p => ...) });
 /// </code>
 /// </remarks>
 public static class ModelLoader

@@ -7,7 +7,8 @@ namespace NotebookSupport.Hub;
 
 /// <summary>
 /// Saves a <see cref="SentenceTransformer"/> as a sentence-transformers model folder that Python's
-/// <c>SentenceTransformer(folder)</c> and <see cref="ModelLoader.Load"/> both load:
+/// <c>SentenceTransformer(folder)</c> and <see cref="SentenceTransformer.Load"/> both load: the implementation behind
+/// <see cref="SentenceTransformer.Save"/>.
 /// <code>
 /// modules.json                      Transformer -> Pooling (-> Normalize)
 /// config_sentence_transformers.json
@@ -21,7 +22,7 @@ namespace NotebookSupport.Hub;
 /// </code>
 /// <para>
 /// As Python's <c>save()</c>, a save writes only these files and leaves every other file in the folder alone, so
-/// <c>Save(model, ".")</c> beside notes, data or a git checkout keeps them byte for byte. Two cases need
+/// <c>model.Save(".")</c> beside notes, data or a git checkout keeps them byte for byte. Two cases need
 /// <c>overwrite: true</c>, and are otherwise refused with an <see cref="IOException"/> naming the files: the folder
 /// holds files with these names but is not a sentence-transformers model folder (no <c>modules.json</c>: a project's
 /// own <c>README.md</c> or <c>config.json</c>), or it holds model files this save would not write and a loader would

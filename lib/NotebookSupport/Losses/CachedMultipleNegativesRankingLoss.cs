@@ -30,7 +30,7 @@ namespace NotebookSupport.Losses;
 /// <code>
 /// var loader = new NoDuplicatesDataLoader(examples, batchSize: 256);
 /// var loss = new CachedMultipleNegativesRankingLoss(model, miniBatchSize: 32);
-/// model.Fit(trainObjectives: [(loader, loss)], epochs: 1);
+/// model.Fit(trainObjectives: [(loader, loss)], new FitOptions { Epochs = 1 });
 /// </code>
 /// </example>
 /// </remarks>

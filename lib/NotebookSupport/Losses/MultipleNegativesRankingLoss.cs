@@ -36,7 +36,7 @@ namespace NotebookSupport.Losses;
 /// var examples = pairs.Select(p =&gt; new InputExample(p.Premise, p.Hypothesis)).ToList();
 /// var loader = new NoDuplicatesDataLoader(examples, batchSize: 32);
 /// var loss = new MultipleNegativesRankingLoss(model);
-/// model.Fit(trainObjectives: [(loader, loss)], epochs: 1, warmupSteps: (int)(0.1 * loader.Count), outputPath: "mnr");
+/// model.Fit(trainObjectives: [(loader, loss)], new FitOptions { Epochs = 1, WarmupSteps = (int)(0.1 * loader.Count), OutputPath = "mnr" });
 /// </code>
 /// </example>
 /// </remarks>

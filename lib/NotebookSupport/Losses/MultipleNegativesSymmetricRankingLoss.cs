@@ -22,7 +22,7 @@ namespace NotebookSupport.Losses;
 /// <example>
 /// <code>
 /// var loss = new MultipleNegativesSymmetricRankingLoss(model);
-/// model.Fit(trainObjectives: [(loader, loss)], epochs: 1);
+/// model.Fit(trainObjectives: [(loader, loss)], new FitOptions { Epochs = 1 });
 /// </code>
 /// </example>
 /// </remarks>

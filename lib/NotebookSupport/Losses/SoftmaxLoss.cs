@@ -24,7 +24,7 @@ namespace NotebookSupport.Losses;
 /// <code>
 /// var examples = nli.Select(r =&gt; new InputExample([r.Premise, r.Hypothesis], r.Label)).ToList();
 /// var loss = new SoftmaxLoss(model, numLabels: 3);
-/// model.Fit(trainObjectives: [(new NoDuplicatesDataLoader(examples, 16), loss)], epochs: 1);
+/// model.Fit(trainObjectives: [(new NoDuplicatesDataLoader(examples, 16), loss)], new FitOptions { Epochs = 1 });
 /// </code>
 /// </example>
 /// </remarks>

@@ -1,3 +1,4 @@
+using NotebookSupport.Hub;
 using NotebookSupport.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,10 +12,12 @@ namespace NotebookSupport.Models;
 /// <remarks>
 /// The modules are registered as <c>0</c>, <c>1</c>, <c>2</c>, so parameter names read
 /// <c>0.auto_model.encoder.layer.0...</c> like the Python model's. <see cref="Forward(TokenizedBatch)"/> keeps the
-/// autograd graph (for losses); <see cref="Encode"/> is for inference.
+/// autograd graph (for losses); <see cref="Encode"/> is for inference. <see cref="Load"/> and <see cref="Save"/> read
+/// and write sentence-transformers model folders, as <c>SentenceTransformer(name_or_path)</c> and <c>model.save(path)</c>.
 /// <code>
-/// var model = BundledMiniLm.Create();
+/// var model = SentenceTransformer.Load("bundled:all-MiniLM-L6-v2");
 /// float[][] embeddings = model.Encode(["A man is eating food.", "A man is riding a horse."]);
+/// model.Save("my-model");
 /// </code>
 /// </remarks>
 public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
@@ -33,6 +36,31 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         register_module("1", pooling);
         if (normalize is not null) register_module("2", normalize);
     }
+
+    /// <summary>
+    /// Loads the model <paramref name="modelNameOrPath"/> names, as Python's <c>SentenceTransformer(name_or_path)</c>:
+    /// <c>bundled:all-MiniLM-L6-v2</c>, a model folder, or a Hugging Face hub id (see <see cref="ModelLoader"/> for
+    /// where each is looked for).
+    /// </summary>
+    /// <exception cref="ModelNotFoundException">Nothing found; the message lists every place looked at.</exception>
+    /// <exception cref="InvalidDataException">A model file is corrupt or does not match the others; the message names it.</exception>
+    /// <exception cref="FileNotFoundException">A model folder lacks a file it needs; the message names it.</exception>
+    public static SentenceTransformer Load(string modelNameOrPath, ModelLoadOptions? options = null) =>
+        ModelLoader.Load(modelNameOrPath, options);
+
+    /// <summary>
+    /// Saves this model into <paramref name="folder"/> as a sentence-transformers model folder, as Python's
+    /// <c>model.save(path)</c>: atomically, and without touching files that are not the model's (see
+    /// <see cref="SentenceTransformerWriter"/> for what needs <paramref name="overwrite"/>).
+    /// </summary>
+    /// <param name="folder">Destination folder (created with its parents if needed).</param>
+    /// <param name="modelName">Name shown in the model card; default the folder name.</param>
+    /// <param name="overwrite">Replace files with the model's names in a folder that holds no sentence-transformers
+    /// model, and remove model files of another layout that this save does not write.</param>
+    /// <param name="log">Receives a line for each leftover of an interrupted save that is repaired; default stderr.</param>
+    /// <exception cref="IOException">The folder holds files that need <paramref name="overwrite"/>; the message names them.</exception>
+    public void Save(string folder, string? modelName = null, bool overwrite = false, Action<string>? log = null) =>
+        SentenceTransformerWriter.Save(this, folder, modelName, overwrite, log);
 
     /// <summary>The tokenizer and BERT encoder.</summary>
     public Transformer Transformer { get; }

@@ -1,15 +1,21 @@
 namespace NotebookSupport.Plotting;
 
-/// <summary>The training-loss curve that <c>Fit</c>, <c>train</c> and <c>reproduce</c> write: loss against step.</summary>
+/// <summary>
+/// The training-loss curve: loss against step, as <c>train</c> and <c>reproduce</c> write it (and <c>Fit</c> with a
+/// <see cref="LossCurveCallback"/>).
+/// </summary>
 /// <example>
 /// <code>
-/// var result = model.Fit(trainObjectives: [(loader, loss)], epochs: 1);
+/// var result = model.Fit([(loader, loss)]);
 /// LossCurve.Create(result.Losses)              // a Figure: shows inline in a notebook
-/// LossCurve.Save(result.Losses, "loss_curve.png");
+/// LossCurve.Save(result.Losses, LossCurve.FileName);
 /// </code>
 /// </example>
 public static class LossCurve
 {
+    /// <summary>File name of the loss curve beside a trained model and in a reproduction's run folder.</summary>
+    public const string FileName = "loss_curve.png";
+
     /// <summary>The curve of <paramref name="losses"/> ((step, loss) pairs in step order) as a <see cref="Figure"/>.</summary>
     public static Figure Create(IReadOnlyList<(int Step, double Loss)> losses, string title = "Training loss", int width = 900, int height = 500)
     {

@@ -59,15 +59,15 @@ public sealed record FitOptions
     /// </summary>
     public bool GroupByLength { get; init; }
 
-    /// <summary>Folder for the trained model (sentence-transformers layout), its training log and loss curve.</summary>
+    /// <summary>Folder for the trained model (sentence-transformers layout), its training log and the <see cref="Callbacks"/>' files.</summary>
     public string? OutputPath { get; init; }
 
     /// <summary>
     /// Let a new training replace what an earlier run or another model left in <see cref="OutputPath"/> (model files,
-    /// <c>training_log.jsonl</c>, <c>loss_curve.png</c>), in <see cref="LogPath"/> and in <see cref="CheckpointPath"/>
-    /// (<c>checkpoint-STEP</c> folders). Without it such a training is refused before it starts, naming the files;
-    /// files that are not the training's own are never touched either way. A resumed training
-    /// (<see cref="ResumeFromCheckpoint"/>) replaces its own outputs without it.
+    /// <c>training_log.jsonl</c>, the <see cref="Callbacks"/>' files such as <c>loss_curve.png</c>), in
+    /// <see cref="LogPath"/> and in <see cref="CheckpointPath"/> (<c>checkpoint-STEP</c> folders). Without it such a
+    /// training is refused before it starts, naming the files; files that are not the training's own are never touched
+    /// either way. A resumed training (<see cref="ResumeFromCheckpoint"/>) replaces its own outputs without it.
     /// </summary>
     public bool Overwrite { get; init; }
 
@@ -118,4 +118,10 @@ public sealed record FitOptions
 
     /// <summary>Stops training after the current step (a checkpoint is saved first when checkpointing).</summary>
     public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>
+    /// Code run at points of the training (<see cref="TrainerCallback"/>), e.g. <c>[new LossCurveCallback()]</c> to
+    /// save the loss curve beside the model in <see cref="OutputPath"/>.
+    /// </summary>
+    public IReadOnlyList<TrainerCallback> Callbacks { get; init; } = [];
 }

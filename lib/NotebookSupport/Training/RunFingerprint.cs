@@ -16,16 +16,19 @@ namespace NotebookSupport.Training;
 /// </summary>
 public sealed record RunFingerprint
 {
-    /// <summary>Per training objective: the loader's batch size.</summary>
+    /// <summary>Per training objective: the loader's batch size (of another loader than <see cref="NoDuplicatesDataLoader"/>: its largest batch in the first epoch).</summary>
     [JsonPropertyName("batch_sizes")] public IReadOnlyList<int> BatchSizes { get; init; } = [];
 
-    /// <summary>Per training objective: the loader's shuffling seed and example order (random or length-grouped).</summary>
+    /// <summary>Per training objective: the loader's shuffling seed and example order (random or length-grouped); of another loader, its type.</summary>
     [JsonPropertyName("loaders")] public IReadOnlyList<string> Loaders { get; init; } = [];
 
     /// <summary>Per training objective: the loss and its settings, e.g. <c>MultipleNegativesRankingLoss(scale=20, similarity=Cosine)</c>.</summary>
     [JsonPropertyName("losses")] public IReadOnlyList<string> Losses { get; init; } = [];
 
-    /// <summary>Per training objective: the example count and a SHA-256 of the examples' texts and labels, in order.</summary>
+    /// <summary>
+    /// Per training objective: the example count and a SHA-256 of the examples' texts and labels, in order (of another
+    /// loader than <see cref="NoDuplicatesDataLoader"/>: the examples of its first epoch, in batch order).
+    /// </summary>
     [JsonPropertyName("data")] public IReadOnlyList<string> Data { get; init; } = [];
 
     /// <summary>The model: parameter count, a SHA-256 of its parameter names, shapes and types, and what the weights do not hold (tokenizer, length, pooling).</summary>
@@ -36,12 +39,13 @@ public sealed record RunFingerprint
     {
         ArgumentNullException.ThrowIfNull(trainer);
         var objectives = trainer.Objectives;
+        var loaders = objectives.Select(o => Describe(o.Loader)).ToList();
         return new RunFingerprint
         {
-            BatchSizes = [.. objectives.Select(o => o.Loader.BatchSize)],
-            Loaders = [.. objectives.Select(o => $"seed {o.Loader.Seed}, {o.Loader.Order.GetType().Name}")],
+            BatchSizes = [.. loaders.Select(l => l.BatchSize)],
+            Loaders = [.. loaders.Select(l => l.Loader)],
             Losses = [.. objectives.Select(o => Describe(o.Loss))],
-            Data = [.. objectives.Select(o => DataFingerprint(o.Loader.Examples))],
+            Data = [.. loaders.Select(l => l.Data)],
             Model = ModelFingerprint(trainer.Model),
         };
     }
@@ -78,6 +82,17 @@ public sealed record RunFingerprint
             differences.Add($"model: {saved.Model} -> {Model}");
         }
         return differences;
+    }
+
+    // The tutorial's loader is known by its settings; any other by its type and what its first epoch yields.
+    private static (int BatchSize, string Loader, string Data) Describe(IDataLoader loader)
+    {
+        if (loader is NoDuplicatesDataLoader known)
+        {
+            return (known.BatchSize, $"seed {known.Seed}, {known.Order.GetType().Name}", DataFingerprint(known.Examples));
+        }
+        var firstEpoch = loader.Batches(0).Take(loader.BatchCount(0)).ToList();
+        return (firstEpoch.Select(b => b.Count).DefaultIfEmpty().Max(), loader.GetType().Name, DataFingerprint([.. firstEpoch.SelectMany(b => b)]));
     }
 
     private static string Describe(SentenceTransformerLoss loss) => loss switch

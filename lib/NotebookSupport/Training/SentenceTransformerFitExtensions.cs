@@ -1,5 +1,4 @@
 using NotebookSupport.Data;
-using NotebookSupport.Evaluation;
 using NotebookSupport.Losses;
 using NotebookSupport.Models;
 
@@ -10,71 +9,24 @@ public static class SentenceTransformerFitExtensions
 {
     /// <summary>
     /// Trains <paramref name="model"/> on one or more (loader, loss) objectives, as sentence-transformers'
-    /// <c>model.fit</c> does; the defaults are the tutorial's. See <see cref="FitOptions"/> for every parameter.
+    /// <c>model.fit(train_objectives=...)</c> does. Every setting is a property of <paramref name="options"/>, whose
+    /// defaults are the tutorial's; without options, one epoch with 10% warm-up and a progress bar.
     /// </summary>
+    /// <param name="model">The model to train; each loss must have been created for it.</param>
+    /// <param name="trainObjectives">(loader, loss) pairs: a <see cref="NoDuplicatesDataLoader"/> or any other
+    /// <see cref="IDataLoader"/>, and the loss its batches are trained with.</param>
+    /// <param name="options">Epochs, warm-up, learning rate, output folder, evaluation, checkpoints and the rest.</param>
     /// <example>
     /// <code>
     /// var loader = new NoDuplicatesDataLoader(examples, batchSize: 32);
     /// var loss = new MultipleNegativesRankingLoss(model);
     /// var warmup = (int)(0.1 * loader.Count);
-    /// model.Fit(trainObjectives: [(loader, loss)], epochs: 1, warmupSteps: warmup, outputPath: "mnr", showProgressBar: true);
+    /// model.Fit([(loader, loss)], new FitOptions { Epochs = 1, WarmupSteps = warmup, OutputPath = "mnr", ShowProgressBar = true });
     /// </code>
     /// </example>
     public static TrainingResult Fit(
         this SentenceTransformer model,
-        IReadOnlyList<(NoDuplicatesDataLoader Loader, SentenceTransformerLoss Loss)> trainObjectives,
-        EmbeddingSimilarityEvaluator? evaluator = null,
-        int epochs = 1,
-        int? stepsPerEpoch = null,
-        int? warmupSteps = null,
-        double learningRate = 2e-5,
-        double weightDecay = 0.01,
-        int evaluationSteps = 0,
-        string? outputPath = null,
-        bool saveBestModel = true,
-        double maxGradNorm = 1.0,
-        bool showProgressBar = true,
-        string? checkpointPath = null,
-        int checkpointSaveSteps = 500,
-        int checkpointSaveTotalLimit = 0,
-        string? resumeFromCheckpoint = null,
-        int seed = 42,
-        bool groupByLength = false,
-        Precision? precision = null,
-        OptimizerKind optimizer = OptimizerKind.Auto,
-        IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancellationToken = default,
-        bool overwrite = false) =>
-        model.Fit(trainObjectives, new FitOptions
-        {
-            Evaluator = evaluator,
-            Epochs = epochs,
-            StepsPerEpoch = stepsPerEpoch,
-            WarmupSteps = warmupSteps,
-            LearningRate = learningRate,
-            WeightDecay = weightDecay,
-            EvaluationSteps = evaluationSteps,
-            OutputPath = outputPath,
-            SaveBestModel = saveBestModel,
-            MaxGradNorm = maxGradNorm,
-            ShowProgressBar = showProgressBar,
-            CheckpointPath = checkpointPath,
-            CheckpointSaveSteps = checkpointSaveSteps,
-            CheckpointSaveTotalLimit = checkpointSaveTotalLimit,
-            ResumeFromCheckpoint = resumeFromCheckpoint,
-            Seed = seed,
-            GroupByLength = groupByLength,
-            Precision = precision,
-            Optimizer = optimizer,
-            Progress = progress,
-            CancellationToken = cancellationToken,
-            Overwrite = overwrite,
-        });
-
-    /// <summary>Trains <paramref name="model"/> with all settings in one <see cref="FitOptions"/> record.</summary>
-    public static TrainingResult Fit(
-        this SentenceTransformer model,
-        IReadOnlyList<(NoDuplicatesDataLoader Loader, SentenceTransformerLoss Loss)> trainObjectives,
-        FitOptions options) =>
+        IReadOnlyList<(IDataLoader Loader, SentenceTransformerLoss Loss)> trainObjectives,
+        FitOptions? options = null) =>
         new Trainer(model, trainObjectives, options).Train();
 }

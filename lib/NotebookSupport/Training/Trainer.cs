@@ -4,8 +4,6 @@ using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Losses;
 using NotebookSupport.Models;
-using NotebookSupport.Plotting;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -15,7 +13,7 @@ namespace NotebookSupport.Training;
 /// The training loop behind <c>model.Fit(...)</c>: for every step, one batch from each training objective, their
 /// losses back-propagated together, gradient clipping, an AdamW step (<see cref="FusedAdamW"/> by default, see
 /// <see cref="FitOptions.Optimizer"/>) and the linear warm-up/decay schedule; with evaluation, checkpoints, exact
-/// resume, a JSON-lines log, a loss curve and progress reports.
+/// resume, a JSON-lines log, progress reports and <see cref="FitOptions.Callbacks"/>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -26,8 +24,9 @@ namespace NotebookSupport.Training;
 /// <para>
 /// Outputs: with <see cref="FitOptions.OutputPath"/>, the model in sentence-transformers layout (the final one, or the
 /// best one by the evaluator's Spearman when <see cref="FitOptions.SaveBestModel"/>), plus <c>training_log.jsonl</c>
-/// and <c>loss_curve.png</c> beside it at the end. Other files in that folder are left alone; a training that would
-/// replace an earlier run's outputs is refused before it starts unless <see cref="FitOptions.Overwrite"/> or resuming.
+/// and the callbacks' files (<see cref="TrainerCallback.OutputFiles"/>, such as the loss curve) beside it at the end.
+/// Other files in that folder are left alone; a training that would replace an earlier run's outputs is refused before
+/// it starts unless <see cref="FitOptions.Overwrite"/> or resuming.
 /// </para>
 /// </remarks>
 public sealed class Trainer
@@ -35,13 +34,10 @@ public sealed class Trainer
     /// <summary>File name of the training log in the output and checkpoint folders.</summary>
     public const string LogFileName = "training_log.jsonl";
 
-    /// <summary>File name of the loss curve in the output folder.</summary>
-    public const string LossCurveFileName = "loss_curve.png";
-
     private readonly IReadOnlyList<SentenceTransformerLoss> _losses;
 
     /// <summary>Prepares training of <paramref name="model"/> on <paramref name="trainObjectives"/>.</summary>
-    public Trainer(SentenceTransformer model, IReadOnlyList<(NoDuplicatesDataLoader Loader, SentenceTransformerLoss Loss)> trainObjectives, FitOptions? options = null)
+    public Trainer(SentenceTransformer model, IReadOnlyList<(IDataLoader Loader, SentenceTransformerLoss Loss)> trainObjectives, FitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainObjectives);
@@ -85,7 +81,7 @@ public sealed class Trainer
     public SentenceTransformer Model { get; }
 
     /// <summary>The (loader, loss) pairs; with <see cref="FitOptions.GroupByLength"/>, the loaders are the length-grouped ones.</summary>
-    public IReadOnlyList<(NoDuplicatesDataLoader Loader, SentenceTransformerLoss Loss)> Objectives { get; }
+    public IReadOnlyList<(IDataLoader Loader, SentenceTransformerLoss Loss)> Objectives { get; }
 
     /// <summary>The options.</summary>
     public FitOptions Options { get; }
@@ -124,7 +120,7 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// A new training would replace the model, log, loss curve or checkpoints an earlier run left; refused up front,
+    /// A new training would replace the model, log, callbacks' files or checkpoints an earlier run left; refused up front,
     /// before hours of training end in a save that destroys them.
     /// </summary>
     private static void RefuseToReplaceEarlierOutputs(FitOptions options)
@@ -139,8 +135,8 @@ public sealed class Trainer
         }
         if (options.OutputPath is { } output && Directory.Exists(output))
         {
-            Add(output, SentenceTransformerWriter.ExistingModelFiles(output)
-                .Concat(new[] { LogFileName, LossCurveFileName }.Where(f => File.Exists(Path.Combine(output, f)))));
+            string[] trainingFiles = [LogFileName, .. options.Callbacks.SelectMany(c => c.OutputFiles)];
+            Add(output, SentenceTransformerWriter.ExistingModelFiles(output).Concat(trainingFiles.Where(f => File.Exists(Path.Combine(output, f)))));
         }
         if (options.LogPath is { } log && File.Exists(log))
         {
@@ -162,13 +158,16 @@ public sealed class Trainer
     private List<(string Name, Parameter Parameter)> NamedParameters() =>
         [.. Model.named_parameters().Concat(_losses.SelectMany((loss, i) => loss.named_parameters().Select(p => ($"loss{i}.{p.name}", p.parameter))))];
 
-    private NoDuplicatesDataLoader GroupedByLength(NoDuplicatesDataLoader loader, int objective) => loader.Order switch
+    private IDataLoader GroupedByLength(IDataLoader loader, int objective) => loader switch
     {
-        RandomExampleOrder => loader.WithOrder(LengthGroupedExampleOrder.For(Model)),
-        LengthGroupedExampleOrder => loader,
-        var other => throw new ArgumentException(
+        NoDuplicatesDataLoader { Order: RandomExampleOrder } random => random.WithOrder(LengthGroupedExampleOrder.For(Model)),
+        NoDuplicatesDataLoader { Order: LengthGroupedExampleOrder } => loader,
+        NoDuplicatesDataLoader { Order: var other } => throw new ArgumentException(
             $"FitOptions.GroupByLength: the loader of training objective {objective} already uses its own order ({other.GetType().Name}); " +
             "drop GroupByLength or give that loader a LengthGroupedExampleOrder.", nameof(FitOptions.GroupByLength)),
+        _ => throw new ArgumentException(
+            $"FitOptions.GroupByLength: the loader of training objective {objective} is a {loader.GetType().Name}, whose batches Fit cannot regroup; " +
+            "drop GroupByLength, or group by length in that loader.", nameof(FitOptions.GroupByLength)),
     };
 
     /// <summary>The mutable state of one call to <see cref="Train"/>.</summary>
@@ -181,8 +180,9 @@ public sealed class Trainer
         private readonly List<TrainingLogEntry> _log = [];
         private readonly List<SimilarityResult> _evaluations = [];
         private readonly double _elapsedBefore;
-        private readonly RunFingerprint _fingerprint;
+        private readonly int _stepsBefore;
         private readonly Stopwatch _stopwatch = new();
+        private RunFingerprint? _fingerprint;
         private double? _bestScore;
         private Precision _precisionOutsideTraining;
         private int _epoch;
@@ -203,26 +203,9 @@ public sealed class Trainer
             var named = trainer.NamedParameters();
             _parameters = [.. named.Select(p => p.Parameter).Distinct()];
             _optimizer = new FitOptimizer(trainer.Optimizer, named, _options.LearningRate, _options.WeightDecay, trainer.WarmupSteps, TotalSteps);
-
-            _fingerprint = RunFingerprint.Of(trainer);
             if (_options.ResumeFromCheckpoint is { } resume)
             {
-                var checkpoint = Checkpoints.Resolve(resume);
-                var stateFile = Path.Combine(checkpoint, Checkpoints.StateFile);
-                // Everything is compared before anything is restored, so a refused resume leaves the model as it was.
-                var saved = Checkpoints.ReadState(checkpoint);
-                var notes = ResumeCheck.Verify(stateFile, saved, _fingerprint, _options.Seed, _options.AllowResumeWithChanges);
-                if (saved.TotalSteps != TotalSteps || saved.WarmupSteps != trainer.WarmupSteps)
-                {
-                    throw new InvalidOperationException(
-                        $"{stateFile}: the checkpoint belongs to a training of {saved.TotalSteps} steps " +
-                        $"({saved.WarmupSteps} warm-up); this run has {TotalSteps} ({trainer.WarmupSteps}). Resume with the same data, batch size, epochs and warm-up.");
-                }
-                foreach (var note in notes)
-                {
-                    Console.Error.WriteLine(note);
-                }
-                var state = _optimizer.Load(checkpoint, trainer.Model, trainer._losses);
+                var state = RestoreCheckpoint(resume);
                 GlobalStep = state.GlobalStep;
                 _epoch = state.Epoch;
                 _batchInEpoch = state.BatchInEpoch;
@@ -230,23 +213,62 @@ public sealed class Trainer
                 _bestScore = state.BestScore;
                 _lastEvaluatedStep = state.LastEvaluatedStep ?? -1;
                 _log.AddRange(state.LogHistory);
-                _lastCheckpoint = checkpoint;
             }
             else
             {
                 manual_seed(_options.Seed);
             }
+            _stepsBefore = GlobalStep;
         }
 
         public int TotalSteps { get; }
 
         public int GlobalStep { get; private set; }
 
+        /// <summary>Trains the remaining epochs, then saves the outputs and runs the callbacks (unless cancelled).</summary>
         public TrainingResult Execute(IProgress<TrainingProgress>? bar)
         {
-            var model = _trainer.Model;
             var logPath = _options.LogPath ?? (_options.CheckpointPath is { } root ? Path.Combine(root, LogFileName) : null);
             using var liveLog = logPath is null ? null : TrainingLog.Open(logPath, _log);
+            if (!TrainEpochs(liveLog, bar))
+            {
+                return Result(completed: false);
+            }
+            var result = Result(completed: true);
+            SaveOutputs(result);
+            return result;
+        }
+
+        /// <summary>What a resume restores, after checking that the checkpoint belongs to this run.</summary>
+        private TrainerState RestoreCheckpoint(string resume)
+        {
+            var checkpoint = Checkpoints.Resolve(resume);
+            var stateFile = Path.Combine(checkpoint, Checkpoints.StateFile);
+            // Everything is compared before anything is restored, so a refused resume leaves the model as it was.
+            var saved = Checkpoints.ReadState(checkpoint);
+            var notes = ResumeCheck.Verify(stateFile, saved, Fingerprint, _options.Seed, _options.AllowResumeWithChanges);
+            if (saved.TotalSteps != TotalSteps || saved.WarmupSteps != _trainer.WarmupSteps)
+            {
+                throw new InvalidOperationException(
+                    $"{stateFile}: the checkpoint belongs to a training of {saved.TotalSteps} steps " +
+                    $"({saved.WarmupSteps} warm-up); this run has {TotalSteps} ({_trainer.WarmupSteps}). Resume with the same data, batch size, epochs and warm-up.");
+            }
+            foreach (var note in notes)
+            {
+                Console.Error.WriteLine(note);
+            }
+            var state = _optimizer.Load(checkpoint, _trainer.Model, _trainer._losses);
+            _lastCheckpoint = checkpoint;
+            return state;
+        }
+
+        /// <summary>
+        /// The epochs from where training stands, with the model in training mode at the training precision; its mode
+        /// and precision are restored afterwards. False when cancelled.
+        /// </summary>
+        private bool TrainEpochs(TrainingLog? liveLog, IProgress<TrainingProgress>? bar)
+        {
+            var model = _trainer.Model;
             var wasTraining = model.training;
             _precisionOutsideTraining = model.Precision;
             model.Precision = _options.Precision ?? _precisionOutsideTraining;
@@ -256,48 +278,16 @@ public sealed class Trainer
                 loss.train();
             }
             _stopwatch.Start();
-            var startStep = GlobalStep;
             try
             {
                 for (; _epoch < _options.Epochs; _epoch++, _batchInEpoch = 0)
                 {
-                    var steps = _trainer.StepsPerEpoch(_epoch);
-                    var batches = _trainer.Objectives.Select(o => o.Loader.Batches(_epoch).Skip(_batchInEpoch).GetEnumerator()).ToList();
-                    try
+                    if (!TrainEpoch(liveLog, bar))
                     {
-                        while (_batchInEpoch < steps)
-                        {
-                            if (_options.CancellationToken.IsCancellationRequested)
-                            {
-                                if (_options.CheckpointPath is not null && _lastCheckpointStep != GlobalStep)
-                                {
-                                    SaveCheckpoint();
-                                }
-                                return Result(completed: false);
-                            }
-                            var entry = Step(batches);
-                            liveLog?.Append(entry);
-                            double? score = null;
-                            if (_options.Evaluator is not null && _options.EvaluationSteps > 0 && GlobalStep % _options.EvaluationSteps == 0)
-                            {
-                                score = Evaluate(liveLog);
-                            }
-                            Report(entry, startStep, score, bar);
-                            if (_options.CheckpointPath is not null && GlobalStep % _options.CheckpointSaveSteps == 0)
-                            {
-                                SaveCheckpoint();
-                            }
-                        }
-                    }
-                    finally
-                    {
-                        batches.ForEach(b => b.Dispose());
-                    }
-                    if (_options.Evaluator is not null && _lastEvaluatedStep != GlobalStep)
-                    {
-                        Evaluate(liveLog);
+                        return false;
                     }
                 }
+                return true;
             }
             finally
             {
@@ -305,23 +295,92 @@ public sealed class Trainer
                 model.train(wasTraining);
                 model.Precision = _precisionOutsideTraining;
             }
+        }
+
+        /// <summary>
+        /// The rest of the current epoch (after the batches a resume skips), then its evaluation. False when cancelled.
+        /// </summary>
+        private bool TrainEpoch(TrainingLog? liveLog, IProgress<TrainingProgress>? bar)
+        {
+            var steps = _trainer.StepsPerEpoch(_epoch);
+            var batches = _trainer.Objectives.Select(o => o.Loader.Batches(_epoch).Skip(_batchInEpoch).GetEnumerator()).ToList();
+            try
+            {
+                while (_batchInEpoch < steps)
+                {
+                    if (Cancelled())
+                    {
+                        return false;
+                    }
+                    var entry = Step(batches);
+                    AfterStep(entry, liveLog, bar);
+                }
+            }
+            finally
+            {
+                batches.ForEach(b => b.Dispose());
+            }
+            if (_options.Evaluator is not null && _lastEvaluatedStep != GlobalStep)
+            {
+                Evaluate(liveLog);
+            }
+            return true;
+        }
+
+        /// <summary>Whether training is to stop before the next step; if so, a checkpoint of where it stopped is saved first when checkpointing.</summary>
+        private bool Cancelled()
+        {
+            if (!_options.CancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            if (_options.CheckpointPath is not null && _lastCheckpointStep != GlobalStep)
+            {
+                SaveCheckpoint();
+            }
+            return true;
+        }
+
+        /// <summary>What follows a step: its log line, an evaluation and a checkpoint when due, and the progress report.</summary>
+        private void AfterStep(TrainingLogEntry entry, TrainingLog? liveLog, IProgress<TrainingProgress>? bar)
+        {
+            liveLog?.Append(entry);
+            double? score = null;
+            if (_options.Evaluator is not null && _options.EvaluationSteps > 0 && GlobalStep % _options.EvaluationSteps == 0)
+            {
+                score = Evaluate(liveLog);
+            }
+            Report(entry, score, bar);
+            if (_options.CheckpointPath is not null && GlobalStep % _options.CheckpointSaveSteps == 0)
+            {
+                SaveCheckpoint();
+            }
+        }
+
+        /// <summary>
+        /// The model (unless the best one is there already) and the log in <see cref="FitOptions.OutputPath"/>, then the
+        /// callbacks' end of training.
+        /// </summary>
+        private void SaveOutputs(TrainingResult result)
+        {
             if (_options.OutputPath is { } output)
             {
                 // Without one finite evaluation no best model was saved: the final one is.
                 if (_options.Evaluator is null || !_options.SaveBestModel || _bestScore is not { } bestSaved || double.IsNaN(bestSaved))
                 {
-                    SentenceTransformerWriter.Save(model, output, overwrite: _options.Overwrite);
+                    _trainer.Model.Save(output, overwrite: _options.Overwrite);
                 }
                 Directory.CreateDirectory(output);
                 TrainingLog.Write(Path.Combine(output, LogFileName), _log);
-                var losses = Result(completed: true).Losses;
-                if (losses.Count > 0)
-                {
-                    LossCurve.Save(losses, Path.Combine(output, LossCurveFileName));
-                }
             }
-            return Result(completed: true);
+            foreach (var callback in _options.Callbacks)
+            {
+                callback.OnTrainEnd(_options, result);
+            }
         }
+
+        /// <summary>Computed once, when a checkpoint is saved or resumed: a loader other than the tutorial's is read for it.</summary>
+        private RunFingerprint Fingerprint => _fingerprint ??= RunFingerprint.Of(_trainer);
 
         private double Elapsed => _elapsedBefore + _stopwatch.Elapsed.TotalSeconds;
 
@@ -388,7 +447,7 @@ public sealed class Trainer
             }
             if (improved && _options.SaveBestModel && _options.OutputPath is { } output)
             {
-                SentenceTransformerWriter.Save(_trainer.Model, output, overwrite: _options.Overwrite);
+                _trainer.Model.Save(output, overwrite: _options.Overwrite);
             }
             if (improved)
             {
@@ -400,14 +459,14 @@ public sealed class Trainer
         // JSON has no NaN: an undefined correlation is logged as absent (and reported on standard error).
         private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
-        private void Report(TrainingLogEntry entry, int startStep, double? score, IProgress<TrainingProgress>? bar)
+        private void Report(TrainingLogEntry entry, double? score, IProgress<TrainingProgress>? bar)
         {
             if (bar is null && _options.Progress is null)
             {
                 return;
             }
             var seconds = _stopwatch.Elapsed.TotalSeconds;
-            var speed = seconds > 0 ? (GlobalStep - startStep) / seconds : 0;
+            var speed = seconds > 0 ? (GlobalStep - _stepsBefore) / seconds : 0;
             TimeSpan? remaining = speed > 0 ? TimeSpan.FromSeconds((TotalSteps - GlobalStep) / speed) : null;
             var progress = new TrainingProgress(_epoch, _options.Epochs, GlobalStep, TotalSteps, entry.Loss!.Value, entry.LearningRate!.Value,
                 speed, TimeSpan.FromSeconds(Elapsed), remaining, score);
@@ -428,7 +487,7 @@ public sealed class Trainer
                 ElapsedSeconds = Elapsed,
                 BestScore = _bestScore,
                 Losses = [.. _trainer._losses.Select(l => l.GetType().Name)],
-                Run = _fingerprint,
+                Run = Fingerprint,
                 LastEvaluatedStep = _lastEvaluatedStep >= 0 ? _lastEvaluatedStep : null,
                 LogHistory = [.. _log],
             };

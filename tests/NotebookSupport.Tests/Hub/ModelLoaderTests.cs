@@ -27,7 +27,7 @@ public sealed class ModelLoaderTests
     }
 
     /// <summary>Embeddings computed straight from a BertModel and its weights, with pooling written out here.</summary>
-    private static float[][] Reference(BertModel bert, IReadOnlyList<string> sentences, int maxSeqLength, PoolingMode mode, bool normalize)
+    internal static float[][] Reference(BertModel bert, IReadOnlyList<string> sentences, int maxSeqLength, PoolingMode mode, bool normalize)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -46,7 +46,7 @@ public sealed class ModelLoaderTests
         return Enumerable.Range(0, sentences.Count).Select(i => flat[(i * d)..((i + 1) * d)]).ToArray();
     }
 
-    private static void AssertClose(float[][] expected, float[][] actual, float tolerance = 1e-5f)
+    internal static void AssertClose(float[][] expected, float[][] actual, float tolerance = 1e-5f)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)

@@ -109,7 +109,7 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
         bert.SkipPadding = true;
     }
 
-    private static (float[] Tokens, float[] Pooler) RunOnnxRuntime(TokenizedBatch batch)
+    internal static (float[] Tokens, float[] Pooler) RunOnnxRuntime(TokenizedBatch batch)
     {
         using var session = new InferenceSession(BundledMiniLm.ReadOnnxModel());
         long[] shape = [batch.BatchSize, batch.SequenceLength];
@@ -123,7 +123,7 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
     }
 
     // sentence-transformers' mean pooling and normalisation, written out on plain arrays.
-    private static float[] MeanPoolAndNormalize(float[] tokens, TokenizedBatch batch)
+    internal static float[] MeanPoolAndNormalize(float[] tokens, TokenizedBatch batch)
     {
         var result = new float[batch.BatchSize * Hidden];
         for (int b = 0; b < batch.BatchSize; b++)
@@ -156,5 +156,5 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
         return (real, padding);
     }
 
-    private static double MaxAbsDiff(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+    internal static double MaxAbsDiff(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
 }

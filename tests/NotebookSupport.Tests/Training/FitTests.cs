@@ -3,6 +3,7 @@ using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Losses;
 using NotebookSupport.Models;
+using NotebookSupport.Plotting;
 using NotebookSupport.Tests.Data;
 using NotebookSupport.Training;
 using SkiaSharp;
@@ -15,7 +16,7 @@ public sealed class FitTests
 {
     private static readonly IReadOnlyList<InputExample> Pairs = SnliPairs.Get(64);
 
-    private static FitOptions Options(string? checkpoints = null) => new()
+    internal static FitOptions Options(string? checkpoints = null) => new()
     {
         Epochs = 2,
         LearningRate = 1e-3,
@@ -133,6 +134,7 @@ public sealed class FitTests
             CheckpointSaveSteps = 2,
             CheckpointSaveTotalLimit = 2,
             Progress = new ImmediateProgress<TrainingProgress>(progress.Add),
+            Callbacks = [new LossCurveCallback()],
         });
 
         Assert.Equal([14, 16], Checkpoints.List(root).Select(c => c.Step));
@@ -155,7 +157,7 @@ public sealed class FitTests
             Assert.Equal(1e-3 * (16 - s) / 15, steps[s].LearningRate!.Value, 1e-12);
         }
 
-        using (var png = SKBitmap.Decode(Path.Combine(output, Trainer.LossCurveFileName)))
+        using (var png = SKBitmap.Decode(Path.Combine(output, LossCurve.FileName)))
         {
             Assert.Equal((900, 500), (png.Width, png.Height));
         }
@@ -231,7 +233,7 @@ public sealed class FitTests
 
         // The batches trained on are the length-grouped loader's, epoch by epoch.
         var grouped = loader.WithOrder(LengthGroupedExampleOrder.For(model));
-        Assert.IsType<LengthGroupedExampleOrder>(trainer.Objectives[0].Loader.Order);
+        Assert.IsType<LengthGroupedExampleOrder>(Assert.IsType<NoDuplicatesDataLoader>(trainer.Objectives[0].Loader).Order);
         var expected = Enumerable.Range(0, 2).SelectMany(grouped.Batches).ToList();
         Assert.Equal(expected.Count, loss.Batches.Count);
         Assert.All(expected.Zip(loss.Batches), p => Assert.Equal(p.First, p.Second));
@@ -314,7 +316,7 @@ public sealed class FitTests
     }
 
     /// <summary>Plain MNR that records each batch and the model's precision when it was trained on.</summary>
-    private sealed class Recording(SentenceTransformer model) : SentenceTransformerLoss(nameof(Recording), model)
+    internal sealed class Recording(SentenceTransformer model) : SentenceTransformerLoss(nameof(Recording), model)
     {
         private readonly MultipleNegativesRankingLoss _inner = new(model);
 

@@ -1,6 +1,7 @@
 using NotebookSupport.Cli;
 using NotebookSupport.Data;
 using NotebookSupport.Hub;
+using NotebookSupport.Plotting;
 using NotebookSupport.Training;
 
 namespace NotebookSupport.Tests.Training;
@@ -64,7 +65,7 @@ public sealed class OutputFolderCommandTests
             var (againExit, _, againError) = Run(train);
             Assert.Equal(1, againExit);
             Assert.Contains(work, againError);
-            foreach (var name in new[] { "modules.json", "model.safetensors", "README.md", Trainer.LogFileName, Trainer.LossCurveFileName })
+            foreach (var name in new[] { "modules.json", "model.safetensors", "README.md", Trainer.LogFileName, LossCurve.FileName })
             {
                 Assert.Contains(name, againError);
             }

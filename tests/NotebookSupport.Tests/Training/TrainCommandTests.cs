@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Reflection;
 using NotebookSupport.Data;
 using NotebookSupport.Hub;
+using NotebookSupport.Plotting;
 using NotebookSupport.Training;
 
 namespace NotebookSupport.Tests.Training;
@@ -39,7 +40,7 @@ public sealed class TrainCommandTests
         Assert.True(exitCode == 0, stderr + stdout);
         Assert.Contains("48 pairs", stdout);
         Assert.Contains("12 steps", stdout);
-        foreach (var file in new[] { "modules.json", "model.safetensors", "config.json", "vocab.txt", Trainer.LogFileName, Trainer.LossCurveFileName })
+        foreach (var file in new[] { "modules.json", "model.safetensors", "config.json", "vocab.txt", Trainer.LogFileName, LossCurve.FileName })
         {
             Assert.True(File.Exists(Path.Combine(output, file)), $"{file} missing from the output folder");
         }
