@@ -1,12 +1,5 @@
 using System.Diagnostics;
 using NotebookSupport.Cli.Commands;
-using NotebookSupport.Data;
-using NotebookSupport.Evaluation;
-using NotebookSupport.Hub;
-using NotebookSupport.Losses;
-using NotebookSupport.Models;
-using NotebookSupport.Plotting;
-using NotebookSupport.Training;
 using Spectre.Console;
 using TorchSharp;
 
