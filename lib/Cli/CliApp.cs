@@ -6,7 +6,8 @@ namespace NotebookSupport.Cli;
 
 /// <summary>
 /// The <c>st</c> command line: builds the root command from <see cref="CommandCatalog"/> and runs it.
-/// Exit codes: 0 success, 1 runtime failure (missing model, unreadable file...), 2 bad arguments.
+/// Exit codes, the same for every command: 0 success, 1 runtime failure (missing model, unreadable file...), 2 bad
+/// arguments; <see cref="Guard(ParseResult, Func{int})"/>, through which every command runs, says which failure gets which.
 /// </summary>
 public static class CliApp
 {

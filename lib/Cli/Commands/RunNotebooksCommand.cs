@@ -8,9 +8,9 @@ internal static class RunNotebooksCommand
     public static Command Create()
     {
         var notebooks = CommandOptions.Notebooks("Notebooks to run (default: every notebooks/*.ipynb).");
-        var output = new Option<string?>("--output") { Description = "Folder for the executed copies (default: artifacts/notebooks)." };
+        var output = CommandOptions.Output("Folder for the executed copies (default: artifacts/notebooks).", "DIR", required: false);
         var inPlace = new Option<bool>("--in-place") { Description = "Overwrite each notebook with its executed copy." };
-        var timeout = new Option<int>("--cell-timeout") { Description = "Seconds a cell may run before the run fails.", DefaultValueFactory = _ => 180 };
+        var timeout = CommandOptions.AtLeastOne("--cell-timeout", "Seconds a cell may run before the run fails.", 180);
         var command = new Command("run-notebooks", "Build the library the notebooks load, execute them top to bottom in-process (the .NET Interactive C# kernel) and write executed copies.");
         command.Arguments.Add(notebooks);
         command.Options.Add(output);

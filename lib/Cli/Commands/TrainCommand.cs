@@ -93,7 +93,7 @@ internal static class TrainCommand
             Precision = parseResult.GetValue(precision),
             Optimizer = parseResult.GetValue(optimizer),
             Overwrite = parseResult.GetValue(overwrite),
-        }, parseResult.InvocationConfiguration.Output, cancellationToken))));
+        }, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, cancellationToken))));
         return command;
     }
 
@@ -132,7 +132,7 @@ internal static class TrainCommand
         public required bool Overwrite { get; init; }
     }
 
-    private static int Run(Settings s, TextWriter stdout, CancellationToken cancellationToken)
+    private static int Run(Settings s, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (s.ResumeChanged && !s.Resume)
         {
@@ -140,7 +140,7 @@ internal static class TrainCommand
         }
         var examples = ReadExamples(s, stdout);
         TorchSharp.torch.manual_seed(s.Seed);
-        var model = LoadModel(s);
+        var model = LoadModel(s, stderr);
         stdout.WriteLine($"model: {s.Model}, {model.Transformer.Config.NumHiddenLayers} layers, hidden {model.Transformer.Config.HiddenSize}, " +
                          $"pooling {model.Pooling.Mode}, max_seq_length {model.MaxSeqLength}");
         SentenceTransformerLoss loss = s.Loss switch
@@ -209,7 +209,7 @@ internal static class TrainCommand
         return CliApp.Success;
     }
 
-    private static SentenceTransformer LoadModel(Settings s)
+    private static SentenceTransformer LoadModel(Settings s, TextWriter stderr)
     {
         const string randomPrefix = "random:";
         if (s.Model.StartsWith(randomPrefix, StringComparison.Ordinal))
@@ -221,7 +221,7 @@ internal static class TrainCommand
             }
             return BertMiniatures.CreateRandom(name, s.Pooling ?? PoolingMode.Mean, s.MaxSeqLength ?? 128);
         }
-        var model = ModelLoader.Load(s.Model);
+        var model = ModelLoader.Load(s.Model, CommandOptions.LoadOptions(stderr));
         if (s.MaxSeqLength is { } length)
         {
             model.MaxSeqLength = length;
