@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace NotebookSupport.Cli.Commands;
 
 /// <summary>Every subcommand of the CLI; each lives in its own file and exposes <c>Create()</c>.</summary>

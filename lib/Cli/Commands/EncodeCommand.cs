@@ -1,8 +1,6 @@
-using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using NotebookSupport.Hub;
 
 namespace NotebookSupport.Cli.Commands;
 
@@ -12,18 +10,9 @@ internal static class EncodeCommand
     public static Command Create()
     {
         var model = CommandOptions.Model();
-        var input = new Option<FileInfo>("--input", "-i")
-        {
-            Description = "UTF-8 text file, one sentence per line (every line, empty ones included, gets an output line).",
-            Required = true,
-            HelpName = "FILE",
-        };
-        var output = new Option<FileInfo>("--output", "-o")
-        {
-            Description = "JSON-lines file to write: one JSON array of floats per input line, in input order.",
-            Required = true,
-            HelpName = "FILE",
-        };
+        var input = CommandOptions.InputFile("--input",
+            "UTF-8 text file, one sentence per line (every line, empty ones included, gets an output line).", "-i");
+        var output = CommandOptions.Output("JSON-lines file to write: one JSON array of floats per input line, in input order.", "FILE");
         var batchSize = CommandOptions.BatchSize(32);
         var normalize = new Option<bool>("--normalize")
         {
@@ -37,16 +26,12 @@ internal static class EncodeCommand
         command.SetAction(parseResult => CliApp.Guard(parseResult, () =>
         {
             var error = parseResult.InvocationConfiguration.Error;
-            var inputFile = parseResult.GetValue(input)!;
-            var outputFile = parseResult.GetValue(output)!;
-            if (!inputFile.Exists)
-            {
-                throw new FileNotFoundException($"--input: file '{inputFile.FullName}' does not exist.", inputFile.FullName);
-            }
+            var inputFile = CommandOptions.Existing(parseResult.GetValue(input)!, "--input");
+            var outputFile = new FileInfo(parseResult.GetValue(output)!);
             var sentences = File.ReadAllLines(inputFile.FullName, Encoding.UTF8);
             var stopwatch = Stopwatch.StartNew();
             var modelSpec = parseResult.GetValue(model)!;
-            using var sentenceTransformer = ModelLoader.Load(modelSpec, CommandOptions.LoadOptions(error));
+            using var sentenceTransformer = SentenceTransformer.Load(modelSpec, CommandOptions.LoadOptions(error));
             var embeddings = sentenceTransformer.Encode(sentences, parseResult.GetValue(batchSize), parseResult.GetValue(normalize));
             WriteJsonLines(outputFile.FullName, embeddings);
             error.WriteLine(

@@ -1,7 +1,4 @@
-using System.CommandLine;
 using System.Text.Json;
-using NotebookSupport.Evaluation;
-using NotebookSupport.Hub;
 
 namespace NotebookSupport.Cli.Commands;
 
@@ -11,12 +8,8 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var model = CommandOptions.Model();
-        var sts = new Option<FileInfo>("--sts")
-        {
-            Description = "STS benchmark file: tab-separated genre, file, year, id, score (0-5), sentence1, sentence2 (e.g. data/stsb/sts-test.csv).",
-            Required = true,
-            HelpName = "FILE",
-        };
+        var sts = CommandOptions.InputFile("--sts",
+            "STS benchmark file: tab-separated genre, file, year, id, score (0-5), sentence1, sentence2 (e.g. data/stsb/sts-test.csv).");
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object." };
         var batchSize = CommandOptions.BatchSize(64);
 
@@ -28,14 +21,10 @@ internal static class EvaluateCommand
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
-            var file = parseResult.GetValue(sts)!;
-            if (!file.Exists)
-            {
-                throw new FileNotFoundException($"--sts: file '{file.FullName}' does not exist.", file.FullName);
-            }
+            var file = CommandOptions.Existing(parseResult.GetValue(sts)!, "--sts");
             var evaluator = EmbeddingSimilarityEvaluator.FromStsFile(file.FullName, parseResult.GetValue(batchSize));
             var modelSpec = parseResult.GetValue(model)!;
-            using var sentenceTransformer = ModelLoader.Load(modelSpec, CommandOptions.LoadOptions(error));
+            using var sentenceTransformer = SentenceTransformer.Load(modelSpec, CommandOptions.LoadOptions(error));
             var result = evaluator.Evaluate(sentenceTransformer);
             if (parseResult.GetValue(json))
             {

@@ -1,8 +1,4 @@
-using System.CommandLine;
 using System.Text;
-using NotebookSupport.Hub;
-using NotebookSupport.Plotting;
-using NotebookSupport.Util;
 
 namespace NotebookSupport.Cli.Commands;
 
@@ -12,18 +8,8 @@ internal static class HeatmapCommand
     public static Command Create()
     {
         var model = CommandOptions.Model();
-        var sentences = new Option<FileInfo>("--sentences", "-s")
-        {
-            Description = "UTF-8 text file, one sentence per line; blank lines are skipped (and counted).",
-            Required = true,
-            HelpName = "FILE",
-        };
-        var output = new Option<FileInfo>("--output", "-o")
-        {
-            Description = "The image to write: a .svg or .png file.",
-            Required = true,
-            HelpName = "FILE",
-        };
+        var sentences = CommandOptions.InputFile("--sentences", "UTF-8 text file, one sentence per line; blank lines are skipped (and counted).", "-s");
+        var output = CommandOptions.Output("The image to write: a .svg or .png file.", "FILE");
         var title = new Option<string>("--title")
         {
             Description = "Title above the heatmap.",
@@ -36,17 +22,13 @@ internal static class HeatmapCommand
         command.SetAction(parseResult => CliApp.Guard(parseResult, () =>
         {
             var error = parseResult.InvocationConfiguration.Error;
-            var outputFile = parseResult.GetValue(output)!;
+            var outputFile = new FileInfo(parseResult.GetValue(output)!);
             if (outputFile.Extension.ToLowerInvariant() is not (".svg" or ".png"))
             {
                 throw new ArgumentException($"--output: '{outputFile.Name}' must end in .svg or .png.");
             }
 
-            var sentenceFile = parseResult.GetValue(sentences)!;
-            if (!sentenceFile.Exists)
-            {
-                throw new FileNotFoundException($"--sentences: file '{sentenceFile.FullName}' does not exist.", sentenceFile.FullName);
-            }
+            var sentenceFile = CommandOptions.Existing(parseResult.GetValue(sentences)!, "--sentences");
 
             var lines = File.ReadAllLines(sentenceFile.FullName, Encoding.UTF8);
             var texts = lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
@@ -60,7 +42,7 @@ internal static class HeatmapCommand
                 error.WriteLine($"{sentenceFile.FullName}: skipped {lines.Length - texts.Count} blank line(s); {texts.Count} sentences remain.");
             }
 
-            using var sentenceTransformer = ModelLoader.Load(parseResult.GetValue(model)!, CommandOptions.LoadOptions(error));
+            using var sentenceTransformer = SentenceTransformer.Load(parseResult.GetValue(model)!, CommandOptions.LoadOptions(error));
             var embeddings = sentenceTransformer.Encode(texts, normalizeEmbeddings: true);
             var figure = Heatmap.Create(Similarity.CosSim(embeddings, embeddings), texts, new HeatmapOptions { Title = parseResult.GetValue(title)! });
             outputFile.Directory?.Create();

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using NotebookSupport.Data;
-using NotebookSupport.Data.Nli;
-
 namespace NotebookSupport.Cli.Commands;
 
 /// <summary>
@@ -20,39 +16,23 @@ internal static class PrepareNliCommand
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
-        var output = new Option<string>("--output")
-        {
-            Description = "The TSV to write: UTF-8, header 'anchor<TAB>positive' (or 'anchor<TAB>positive<TAB>negative' with --triplets), one example per line, no quoting.",
-            Required = true,
-        };
+        var output = CommandOptions.Output(
+            "The TSV to write: UTF-8, header 'anchor<TAB>positive' (or 'anchor<TAB>positive<TAB>negative' with --triplets), one example per line, no quoting.",
+            "FILE");
         var triplets = new Option<bool>("--triplets")
         {
             Description = "Write (anchor, positive, hard negative) triplets from entailment + contradiction rows sharing a premise, instead of (anchor, positive) pairs.",
         };
-        var format = new Option<NliFormat>("--format")
+        var format = CommandOptions.Choice("--format", "The format of every input: auto (from the file name), parquet, jsonl, tsv (GLUE MNLI), csv, allnli.",
+            NliFormat.Auto, ("auto", NliFormat.Auto), ("parquet", NliFormat.Parquet), ("jsonl", NliFormat.Jsonl), ("tsv", NliFormat.Tsv),
+            ("csv", NliFormat.Csv), ("allnli", NliFormat.AllNli));
+        var command = new Command("prepare-nli", "Turn SNLI/MultiNLI files into anchor/positive(/negative) TSV for Multiple Negatives Ranking loss.")
         {
-            Description = "The format of every input: auto (from the file name), parquet, jsonl, tsv (GLUE MNLI), csv, allnli.",
-            DefaultValueFactory = _ => NliFormat.Auto,
+            input, output, triplets, format,
         };
-        var command = new Command("prepare-nli", "Turn SNLI/MultiNLI files into anchor/positive(/negative) TSV for Multiple Negatives Ranking loss.");
-        command.Options.Add(input);
-        command.Options.Add(output);
-        command.Options.Add(triplets);
-        command.Options.Add(format);
-        command.SetAction(parseResult =>
-        {
-            var stdout = parseResult.InvocationConfiguration.Output;
-            var stderr = parseResult.InvocationConfiguration.Error;
-            try
-            {
-                return Run(parseResult.GetValue(input)!, parseResult.GetValue(output)!, parseResult.GetValue(triplets), parseResult.GetValue(format), stdout, stderr);
-            }
-            catch (Exception e) when (e is NliFormatException or FileNotFoundException or IOException or ArgumentException or InvalidOperationException)
-            {
-                stderr.WriteLine($"error: {e.Message}");
-                return 1;
-            }
-        });
+        command.SetAction(parseResult => CliApp.Guard(parseResult, () => Run(
+            parseResult.GetValue(input)!, parseResult.GetValue(output)!, parseResult.GetValue(triplets), parseResult.GetValue(format),
+            parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error)));
         return command;
     }
 
@@ -91,7 +71,7 @@ internal static class PrepareNliCommand
             stdout.WriteLine($"  {replaced:N0} sentences had tabs or line breaks, written as spaces");
         }
 
-        return 0;
+        return CliApp.Success;
     }
 
     /// <summary>Reports on the loading thread, so progress lines never arrive after the counts.</summary>

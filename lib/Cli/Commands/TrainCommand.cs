@@ -1,13 +1,4 @@
-using System.CommandLine;
 using System.Diagnostics;
-using NotebookSupport.Data;
-using NotebookSupport.Data.Nli;
-using NotebookSupport.Evaluation;
-using NotebookSupport.Hub;
-using NotebookSupport.Losses;
-using NotebookSupport.Models;
-using NotebookSupport.Plotting;
-using NotebookSupport.Training;
 
 namespace NotebookSupport.Cli.Commands;
 
@@ -19,38 +10,29 @@ namespace NotebookSupport.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
-    private static readonly string[] LossNames = ["mnr", "mnr-symmetric", "cached-mnr", "softmax"];
-    private static readonly string[] PoolingNames = ["cls", "max", "mean", "mean-sqrt-len"];
-
     public static Command Create()
     {
-        var model = new Option<string>("--model")
-        {
-            Description = "Model to train: bundled:all-MiniLM-L6-v2, a model folder, a hub id, or random:bert-tiny|bert-mini|bert-small to train from scratch.",
-            Required = true,
-        };
-        var data = new Option<string[]>("--data")
-        {
-            Description = "Training files: prepare-nli TSV (header anchor<TAB>positive[<TAB>negative]) or NLI files (parquet, jsonl, tsv, csv, AllNLI).",
-            Required = true,
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var output = new Option<string>("--output") { Description = "Folder for the trained model, training_log.jsonl and loss_curve.png.", Required = true };
-        var loss = new Option<string>("--loss") { Description = "mnr | mnr-symmetric | cached-mnr | softmax.", DefaultValueFactory = _ => "mnr" };
-        loss.AcceptOnlyFromAmong(LossNames);
-        var batchSize = new Option<int>("--batch-size") { Description = "Examples per batch.", DefaultValueFactory = _ => 32 };
-        var miniBatchSize = new Option<int>("--mini-batch-size") { Description = "Sentences encoded at once by cached-mnr (bounds memory).", DefaultValueFactory = _ => 32 };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 1 };
-        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate of AdamW.", DefaultValueFactory = _ => 2e-5 };
-        var warmupRatio = new Option<double>("--warmup-ratio") { Description = "Fraction of all steps used for linear warm-up.", DefaultValueFactory = _ => 0.1 };
+        var model = CommandOptions.Model(
+            "Model to train: bundled:all-MiniLM-L6-v2, a model folder, a hub id, or random:bert-tiny|bert-mini|bert-small to train from scratch.");
+        var data = CommandOptions.Data(
+            "Training files: prepare-nli TSV (header anchor<TAB>positive[<TAB>negative]) or NLI files (parquet, jsonl, tsv, csv, AllNLI).", required: true);
+        var output = CommandOptions.Output("Folder for the trained model, training_log.jsonl and loss_curve.png.", "DIR");
+        var loss = CommandOptions.Choice("--loss",
+            "MultipleNegativesRankingLoss, its symmetric variant, the cached one (large batches in bounded memory) or SoftmaxLoss.",
+            "mnr", "mnr", "mnr-symmetric", "cached-mnr", "softmax");
+        var batchSize = CommandOptions.BatchSize(32, "Examples per batch.");
+        var miniBatchSize = CommandOptions.AtLeastOne("--mini-batch-size", "Sentences encoded at once by cached-mnr (bounds memory).", 32);
+        var epochs = CommandOptions.Epochs();
+        var learningRate = CommandOptions.LearningRate();
+        var warmupRatio = CommandOptions.WarmupRatio();
         var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay (not on biases and LayerNorm).", DefaultValueFactory = _ => 0.01 };
         var maxGradNorm = new Option<double>("--max-grad-norm") { Description = "Clip gradients to this L2 norm.", DefaultValueFactory = _ => 1.0 };
-        var scale = new Option<double>("--scale") { Description = "Similarity scale of the MNR losses (1 / temperature).", DefaultValueFactory = _ => 20.0 };
-        var pooling = new Option<string?>("--pooling") { Description = "cls | max | mean | mean-sqrt-len; default: the model's own (mean for random models)." };
-        pooling.AcceptOnlyFromAmong(PoolingNames);
-        var maxSeqLength = new Option<int?>("--max-seq-length") { Description = "Truncate inputs to this many tokens; default: the model's (128 for random models)." };
+        var scale = CommandOptions.Scale();
+        var pooling = CommandOptions.Choice<PoolingMode?>("--pooling", "Pooling of the token embeddings; default: the model's own (mean for random models).",
+            null, ("cls", PoolingMode.Cls), ("max", PoolingMode.Max), ("mean", PoolingMode.Mean), ("mean-sqrt-len", PoolingMode.MeanSqrtLen));
+        var maxSeqLength = CommandOptions.MaxSeqLength("the model's (128 for random models)");
         var hardNegatives = new Option<bool>("--hard-negatives") { Description = "Train on (anchor, positive, negative) triplets: the TSV's negative column, or contradictions from NLI files." };
-        var seed = new Option<int>("--seed") { Description = "Random seed (data order, dropout, random init).", DefaultValueFactory = _ => 42 };
+        var seed = CommandOptions.Seed();
         var checkpointSteps = new Option<int>("--checkpoint-steps") { Description = "Save a checkpoint every N steps; 0 = none.", DefaultValueFactory = _ => 500 };
         var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Checkpoint folder; default <output>-checkpoints." };
         var checkpointLimit = new Option<int>("--checkpoint-limit") { Description = "Keep only the newest N checkpoints; 0 = all.", DefaultValueFactory = _ => 3 };
@@ -66,57 +48,91 @@ internal static class TrainCommand
         var evalSts = new Option<string?>("--eval-sts") { Description = "STS benchmark file (e.g. data/stsb/sts-dev.csv) scored before training, after each epoch and every --evaluation-steps." };
         var evaluationSteps = new Option<int>("--evaluation-steps") { Description = "Evaluate every N steps as well as after each epoch; 0 = only after epochs.", DefaultValueFactory = _ => 0 };
         var saveBest = new Option<bool>("--save-best-model") { Description = "With --eval-sts, keep the best-scoring model in --output instead of the final one." };
-        var noProgress = new Option<bool>("--no-progress") { Description = "No progress bar (for logs and CI)." };
+        var noProgress = CommandOptions.NoProgress();
         var overwrite = CommandOptions.Overwrite("the model files, training_log.jsonl and loss_curve.png in --output, and the checkpoints and log in the checkpoint folder");
         var groupByLength = CommandOptions.GroupByLength();
         var precision = CommandOptions.TrainingPrecision();
         var optimizer = CommandOptions.Optimizer();
 
-        var command = new Command("train", "Train a sentence transformer with Multiple Negatives Ranking loss (or SoftmaxLoss) on NLI pairs/triplets.");
-        foreach (var option in new Option[] { model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling, maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, resumeChanged, evalSts, evaluationSteps, saveBest, groupByLength, precision, optimizer, noProgress, overwrite })
+        var command = new Command("train", "Train a sentence transformer with Multiple Negatives Ranking loss (or SoftmaxLoss) on NLI pairs/triplets.")
         {
-            command.Options.Add(option);
-        }
-        command.SetAction((parseResult, cancellationToken) =>
+            model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling,
+            maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, resumeChanged, evalSts, evaluationSteps,
+            saveBest, groupByLength, precision, optimizer, noProgress, overwrite,
+        };
+        // The token lets Ctrl+C end the training at the next step with a checkpoint (exit code 130).
+        command.SetAction((parseResult, cancellationToken) => Task.FromResult(CliApp.Guard(parseResult, () => Run(new Settings
         {
-            var stdout = parseResult.InvocationConfiguration.Output;
-            var stderr = parseResult.InvocationConfiguration.Error;
-            try
-            {
-                var settings = new Settings(
-                    parseResult.GetValue(model)!, parseResult.GetValue(data)!, parseResult.GetValue(output)!, parseResult.GetValue(loss)!,
-                    Positive(parseResult.GetValue(batchSize), "--batch-size"), Positive(parseResult.GetValue(miniBatchSize), "--mini-batch-size"),
-                    Positive(parseResult.GetValue(epochs), "--epochs"), parseResult.GetValue(learningRate), parseResult.GetValue(warmupRatio),
-                    parseResult.GetValue(weightDecay), parseResult.GetValue(maxGradNorm), parseResult.GetValue(scale),
-                    parseResult.GetValue(pooling), parseResult.GetValue(maxSeqLength), parseResult.GetValue(hardNegatives), parseResult.GetValue(seed),
-                    parseResult.GetValue(checkpointSteps), parseResult.GetValue(checkpointDir), parseResult.GetValue(checkpointLimit),
-                    parseResult.GetResult(resume) is not null, parseResult.GetValue(resume), parseResult.GetValue(evalSts),
-                    parseResult.GetValue(evaluationSteps), parseResult.GetValue(saveBest), !parseResult.GetValue(noProgress),
-                    parseResult.GetValue(groupByLength), parseResult.GetValue(precision), parseResult.GetValue(optimizer),
-                    parseResult.GetValue(resumeChanged), parseResult.GetValue(overwrite));
-                return Task.FromResult(Run(settings, stdout, cancellationToken));
-            }
-            catch (Exception e) when (e is NliFormatException or FileNotFoundException or DirectoryNotFoundException or IOException
-                                          or ArgumentException or InvalidOperationException or InvalidDataException or TrainingDivergedException or ModelNotFoundException)
-            {
-                stderr.WriteLine($"error: {e.Message}");
-                return Task.FromResult(1);
-            }
-        });
+            Model = parseResult.GetValue(model)!,
+            Data = parseResult.GetValue(data)!,
+            Output = parseResult.GetValue(output)!,
+            Loss = parseResult.GetValue(loss)!,
+            BatchSize = parseResult.GetValue(batchSize),
+            MiniBatchSize = parseResult.GetValue(miniBatchSize),
+            Epochs = parseResult.GetValue(epochs),
+            LearningRate = parseResult.GetValue(learningRate),
+            WarmupRatio = parseResult.GetValue(warmupRatio),
+            WeightDecay = parseResult.GetValue(weightDecay),
+            MaxGradNorm = parseResult.GetValue(maxGradNorm),
+            Scale = parseResult.GetValue(scale),
+            Pooling = parseResult.GetValue(pooling),
+            MaxSeqLength = parseResult.GetValue(maxSeqLength),
+            HardNegatives = parseResult.GetValue(hardNegatives),
+            Seed = parseResult.GetValue(seed),
+            CheckpointSteps = parseResult.GetValue(checkpointSteps),
+            CheckpointDir = parseResult.GetValue(checkpointDir),
+            CheckpointLimit = parseResult.GetValue(checkpointLimit),
+            Resume = parseResult.GetResult(resume) is not null,
+            ResumeFrom = parseResult.GetValue(resume),
+            ResumeChanged = parseResult.GetValue(resumeChanged),
+            EvalSts = parseResult.GetValue(evalSts),
+            EvaluationSteps = parseResult.GetValue(evaluationSteps),
+            SaveBestModel = parseResult.GetValue(saveBest),
+            ShowProgress = !parseResult.GetValue(noProgress),
+            GroupByLength = parseResult.GetValue(groupByLength),
+            Precision = parseResult.GetValue(precision),
+            Optimizer = parseResult.GetValue(optimizer),
+            Overwrite = parseResult.GetValue(overwrite),
+        }, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, cancellationToken))));
         return command;
     }
 
-    private sealed record Settings(
-        string Model, string[] Data, string Output, string Loss, int BatchSize, int MiniBatchSize, int Epochs, double LearningRate,
-        double WarmupRatio, double WeightDecay, double MaxGradNorm, double Scale, string? Pooling, int? MaxSeqLength, bool HardNegatives,
-        int Seed, int CheckpointSteps, string? CheckpointDir, int CheckpointLimit, bool Resume, string? ResumeFrom, string? EvalSts,
-        int EvaluationSteps, bool SaveBestModel, bool ShowProgress, bool GroupByLength, Precision Precision, OptimizerKind Optimizer,
-        bool ResumeChanged, bool Overwrite);
+    /// <summary>The parsed options, by name; <see cref="Resume"/> is true for a <c>--resume</c> with or without a folder.</summary>
+    private sealed record Settings
+    {
+        public required string Model { get; init; }
+        public required string[] Data { get; init; }
+        public required string Output { get; init; }
+        public required string Loss { get; init; }
+        public required int BatchSize { get; init; }
+        public required int MiniBatchSize { get; init; }
+        public required int Epochs { get; init; }
+        public required double LearningRate { get; init; }
+        public required double WarmupRatio { get; init; }
+        public required double WeightDecay { get; init; }
+        public required double MaxGradNorm { get; init; }
+        public required double Scale { get; init; }
+        public required PoolingMode? Pooling { get; init; }
+        public required int? MaxSeqLength { get; init; }
+        public required bool HardNegatives { get; init; }
+        public required int Seed { get; init; }
+        public required int CheckpointSteps { get; init; }
+        public required string? CheckpointDir { get; init; }
+        public required int CheckpointLimit { get; init; }
+        public required bool Resume { get; init; }
+        public required string? ResumeFrom { get; init; }
+        public required bool ResumeChanged { get; init; }
+        public required string? EvalSts { get; init; }
+        public required int EvaluationSteps { get; init; }
+        public required bool SaveBestModel { get; init; }
+        public required bool ShowProgress { get; init; }
+        public required bool GroupByLength { get; init; }
+        public required Precision Precision { get; init; }
+        public required OptimizerKind Optimizer { get; init; }
+        public required bool Overwrite { get; init; }
+    }
 
-    private static int Positive(int value, string option) =>
-        value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1; got {value}.");
-
-    private static int Run(Settings s, TextWriter stdout, CancellationToken cancellationToken)
+    private static int Run(Settings s, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (s.ResumeChanged && !s.Resume)
         {
@@ -124,7 +140,7 @@ internal static class TrainCommand
         }
         var examples = ReadExamples(s, stdout);
         TorchSharp.torch.manual_seed(s.Seed);
-        var model = LoadModel(s);
+        var model = LoadModel(s, stderr);
         stdout.WriteLine($"model: {s.Model}, {model.Transformer.Config.NumHiddenLayers} layers, hidden {model.Transformer.Config.HiddenSize}, " +
                          $"pooling {model.Pooling.Mode}, max_seq_length {model.MaxSeqLength}");
         SentenceTransformerLoss loss = s.Loss switch
@@ -133,7 +149,7 @@ internal static class TrainCommand
             "mnr-symmetric" => new MultipleNegativesSymmetricRankingLoss(model, s.Scale),
             "cached-mnr" => new CachedMultipleNegativesRankingLoss(model, s.Scale, miniBatchSize: s.MiniBatchSize),
             "softmax" => new SoftmaxLoss(model, numLabels: 3),
-            _ => throw new ArgumentException($"--loss: unknown loss '{s.Loss}'; expected one of {string.Join(", ", LossNames)}."),
+            _ => throw new UnreachableException($"--loss {s.Loss} passed the parser."),
         };
         var loader = new NoDuplicatesDataLoader(examples, s.BatchSize, s.Seed);
         var evaluator = s.EvalSts is null ? null : EmbeddingSimilarityEvaluator.FromStsFile(s.EvalSts);
@@ -191,20 +207,11 @@ internal static class TrainCommand
             return 130;
         }
         stdout.WriteLine($"done: {result.GlobalStep:N0} steps in {stopwatch.Elapsed:hh\\:mm\\:ss} (training {result.Elapsed:hh\\:mm\\:ss}); model, {Trainer.LogFileName} and {LossCurve.FileName} in {s.Output}");
-        return 0;
+        return CliApp.Success;
     }
 
-    private static SentenceTransformer LoadModel(Settings s)
+    private static SentenceTransformer LoadModel(Settings s, TextWriter stderr)
     {
-        var mode = s.Pooling switch
-        {
-            null => (PoolingMode?)null,
-            "cls" => PoolingMode.Cls,
-            "max" => PoolingMode.Max,
-            "mean" => PoolingMode.Mean,
-            "mean-sqrt-len" => PoolingMode.MeanSqrtLen,
-            _ => throw new ArgumentException($"--pooling: unknown mode '{s.Pooling}'; expected one of {string.Join(", ", PoolingNames)}."),
-        };
         const string randomPrefix = "random:";
         if (s.Model.StartsWith(randomPrefix, StringComparison.Ordinal))
         {
@@ -213,15 +220,15 @@ internal static class TrainCommand
             {
                 throw new ArgumentException($"--model: unknown random model '{name}'; expected random:{string.Join(", random:", BertMiniatures.Names)}.");
             }
-            return BertMiniatures.CreateRandom(name, mode ?? PoolingMode.Mean, s.MaxSeqLength ?? 128);
+            return BertMiniatures.CreateRandom(name, s.Pooling ?? PoolingMode.Mean, s.MaxSeqLength ?? 128);
         }
-        var model = SentenceTransformer.Load(s.Model);
+        var model = SentenceTransformer.Load(s.Model, CommandOptions.LoadOptions(stderr));
         if (s.MaxSeqLength is { } length)
         {
             model.MaxSeqLength = length;
         }
-        return mode is { } m && m != model.Pooling.Mode
-            ? new SentenceTransformer(model.Transformer, new Pooling(model.EmbeddingDimension, m), model.Normalize)
+        return s.Pooling is { } mode && mode != model.Pooling.Mode
+            ? new SentenceTransformer(model.Transformer, new Pooling(model.EmbeddingDimension, mode), model.Normalize)
             : model;
     }
 

@@ -1,14 +1,5 @@
 using System.Diagnostics;
 using NotebookSupport.Cli.Commands;
-using NotebookSupport.Data;
-using NotebookSupport.Data.Nli;
-using NotebookSupport.Evaluation;
-using NotebookSupport.Hub;
-using NotebookSupport.Losses;
-using NotebookSupport.Models;
-using NotebookSupport.Plotting;
-using NotebookSupport.Training;
-using NotebookSupport.Util;
 using Spectre.Console;
 using TorchSharp;
 

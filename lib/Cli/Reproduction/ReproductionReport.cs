@@ -1,10 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using NotebookSupport.Evaluation;
-using NotebookSupport.Models;
-using NotebookSupport.Plotting;
-using NotebookSupport.Training;
 
 namespace NotebookSupport.Cli.Reproduction;
 

@@ -1,5 +1,3 @@
-using NotebookSupport.Models;
-
 namespace NotebookSupport.Cli.Reproduction;
 
 /// <summary>Everything <c>reproduce</c> runs with; <see cref="ForPreset"/> gives the two presets' defaults.</summary>

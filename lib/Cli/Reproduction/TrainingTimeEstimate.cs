@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using NotebookSupport.Data;
-using NotebookSupport.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

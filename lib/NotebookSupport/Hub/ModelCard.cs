@@ -55,7 +55,7 @@ internal static class ModelCard
             "## Usage (C#)",
             "",
             "```csharp",
-            $"var model = ModelLoader.Load(\"path/to/{modelName}\");",
+            $"var model = SentenceTransformer.Load(\"path/to/{modelName}\");",
             "float[][] embeddings = model.Encode([\"This is an example sentence\", \"Each sentence is converted\"]);",
             "```",
             "",

@@ -110,6 +110,29 @@ public sealed class CliCommandTests
         Assert.Contains(named, error);
     }
 
+    // Every command, with a value the parser rejects and, where the command has one, a value only its work can reject:
+    // all of them exit with the same code and name the argument. No file named here exists; each is rejected before it is read.
+    [Theory]
+    [InlineData(new[] { "encode", "-m", "m", "-i", "a.txt", "-o", "b.jsonl", "--batch-size", "0" }, "--batch-size must be at least 1, found 0")]
+    [InlineData(new[] { "evaluate", "-m", "m", "--sts", "s.csv", "--batch-size", "-3" }, "--batch-size must be at least 1, found -3")]
+    [InlineData(new[] { "prepare-nli", "--input", "a.jsonl", "-o", "p.tsv", "--format", "xml" }, "--format: expected auto, parquet, jsonl, tsv, csv or allnli, got 'xml'")]
+    [InlineData(new[] { "train", "-m", "random:bert-tiny", "--data", "p.tsv", "-o", "out", "--loss", "mse" }, "--loss: expected mnr, mnr-symmetric, cached-mnr or softmax, got 'mse'")]
+    [InlineData(new[] { "train", "-m", "random:bert-tiny", "--data", "p.tsv", "-o", "out", "--epochs", "0" }, "--epochs must be at least 1, found 0")]
+    [InlineData(new[] { "train", "-m", "random:bert-tiny", "--data", "p.tsv", "-o", "out", "--resume-changed" }, "--resume-changed only applies to a resume; add --resume")]
+    [InlineData(new[] { "run-notebooks", "notes.txt" }, "notebooks: 'notes.txt' is not a notebook")]
+    [InlineData(new[] { "run-notebooks", "--output", "out", "--in-place" }, "--output and --in-place exclude each other")]
+    [InlineData(new[] { "notebook-twins", "01-preprocessing.cs" }, "notebooks: '01-preprocessing.cs' is not a notebook")]
+    [InlineData(new[] { "heatmap", "-m", "m", "-s", "s.txt", "-o", "h.jpg" }, "--output: 'h.jpg' must end in .svg or .png")]
+    [InlineData(new[] { "reproduce", "-o", "run", "--warmup-ratio", "1" }, "--warmup-ratio must be in [0, 1), found 1")]
+    [InlineData(new[] { "reproduce", "-o", "run", "--preset", "fast" }, "--preset: expected default or video, got 'fast'")]
+    public void EveryCommandExitsWith2OnABadArgumentNamingIt(string[] args, string message)
+    {
+        var (exitCode, output, error) = Run(args);
+
+        Assert.True(exitCode == CliApp.BadArguments, $"exit code {exitCode}\n{error}{output}");
+        Assert.Contains(message, error);
+    }
+
     [Fact]
     public void HelpListsTheOptions()
     {

@@ -1,6 +1,5 @@
-using System.CommandLine;
-using System.Reflection;
 using System.Text.Json.Nodes;
+using NotebookSupport.Cli;
 using NotebookSupport.Data;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Losses;
@@ -192,7 +191,7 @@ public sealed class ResumeMismatchTests
         Assert.Contains("scale=10", printed);
 
         var (aloneExit, _, aloneError) = Cli([.. args, "--resume-changed"]);
-        Assert.Equal(1, aloneExit);
+        Assert.Equal(CliApp.BadArguments, aloneExit);
         Assert.Contains("--resume-changed only applies to a resume", aloneError);
         return 0;
     });

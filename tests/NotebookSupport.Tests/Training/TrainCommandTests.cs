@@ -1,5 +1,4 @@
-using System.CommandLine;
-using System.Reflection;
+using NotebookSupport.Cli;
 using NotebookSupport.Data;
 using NotebookSupport.Hub;
 using NotebookSupport.Plotting;
@@ -10,17 +9,12 @@ namespace NotebookSupport.Tests.Training;
 [Collection(RunsAlone.Name)]
 public sealed class TrainCommandTests
 {
-    /// <summary>Runs <c>st train</c> with <paramref name="args"/> in-process, capturing what it prints.</summary>
+    /// <summary>Runs <c>st</c> with <paramref name="args"/> in-process, capturing what it prints.</summary>
     internal static (int ExitCode, string Output, string Error) Run(params string[] args)
     {
-        // The command classes are internal to the CLI assembly; build the same root command the program builds.
-        var create = Assembly.Load("st").GetType("NotebookSupport.Cli.Commands.TrainCommand", throwOnError: true)!
-            .GetMethod("Create", BindingFlags.Public | BindingFlags.Static)!;
-        var root = new RootCommand("test");
-        root.Subcommands.Add((Command)create.Invoke(null, null)!);
         var output = new StringWriter();
         var error = new StringWriter();
-        var exitCode = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var exitCode = CliApp.Run(args, output, error);
         return (exitCode, output.ToString(), error.ToString());
     }
 
@@ -67,28 +61,28 @@ public sealed class TrainCommandTests
     });
 
     [Fact]
-    public void BadInputsGiveClearMessagesAndExitCodeOne()
+    public void MissingOrMalformedDataExitsWith1AndArgumentsItCannotUseWith2()
     {
         using var temp = new TrainingTempFolder();
         var (missingExit, _, missingError) = Run("train", "--model", "random:bert-tiny", "--data", temp.Combine("nope.tsv"), "--output", temp.Combine("out"));
-        Assert.Equal(1, missingExit);
+        Assert.Equal(CliApp.RuntimeFailure, missingExit);
         Assert.Contains("nope.tsv", missingError);
 
         var bad = temp.Combine("bad.tsv");
         File.WriteAllText(bad, "anchor\tpositive\na\tb\nonly one field\n");
         var (badExit, _, badError) = Run("train", "--model", "random:bert-tiny", "--data", bad, "--output", temp.Combine("out"));
-        Assert.Equal(1, badExit);
+        Assert.Equal(CliApp.RuntimeFailure, badExit);
         Assert.Contains("bad.tsv", badError);
         Assert.Contains("bad.tsv:3:", badError);
 
         var pairs = temp.Combine("pairs.tsv");
         File.WriteAllText(pairs, "anchor\tpositive\na\tb\n");
         var (negExit, _, negError) = Run("train", "--model", "random:bert-tiny", "--data", pairs, "--output", temp.Combine("out"), "--hard-negatives");
-        Assert.Equal(1, negExit);
+        Assert.Equal(CliApp.BadArguments, negExit);
         Assert.Contains("prepare-nli --triplets", negError);
 
         var (modelExit, _, modelError) = Run("train", "--model", "random:bert-huge", "--data", pairs, "--output", temp.Combine("out"));
-        Assert.Equal(1, modelExit);
+        Assert.Equal(CliApp.BadArguments, modelExit);
         Assert.Contains("random:bert-tiny", modelError);
     }
 }
