@@ -100,33 +100,16 @@ public static class Checkpoints
         }
     }
 
-    /// <summary>Saves a checkpoint for <paramref name="state"/> and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all; the lowest steps go, never the one just saved).</summary>
+    /// <summary>
+    /// Saves a checkpoint for <paramref name="state"/> with <paramref name="optimizer"/>'s state and prunes old ones
+    /// beyond <paramref name="totalLimit"/> (0 = keep all; the lowest steps go, never the one just saved).
+    /// </summary>
     /// <returns>The checkpoint folder.</returns>
     public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
         OptimizerHelper optimizer, TrainerState state, int totalLimit = 0)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        return Save(root, model, losses, state with { Optimizer = OptimizerKind.TorchAdamW }, totalLimit, staging =>
-            Write(Path.Combine(staging, OptimizerFile), s =>
-            {
-                using var writer = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-                optimizer.save_state_dict(writer);
-            }));
-    }
-
-    /// <summary>Saves a checkpoint with <see cref="FusedAdamW"/>'s state and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all; the lowest steps go, never the one just saved).</summary>
-    /// <returns>The checkpoint folder.</returns>
-    public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
-        FusedAdamW optimizer, TrainerState state, int totalLimit = 0)
-    {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        return Save(root, model, losses, state with { Optimizer = OptimizerKind.FusedAdamW }, totalLimit,
-            staging => optimizer.SaveState(Path.Combine(staging, FusedOptimizerFile)));
-    }
-
-    private static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
-        TrainerState state, int totalLimit, Action<string> saveOptimizer)
-    {
+        state = state with { Optimizer = KindOf(optimizer) };
         Recover(root);
         var name = Prefix + state.GlobalStep.ToString(CultureInfo.InvariantCulture);
         var target = Path.Combine(root, name);
@@ -142,7 +125,7 @@ public static class Checkpoints
                     Write(Path.Combine(staging, LossFile(i)), s => Save(losses[i], s));
                 }
             }
-            saveOptimizer(staging);
+            SaveOptimizer(optimizer, staging);
             using (var randomState = random.get_rng_state())
             {
                 var bytes = randomState.data<byte>().ToArray();
@@ -233,43 +216,18 @@ public static class Checkpoints
 
     /// <summary>
     /// Restores weights, optimizer state and torch's random state from <paramref name="checkpoint"/> into the given
-    /// objects (built exactly as for the run that saved it) and returns its <see cref="TrainerState"/>.
+    /// objects (built exactly as for the run that saved it, with the same kind of optimizer) and returns its
+    /// <see cref="TrainerState"/>.
     /// </summary>
     public static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, OptimizerHelper optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        return Load(checkpoint, model, losses, OptimizerKind.TorchAdamW, () => Read(Path.Combine(checkpoint, OptimizerFile), s =>
-        {
-            using var reader = new BinaryReader(s, System.Text.Encoding.UTF8, leaveOpen: true);
-            optimizer.load_state_dict(reader);
-        }));
-    }
-
-    /// <summary>
-    /// Restores weights, <see cref="FusedAdamW"/>'s state and torch's random state from <paramref name="checkpoint"/>
-    /// into the given objects (built exactly as for the run that saved it) and returns its <see cref="TrainerState"/>.
-    /// </summary>
-    public static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, FusedAdamW optimizer)
-    {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        return Load(checkpoint, model, losses, OptimizerKind.FusedAdamW, () =>
-        {
-            var path = Path.Combine(checkpoint, FusedOptimizerFile);
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException($"{path}: the checkpoint has no FusedAdamW state.", path);
-            }
-            optimizer.LoadState(path);
-        });
-    }
-
-    private static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, OptimizerKind optimizer, Action loadOptimizer)
-    {
         var state = ReadState(checkpoint);
-        if (state.Optimizer != optimizer)
+        var kind = KindOf(optimizer);
+        if (state.Optimizer != kind)
         {
             throw new InvalidOperationException(
-                $"{Path.Combine(checkpoint, StateFile)}: the checkpoint holds the state of {state.Optimizer}, this run uses {optimizer}. " +
+                $"{Path.Combine(checkpoint, StateFile)}: the checkpoint holds the state of {state.Optimizer}, this run uses {kind}. " +
                 $"Resume with FitOptions.Optimizer = OptimizerKind.{state.Optimizer} " +
                 $"(st train --optimizer {(state.Optimizer == OptimizerKind.TorchAdamW ? "torch" : "fused")}).");
         }
@@ -288,7 +246,7 @@ public static class Checkpoints
                 Read(Path.Combine(checkpoint, LossFile(i)), s => Load(losses[i], s));
             }
         }
-        loadOptimizer();
+        LoadOptimizer(optimizer, checkpoint);
         var randomBytes = File.ReadAllBytes(Path.Combine(checkpoint, RandomStateFile));
         using (var randomState = tensor(randomBytes, dtype: ScalarType.Byte))
         {
@@ -298,6 +256,44 @@ public static class Checkpoints
     }
 
     private static string LossFile(int index) => $"loss-{index}.bin";
+
+    // Which state file a checkpoint holds follows from the optimizer: FusedAdamW's own safetensors layout, or
+    // TorchSharp's save_state_dict for torch's optimizers.
+    private static OptimizerKind KindOf(OptimizerHelper optimizer) =>
+        optimizer is FusedAdamW ? OptimizerKind.FusedAdamW : OptimizerKind.TorchAdamW;
+
+    private static void SaveOptimizer(OptimizerHelper optimizer, string folder)
+    {
+        if (optimizer is FusedAdamW fused)
+        {
+            fused.SaveState(Path.Combine(folder, FusedOptimizerFile));
+            return;
+        }
+        Write(Path.Combine(folder, OptimizerFile), s =>
+        {
+            using var writer = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
+            optimizer.save_state_dict(writer);
+        });
+    }
+
+    private static void LoadOptimizer(OptimizerHelper optimizer, string checkpoint)
+    {
+        if (optimizer is FusedAdamW fused)
+        {
+            var path = Path.Combine(checkpoint, FusedOptimizerFile);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"{path}: the checkpoint has no FusedAdamW state.", path);
+            }
+            fused.LoadState(path);
+            return;
+        }
+        Read(Path.Combine(checkpoint, OptimizerFile), s =>
+        {
+            using var reader = new BinaryReader(s, System.Text.Encoding.UTF8, leaveOpen: true);
+            optimizer.load_state_dict(reader);
+        });
+    }
 
     // Module.save(Stream) closes the stream; through a writer that leaves it open, it can still be flushed to disk.
     private static void Save(nn.Module module, Stream stream)

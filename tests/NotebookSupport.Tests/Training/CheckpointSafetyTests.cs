@@ -22,7 +22,7 @@ public sealed class CheckpointSafetyTests
     private static string Save(string root, float marker, int step, int totalLimit = 0)
     {
         using var model = Model(marker);
-        return Checkpoints.Save(root, model, [new MultipleNegativesRankingLoss(model)], new FusedAdamW(FusedAdamW.DefaultGroups(model)),
+        return Checkpoints.Save(root, model, [new MultipleNegativesRankingLoss(model)], OptimizerFactory.AdamW(model.named_parameters(), kind: OptimizerKind.FusedAdamW),
             new TrainerState { GlobalStep = step, ElapsedSeconds = marker, Losses = [nameof(MultipleNegativesRankingLoss)] }, totalLimit);
     }
 
@@ -30,7 +30,7 @@ public sealed class CheckpointSafetyTests
     private static (float Weight, double State) Load(string checkpoint)
     {
         using var model = Model(-1);
-        var state = Checkpoints.Load(checkpoint, model, [new MultipleNegativesRankingLoss(model)], new FusedAdamW(FusedAdamW.DefaultGroups(model)));
+        var state = Checkpoints.Load(checkpoint, model, [new MultipleNegativesRankingLoss(model)], OptimizerFactory.AdamW(model.named_parameters(), kind: OptimizerKind.FusedAdamW));
         return (model.Transformer.AutoModel.state_dict()["embeddings.word_embeddings.weight"][0, 0].item<float>(), state.ElapsedSeconds);
     }
 
