@@ -18,9 +18,9 @@ namespace NotebookSupport.Training;
 /// Files: <c>model.bin</c> and <c>loss-I.bin</c> (TorchSharp's <c>Module.save</c>), <c>rng_state.bin</c> (torch's
 /// CPU generator state), the optimizer state, and <c>trainer_state.json</c>. The optimizer state is
 /// <c>optimizer.safetensors</c> for <see cref="FusedAdamW"/> (layout in its remarks: <c>state.{i}.exp_avg</c>,
-/// <c>state.{i}.exp_avg_sq</c>, <c>state.{i}.step</c>, <c>step_count</c>) or <c>optimizer.bin</c> for torch's
-/// AdamW (<c>save_state_dict</c>); <see cref="TrainerState.Optimizer"/> says which, and a checkpoint resumes only
-/// into the same kind of optimizer.
+/// <c>state.{i}.exp_avg_sq</c>, <c>state.{i}.step</c>, <c>step_count</c>, <c>param_group_sizes</c>) or
+/// <c>optimizer.bin</c> for torch's AdamW (<c>save_state_dict</c>); <see cref="TrainerState.Optimizer"/> says which,
+/// and a checkpoint resumes only into the same kind of optimizer.
 /// </para>
 /// <para>
 /// A checkpoint is written and flushed into the hidden folder <c>.checkpoint-STEP.saving-GUID</c> (<c>trainer_state.json</c>
@@ -238,6 +238,8 @@ public static class Checkpoints
                 $"{Path.Combine(checkpoint, StateFile)}: the checkpoint was made with losses [{string.Join(", ", state.Losses)}], " +
                 $"this run has [{string.Join(", ", lossNames)}].");
         }
+        // The optimizer's state first: a file that does not fit it is refused before the weights change.
+        LoadOptimizer(optimizer, checkpoint);
         Read(Path.Combine(checkpoint, ModelFile), s => Load(model, s));
         for (var i = 0; i < losses.Count; i++)
         {
@@ -246,7 +248,6 @@ public static class Checkpoints
                 Read(Path.Combine(checkpoint, LossFile(i)), s => Load(losses[i], s));
             }
         }
-        LoadOptimizer(optimizer, checkpoint);
         var randomBytes = File.ReadAllBytes(Path.Combine(checkpoint, RandomStateFile));
         using (var randomState = tensor(randomBytes, dtype: ScalarType.Byte))
         {

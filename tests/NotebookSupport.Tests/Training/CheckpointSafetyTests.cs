@@ -65,6 +65,27 @@ public sealed class CheckpointSafetyTests
     }
 
     [Fact]
+    public void AFusedStateFileThatDoesNotFitIsRefusedBeforeTheWeightsChange()
+    {
+        // As FusedAdamW wrote it before it had parameter groups: no param_group_sizes, parameters in model order.
+        using var temp = new TrainingTempFolder();
+        var checkpoint = Save(temp.Path, 3, step: 4);
+        var file = Path.Combine(checkpoint, "optimizer.safetensors");
+        var entries = NotebookSupport.Hub.SafeTensors.Load(file);
+        entries.Remove("param_group_sizes", out var sizes);
+        sizes!.Dispose();
+        NotebookSupport.Hub.SafeTensors.Save(entries, file);
+        foreach (var t in entries.Values) t.Dispose();
+
+        using var model = Model(-1);
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoints.Load(checkpoint, model, [new MultipleNegativesRankingLoss(model)],
+            OptimizerFactory.AdamW(model.named_parameters(), kind: OptimizerKind.FusedAdamW)));
+        Assert.Contains(file, error.Message);
+        Assert.Contains("param_group_sizes", error.Message);
+        Assert.Equal(-1f, model.Transformer.AutoModel.state_dict()["embeddings.word_embeddings.weight"][0, 0].item<float>());
+    }
+
+    [Fact]
     public void RotationNeverDeletesTheCheckpointJustSaved()
     {
         using var temp = new TrainingTempFolder();
