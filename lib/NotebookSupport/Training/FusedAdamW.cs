@@ -89,7 +89,9 @@ public sealed class FusedAdamW : OptimizerHelper
         parameter.dtype == ScalarType.Float32 && parameter.device_type == DeviceType.CPU && parameter.is_contiguous();
 
     /// <summary>Adds a group of parameters, taking the options it leaves unset from the constructor's.</summary>
-    /// <exception cref="ArgumentException">A parameter is not a contiguous float32 CPU tensor, or the group asks for AMSGrad or maximize.</exception>
+    /// <exception cref="ArgumentException">
+    /// A parameter is not a contiguous float32 CPU tensor or is already in a group, or the group asks for AMSGrad or maximize.
+    /// </exception>
     public override void add_param_group(ParamGroup param_group)
     {
         ArgumentNullException.ThrowIfNull(param_group);
@@ -113,6 +115,11 @@ public sealed class FusedAdamW : OptimizerHelper
         if (parameters.FirstOrDefault(p => !Supports(p)) is { } unsupported)
         {
             throw new ArgumentException($"FusedAdamW needs contiguous float32 CPU parameters; got {unsupported.dtype} on {unsupported.device}. Use torch's AdamW (OptimizerKind.TorchAdamW) for other parameters.", nameof(param_group));
+        }
+        if (parameters.Any(p => _state.ContainsKey(p.Handle))
+            || parameters.Count != parameters.Distinct(ReferenceEqualityComparer.Instance).Count())
+        {
+            throw new ArgumentException("A parameter appears twice in FusedAdamW's parameter groups; list each once (OptimizerFactory.ParameterGroups does).", nameof(param_group));
         }
         param_group.Parameters = parameters;
         _parameter_groups.Add(param_group);

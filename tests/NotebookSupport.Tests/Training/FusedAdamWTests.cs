@@ -215,6 +215,14 @@ public sealed class FusedAdamWTests
         Assert.Contains("float32", error.Message);
     }
 
+    [Fact]
+    public void Rejects_a_parameter_listed_twice()
+    {
+        var p = new Parameter(ones(4));
+        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => new FusedAdamW([p, p])).Message);
+        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => new FusedAdamW([Group(p, 0.01), Group(p, 0.0)])).Message);
+    }
+
     private static AdamW.ParamGroup Group(Parameter parameter, double weightDecay) => new([parameter], new AdamW.Options { weight_decay = weightDecay });
 
     private static void AssertClose(Tensor expected, Tensor actual)
