@@ -22,8 +22,7 @@ internal sealed class MnrTrainer : IDisposable
 {
     private readonly SentenceTransformer model;
     private readonly MultipleNegativesRankingLoss loss;
-    private readonly AdamW? torchAdamW;
-    private readonly FusedAdamW? fusedAdamW;
+    private readonly OptimizerHelper optimizer;
     private readonly LinearScheduleWithWarmup? schedule;
     private readonly Parameter[] parameters;
     private readonly double maxGradNorm;
@@ -41,16 +40,8 @@ internal sealed class MnrTrainer : IDisposable
         this.maxGradNorm = maxGradNorm;
         int warmupSteps = (int)Math.Ceiling(totalSteps * warmupRatio);
         parameters = model.parameters().ToArray();
-        if (fused)
-        {
-            fusedAdamW = new FusedAdamW(FusedAdamW.DefaultGroups(model, weightDecay: 0.01), lr);
-            if (totalSteps > 0) schedule = new LinearScheduleWithWarmup(fusedAdamW, warmupSteps, totalSteps);
-        }
-        else
-        {
-            torchAdamW = OptimizerFactory.AdamW(model.named_parameters(), lr, weightDecay: 0.01);
-            if (totalSteps > 0) schedule = new LinearScheduleWithWarmup(torchAdamW, warmupSteps, totalSteps);
-        }
+        optimizer = OptimizerFactory.AdamW(model.named_parameters(), lr, weightDecay: 0.01, kind: fused ? OptimizerKind.FusedAdamW : OptimizerKind.TorchAdamW);
+        if (totalSteps > 0) schedule = new LinearScheduleWithWarmup(optimizer, warmupSteps, totalSteps);
     }
 
     /// <summary>Loss and where the time went, in seconds.</summary>
@@ -61,7 +52,7 @@ internal sealed class MnrTrainer : IDisposable
     {
         using var scope = NewDisposeScope();
         long t0 = Stopwatch.GetTimestamp();
-        ZeroGrad();
+        optimizer.zero_grad();
         var embeddings = model.Forward([anchors, positives]);
         var value = loss.CalculateLoss(embeddings[0], embeddings[1]);
         long t1 = Stopwatch.GetTimestamp();
@@ -72,17 +63,10 @@ internal sealed class MnrTrainer : IDisposable
         return Times(value.item<float>(), t0, t1, t2, t3);
     }
 
-    private void ZeroGrad()
-    {
-        if (fusedAdamW is not null) fusedAdamW.ZeroGrad();
-        else torchAdamW!.zero_grad();
-    }
-
     private void Update()
     {
         if (maxGradNorm > 0) GradientClipping.ClipGradNorm(parameters, maxGradNorm);
-        if (fusedAdamW is not null) fusedAdamW.Step();
-        else torchAdamW!.step();
+        optimizer.step();
         schedule?.Step();
     }
 
@@ -93,7 +77,7 @@ internal sealed class MnrTrainer : IDisposable
 
     public void Dispose()
     {
-        torchAdamW?.Dispose();
+        optimizer.Dispose();
         loss.Dispose();  // the model is not the loss's child module, so it stays
     }
 }

@@ -17,7 +17,7 @@ var first = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture
 
 var checkpointModel = TinyBert.Create(PoolingMode.Mean, normalize: true);
 var losses = new SentenceTransformerLoss[] { new MultipleNegativesRankingLoss(checkpointModel) };
-var optimizer = new FusedAdamW(FusedAdamW.DefaultGroups(checkpointModel));
+var optimizer = OptimizerFactory.AdamW(checkpointModel.named_parameters(), kind: OptimizerKind.FusedAdamW);
 var weights = checkpointModel.Transformer.AutoModel.state_dict()["embeddings.word_embeddings.weight"];
 Console.WriteLine("ready");
 for (var version = first; ; version++)

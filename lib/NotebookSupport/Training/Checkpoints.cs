@@ -18,9 +18,9 @@ namespace NotebookSupport.Training;
 /// Files: <c>model.bin</c> and <c>loss-I.bin</c> (TorchSharp's <c>Module.save</c>), <c>rng_state.bin</c> (torch's
 /// CPU generator state), the optimizer state, and <c>trainer_state.json</c>. The optimizer state is
 /// <c>optimizer.safetensors</c> for <see cref="FusedAdamW"/> (layout in its remarks: <c>state.{i}.exp_avg</c>,
-/// <c>state.{i}.exp_avg_sq</c>, <c>state.{i}.step</c>, <c>step_count</c>) or <c>optimizer.bin</c> for torch's
-/// AdamW (<c>save_state_dict</c>); <see cref="TrainerState.Optimizer"/> says which, and a checkpoint resumes only
-/// into the same kind of optimizer.
+/// <c>state.{i}.exp_avg_sq</c>, <c>state.{i}.step</c>, <c>step_count</c>, <c>param_group_sizes</c>) or
+/// <c>optimizer.bin</c> for torch's AdamW (<c>save_state_dict</c>); <see cref="TrainerState.Optimizer"/> says which,
+/// and a checkpoint resumes only into the same kind of optimizer.
 /// </para>
 /// <para>
 /// A checkpoint is written and flushed into the hidden folder <c>.checkpoint-STEP.saving-GUID</c> (<c>trainer_state.json</c>
@@ -100,33 +100,16 @@ public static class Checkpoints
         }
     }
 
-    /// <summary>Saves a checkpoint for <paramref name="state"/> and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all; the lowest steps go, never the one just saved).</summary>
+    /// <summary>
+    /// Saves a checkpoint for <paramref name="state"/> with <paramref name="optimizer"/>'s state and prunes old ones
+    /// beyond <paramref name="totalLimit"/> (0 = keep all; the lowest steps go, never the one just saved).
+    /// </summary>
     /// <returns>The checkpoint folder.</returns>
     public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
         OptimizerHelper optimizer, TrainerState state, int totalLimit = 0)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        return Save(root, model, losses, state with { Optimizer = OptimizerKind.TorchAdamW }, totalLimit, staging =>
-            Write(Path.Combine(staging, OptimizerFile), s =>
-            {
-                using var writer = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-                optimizer.save_state_dict(writer);
-            }));
-    }
-
-    /// <summary>Saves a checkpoint with <see cref="FusedAdamW"/>'s state and prunes old ones beyond <paramref name="totalLimit"/> (0 = keep all; the lowest steps go, never the one just saved).</summary>
-    /// <returns>The checkpoint folder.</returns>
-    public static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
-        FusedAdamW optimizer, TrainerState state, int totalLimit = 0)
-    {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        return Save(root, model, losses, state with { Optimizer = OptimizerKind.FusedAdamW }, totalLimit,
-            staging => optimizer.SaveState(Path.Combine(staging, FusedOptimizerFile)));
-    }
-
-    private static string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses,
-        TrainerState state, int totalLimit, Action<string> saveOptimizer)
-    {
+        state = state with { Optimizer = KindOf(optimizer) };
         Recover(root);
         var name = Prefix + state.GlobalStep.ToString(CultureInfo.InvariantCulture);
         var target = Path.Combine(root, name);
@@ -142,7 +125,7 @@ public static class Checkpoints
                     Write(Path.Combine(staging, LossFile(i)), s => Save(losses[i], s));
                 }
             }
-            saveOptimizer(staging);
+            SaveOptimizer(optimizer, staging);
             using (var randomState = random.get_rng_state())
             {
                 var bytes = randomState.data<byte>().ToArray();
@@ -233,43 +216,18 @@ public static class Checkpoints
 
     /// <summary>
     /// Restores weights, optimizer state and torch's random state from <paramref name="checkpoint"/> into the given
-    /// objects (built exactly as for the run that saved it) and returns its <see cref="TrainerState"/>.
+    /// objects (built exactly as for the run that saved it, with the same kind of optimizer) and returns its
+    /// <see cref="TrainerState"/>.
     /// </summary>
     public static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, OptimizerHelper optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        return Load(checkpoint, model, losses, OptimizerKind.TorchAdamW, () => Read(Path.Combine(checkpoint, OptimizerFile), s =>
-        {
-            using var reader = new BinaryReader(s, System.Text.Encoding.UTF8, leaveOpen: true);
-            optimizer.load_state_dict(reader);
-        }));
-    }
-
-    /// <summary>
-    /// Restores weights, <see cref="FusedAdamW"/>'s state and torch's random state from <paramref name="checkpoint"/>
-    /// into the given objects (built exactly as for the run that saved it) and returns its <see cref="TrainerState"/>.
-    /// </summary>
-    public static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, FusedAdamW optimizer)
-    {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        return Load(checkpoint, model, losses, OptimizerKind.FusedAdamW, () =>
-        {
-            var path = Path.Combine(checkpoint, FusedOptimizerFile);
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException($"{path}: the checkpoint has no FusedAdamW state.", path);
-            }
-            optimizer.LoadState(path);
-        });
-    }
-
-    private static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, OptimizerKind optimizer, Action loadOptimizer)
-    {
         var state = ReadState(checkpoint);
-        if (state.Optimizer != optimizer)
+        var kind = KindOf(optimizer);
+        if (state.Optimizer != kind)
         {
             throw new InvalidOperationException(
-                $"{Path.Combine(checkpoint, StateFile)}: the checkpoint holds the state of {state.Optimizer}, this run uses {optimizer}. " +
+                $"{Path.Combine(checkpoint, StateFile)}: the checkpoint holds the state of {state.Optimizer}, this run uses {kind}. " +
                 $"Resume with FitOptions.Optimizer = OptimizerKind.{state.Optimizer} " +
                 $"(st train --optimizer {(state.Optimizer == OptimizerKind.TorchAdamW ? "torch" : "fused")}).");
         }
@@ -280,6 +238,8 @@ public static class Checkpoints
                 $"{Path.Combine(checkpoint, StateFile)}: the checkpoint was made with losses [{string.Join(", ", state.Losses)}], " +
                 $"this run has [{string.Join(", ", lossNames)}].");
         }
+        // The optimizer's state first: a file that does not fit it is refused before the weights change.
+        LoadOptimizer(optimizer, checkpoint);
         Read(Path.Combine(checkpoint, ModelFile), s => Load(model, s));
         for (var i = 0; i < losses.Count; i++)
         {
@@ -288,7 +248,6 @@ public static class Checkpoints
                 Read(Path.Combine(checkpoint, LossFile(i)), s => Load(losses[i], s));
             }
         }
-        loadOptimizer();
         var randomBytes = File.ReadAllBytes(Path.Combine(checkpoint, RandomStateFile));
         using (var randomState = tensor(randomBytes, dtype: ScalarType.Byte))
         {
@@ -298,6 +257,44 @@ public static class Checkpoints
     }
 
     private static string LossFile(int index) => $"loss-{index}.bin";
+
+    // Which state file a checkpoint holds follows from the optimizer: FusedAdamW's own safetensors layout, or
+    // TorchSharp's save_state_dict for torch's optimizers.
+    private static OptimizerKind KindOf(OptimizerHelper optimizer) =>
+        optimizer is FusedAdamW ? OptimizerKind.FusedAdamW : OptimizerKind.TorchAdamW;
+
+    private static void SaveOptimizer(OptimizerHelper optimizer, string folder)
+    {
+        if (optimizer is FusedAdamW fused)
+        {
+            fused.SaveState(Path.Combine(folder, FusedOptimizerFile));
+            return;
+        }
+        Write(Path.Combine(folder, OptimizerFile), s =>
+        {
+            using var writer = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
+            optimizer.save_state_dict(writer);
+        });
+    }
+
+    private static void LoadOptimizer(OptimizerHelper optimizer, string checkpoint)
+    {
+        if (optimizer is FusedAdamW fused)
+        {
+            var path = Path.Combine(checkpoint, FusedOptimizerFile);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"{path}: the checkpoint has no FusedAdamW state.", path);
+            }
+            fused.LoadState(path);
+            return;
+        }
+        Read(Path.Combine(checkpoint, OptimizerFile), s =>
+        {
+            using var reader = new BinaryReader(s, System.Text.Encoding.UTF8, leaveOpen: true);
+            optimizer.load_state_dict(reader);
+        });
+    }
 
     // Module.save(Stream) closes the stream; through a writer that leaves it open, it can still be flushed to disk.
     private static void Save(nn.Module module, Stream stream)

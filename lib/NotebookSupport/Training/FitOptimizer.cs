@@ -11,23 +11,14 @@ namespace NotebookSupport.Training;
 /// </summary>
 internal sealed class FitOptimizer
 {
-    private readonly FusedAdamW? _fused;
-    private readonly OptimizerHelper? _torch;
+    private readonly OptimizerHelper _optimizer;
 
     public FitOptimizer(OptimizerKind kind, IReadOnlyList<(string Name, Parameter Parameter)> namedParameters,
         double learningRate, double weightDecay, int warmupSteps, int totalSteps)
     {
         Kind = kind;
-        if (kind == OptimizerKind.FusedAdamW)
-        {
-            _fused = new FusedAdamW(FusedAdamW.DefaultGroups(namedParameters, weightDecay), learningRate);
-            Schedule = new LinearScheduleWithWarmup(_fused, warmupSteps, totalSteps);
-        }
-        else
-        {
-            _torch = OptimizerFactory.AdamW(namedParameters, learningRate, weightDecay);
-            Schedule = new LinearScheduleWithWarmup(_torch, warmupSteps, totalSteps);
-        }
+        _optimizer = OptimizerFactory.AdamW(namedParameters, learningRate, weightDecay, kind: kind);
+        Schedule = new LinearScheduleWithWarmup(_optimizer, warmupSteps, totalSteps);
     }
 
     /// <summary>The implementation in use (never <see cref="OptimizerKind.Auto"/>).</summary>
@@ -57,44 +48,24 @@ internal sealed class FitOptimizer
     /// <summary>Applies the update with the current (clipped) gradients, clears them and advances the schedule.</summary>
     public void Step()
     {
-        if (_fused is not null)
+        // torch's AdamW reads each parameter's grad into a fresh tensor handle; the scope releases them every step.
+        using (NewDisposeScope())
         {
-            _fused.Step();
-            _fused.ZeroGrad();
-        }
-        else
-        {
-            // AdamW reads each parameter's grad into a fresh tensor handle; the scope releases them every step.
-            using var scope = NewDisposeScope();
-            _torch!.step();
-            _torch.zero_grad();
+            _optimizer.step();
+            _optimizer.zero_grad();
         }
         Schedule.Step();
     }
 
-    public void ZeroGrad()
-    {
-        if (_fused is not null)
-        {
-            _fused.ZeroGrad();
-        }
-        else
-        {
-            _torch!.zero_grad();
-        }
-    }
+    public void ZeroGrad() => _optimizer.zero_grad();
 
     public string Save(string root, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, TrainerState state, int totalLimit) =>
-        _fused is not null
-            ? Checkpoints.Save(root, model, losses, _fused, state, totalLimit)
-            : Checkpoints.Save(root, model, losses, _torch!, state, totalLimit);
+        Checkpoints.Save(root, model, losses, _optimizer, state, totalLimit);
 
     /// <summary>Restores the checkpoint and puts the schedule at its step.</summary>
     public TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses)
     {
-        var state = _fused is not null
-            ? Checkpoints.Load(checkpoint, model, losses, _fused)
-            : Checkpoints.Load(checkpoint, model, losses, _torch!);
+        var state = Checkpoints.Load(checkpoint, model, losses, _optimizer);
         Schedule.LastStep = state.GlobalStep;
         return state;
     }

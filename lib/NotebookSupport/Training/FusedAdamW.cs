@@ -17,110 +17,150 @@ namespace NotebookSupport.Training;
 /// </summary>
 /// <remarks>
 /// <para>
+/// A TorchSharp optimizer like <c>optim.AdamW</c>: the same parameter groups (<see cref="AdamW.ParamGroup"/>, each
+/// with its learning rate, betas, epsilon and weight decay), the same per-parameter state (<see cref="AdamW.State"/>),
+/// <c>step()</c>, <c>zero_grad()</c> and <c>ParamGroups</c>, so schedules and checkpoints treat both alike.
 /// Per parameter, with gradient g and the parameter's own step count t: <c>p *= 1 - lr * wd; m = b1 m + (1 - b1) g;
 /// v = b2 v + (1 - b2) g^2; p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)</c>. Parameters without a
-/// gradient are skipped and their step count stays, as PyTorch does. Float32 contiguous CPU parameters only (the
-/// master weights of mixed precision are float32); <see cref="Supports"/> tells.
+/// gradient are skipped and their step count stays, as PyTorch does; <c>zero_grad()</c> sets gradients to none, as
+/// PyTorch's <c>zero_grad(set_to_none=True)</c>. Float32 contiguous CPU parameters only (the master weights of mixed
+/// precision are float32), without AMSGrad or maximize; <see cref="Supports"/> tells.
 /// </para>
 /// <para>
 /// <see cref="SaveState"/> writes the state as a safetensors file, the layout of PyTorch's
-/// <c>optimizer.state_dict()["state"]</c> with the parameter's index in the optimizer as key:
+/// <c>optimizer.state_dict()["state"]</c> with the parameter's index in the optimizer (group by group) as key:
 /// <c>state.{i}.exp_avg</c> and <c>state.{i}.exp_avg_sq</c> (F32, the parameter's shape) and <c>state.{i}.step</c>
 /// (I64, shape [1]) for every parameter that has taken a step, plus <c>step_count</c> (I64, shape [1], calls of
-/// <see cref="Step"/>). The learning rate is not state: the schedule sets it. <see cref="LoadState"/> restores it
-/// into an optimizer built over the same parameters in the same order, so training continues bit for bit.
+/// <c>step()</c>) and <c>param_group_sizes</c> (I64, the parameter count of each group). The learning rate is not
+/// state: the schedule sets it. <see cref="LoadState"/> restores it into an optimizer built over the same parameter
+/// groups, so training continues bit for bit.
 /// </para>
 /// <code>
-/// var optimizer = new FusedAdamW(FusedAdamW.DefaultGroups(model, weightDecay: 0.01), lr: 2e-5);
-/// loss.backward(); optimizer.Step(); optimizer.ZeroGrad();
+/// var optimizer = new FusedAdamW(OptimizerFactory.ParameterGroups(model.named_parameters(), learningRate: 2e-5, weightDecay: 0.01));
+/// loss.backward(); optimizer.step(); optimizer.zero_grad();
 /// </code>
 /// </remarks>
-public sealed class FusedAdamW
+public sealed class FusedAdamW : OptimizerHelper
 {
-    private readonly ParameterState[] state;
-    private readonly double beta1;
-    private readonly double beta2;
-    private readonly double eps;
-
-    /// <summary>Creates the optimizer.</summary>
-    /// <param name="parameters">Each parameter with its weight decay (0 for biases and LayerNorm, as <c>fit()</c> does).</param>
-    /// <param name="lr">Learning rate; change it between steps with <see cref="LearningRate"/> (schedules).</param>
+    /// <summary>Creates the optimizer over one group of parameters.</summary>
+    /// <param name="parameters">The parameters to update.</param>
+    /// <param name="lr">Learning rate; schedules change it through <c>ParamGroups</c>.</param>
     /// <param name="beta1">Decay of the first moment.</param>
     /// <param name="beta2">Decay of the second moment.</param>
     /// <param name="eps">Added to the denominator.</param>
-    public FusedAdamW(IEnumerable<(Parameter Parameter, double WeightDecay)> parameters, double lr = 1e-3, double beta1 = 0.9,
-        double beta2 = 0.999, double eps = 1e-8)
+    /// <param name="weight_decay">Decoupled weight decay.</param>
+    public FusedAdamW(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weight_decay = 0)
+        : this([new AdamW.ParamGroup { Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters)) }], lr, beta1, beta2, eps, weight_decay)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        state = parameters.Select(p =>
-        {
-            if (!Supports(p.Parameter))
-                throw new ArgumentException($"FusedAdamW needs contiguous float32 CPU parameters; got {p.Parameter.dtype} on {p.Parameter.device}. Use torch's AdamW (OptimizerFactory.AdamW) for other parameters.", nameof(parameters));
-            return new ParameterState(p.Parameter, p.WeightDecay, new float[p.Parameter.numel()], new float[p.Parameter.numel()]);
-        }).ToArray();
-        LearningRate = lr;
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
     }
 
-    /// <summary>The learning rate of the next <see cref="Step"/>.</summary>
-    public double LearningRate { get; set; }
+    /// <summary>Creates the optimizer over parameter groups; what a group leaves unset comes from the other arguments.</summary>
+    /// <param name="parameters">The groups, e.g. <see cref="OptimizerFactory.ParameterGroups"/> (weight decay on all but biases and LayerNorm, as <c>fit()</c> does).</param>
+    /// <param name="lr">Learning rate; schedules change it through <c>ParamGroups</c>.</param>
+    /// <param name="beta1">Decay of the first moment.</param>
+    /// <param name="beta2">Decay of the second moment.</param>
+    /// <param name="eps">Added to the denominator.</param>
+    /// <param name="weight_decay">Decoupled weight decay.</param>
+    public FusedAdamW(IEnumerable<AdamW.ParamGroup> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weight_decay = 0)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegative(lr);
+        ArgumentOutOfRangeException.ThrowIfNegative(eps);
+        ArgumentOutOfRangeException.ThrowIfNegative(weight_decay);
+        if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "Expected 0 <= beta1 < 1.");
+        if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "Expected 0 <= beta2 < 1.");
+        _defaults = new AdamW.Options
+        {
+            LearningRate = lr, InitialLearningRate = lr, beta1 = beta1, beta2 = beta2, eps = eps, weight_decay = weight_decay,
+            amsgrad = false, maximize = false,
+        };
+        _parameter_groups = [];
+        foreach (var group in parameters)
+        {
+            add_param_group(group);
+        }
+    }
 
-    /// <summary>Calls of <see cref="Step"/> so far (each parameter also counts its own steps, as PyTorch's <c>state['step']</c>).</summary>
+    /// <summary>Calls of <c>step()</c> so far (each parameter also counts its own steps, as PyTorch's <c>state['step']</c>).</summary>
     public int StepCount { get; private set; }
 
     /// <summary>True when <see cref="FusedAdamW"/> can update <paramref name="parameter"/>: float32, contiguous, on the CPU.</summary>
     public static bool Supports(Tensor parameter) =>
         parameter.dtype == ScalarType.Float32 && parameter.device_type == DeviceType.CPU && parameter.is_contiguous();
 
-    /// <summary>
-    /// sentence-transformers' parameter groups: weight decay on every trainable parameter except biases and LayerNorm
-    /// weights (<see cref="OptimizerFactory.UsesWeightDecay"/>).
-    /// </summary>
-    public static IEnumerable<(Parameter, double)> DefaultGroups(nn.Module module, double weightDecay = 0.01) =>
-        DefaultGroups(module.named_parameters(), weightDecay);
-
-    /// <summary>The same groups over named parameters (e.g. a model's and its losses'); a parameter listed twice is kept once.</summary>
-    public static IEnumerable<(Parameter, double)> DefaultGroups(IEnumerable<(string Name, Parameter Parameter)> namedParameters, double weightDecay = 0.01)
+    /// <summary>Adds a group of parameters, taking the options it leaves unset from the constructor's.</summary>
+    /// <exception cref="ArgumentException">
+    /// A parameter is not a contiguous float32 CPU tensor or is already in a group, or the group asks for AMSGrad or maximize.
+    /// </exception>
+    public override void add_param_group(ParamGroup param_group)
     {
-        ArgumentNullException.ThrowIfNull(namedParameters);
-        var seen = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
-        foreach (var (name, parameter) in namedParameters)
+        ArgumentNullException.ThrowIfNull(param_group);
+        var defaults = (AdamW.Options)_defaults;
+        var options = param_group.Options as AdamW.Options ?? new AdamW.Options();
+        param_group.Options = options;
+        options.LearningRate ??= defaults.LearningRate;
+        options.beta1 ??= defaults.beta1;
+        options.beta2 ??= defaults.beta2;
+        options.eps ??= defaults.eps;
+        options.weight_decay ??= defaults.weight_decay;
+        options.amsgrad ??= false;
+        options.maximize ??= false;
+        options.InitialLearningRate = options.LearningRate!.Value;
+        if (options.amsgrad.Value || options.maximize.Value)
         {
-            if (parameter.requires_grad && seen.Add(parameter))
-            {
-                yield return (parameter, OptimizerFactory.UsesWeightDecay(name) ? weightDecay : 0.0);
-            }
+            throw new ArgumentException("FusedAdamW does not implement AMSGrad or maximize; use torch's AdamW (OptimizerKind.TorchAdamW).", nameof(param_group));
+        }
+        // Enumerated once: step() and the state file rely on a fixed order.
+        var parameters = param_group.Parameters.ToList();
+        if (parameters.FirstOrDefault(p => !Supports(p)) is { } unsupported)
+        {
+            throw new ArgumentException($"FusedAdamW needs contiguous float32 CPU parameters; got {unsupported.dtype} on {unsupported.device}. Use torch's AdamW (OptimizerKind.TorchAdamW) for other parameters.", nameof(param_group));
+        }
+        if (parameters.Any(p => _state.ContainsKey(p.Handle))
+            || parameters.Count != parameters.Distinct(ReferenceEqualityComparer.Instance).Count())
+        {
+            throw new ArgumentException("A parameter appears twice in FusedAdamW's parameter groups; list each once (OptimizerFactory.ParameterGroups does).", nameof(param_group));
+        }
+        param_group.Parameters = parameters;
+        _parameter_groups.Add(param_group);
+        foreach (var parameter in parameters)
+        {
+            var state = new AdamW.State(parameter);
+            state.Initialize(options);
+            _state[parameter.Handle] = state;
         }
     }
 
     /// <summary>Applies one update with the current gradients.</summary>
-    public void Step()
+    public override Tensor? step(Func<Tensor>? closure = null)
     {
         StepCount++;
-        double lr = LearningRate;
-        using var noGrad = no_grad();
-        foreach (var s in state)
+        return _step<AdamW.ParamGroup>(group =>
         {
-            using var grad = s.Parameter.grad;
-            if (grad is null) continue;
-            using var g = grad.contiguous();
-            s.Step++;
-            var stepSize = (float)(lr / (1 - Math.Pow(beta1, s.Step)));
-            var invSqrtBc2 = (float)(1 / Math.Sqrt(1 - Math.Pow(beta2, s.Step)));
-            var coefficients = new Coefficients((float)(1 - lr * s.WeightDecay), (float)beta1, (float)beta2, (float)eps, stepSize, invSqrtBc2);
-            Update(s.Parameter, g, s.ExpAvg, s.ExpAvgSq, coefficients);
-        }
+            var options = group.Options;
+            double lr = options.LearningRate!.Value, beta1 = options.beta1!.Value, beta2 = options.beta2!.Value;
+            var decay = (float)(1 - lr * options.weight_decay!.Value);
+            foreach (var parameter in group.Parameters)
+            {
+                using var grad = parameter.grad;
+                if (grad is null) continue;
+                using var g = grad.contiguous();
+                var state = (AdamW.State)_state[parameter.Handle];
+                state.step++;
+                var stepSize = (float)(lr / (1 - Math.Pow(beta1, state.step)));
+                var invSqrtBc2 = (float)(1 / Math.Sqrt(1 - Math.Pow(beta2, state.step)));
+                Update(parameter, g, state.exp_avg, state.exp_avg_sq, new Coefficients(decay, (float)beta1, (float)beta2, (float)options.eps!.Value, stepSize, invSqrtBc2));
+            }
+        }, closure);
     }
 
     /// <summary>Sets every gradient to none, as <c>zero_grad(set_to_none=True)</c>.</summary>
-    public void ZeroGrad()
+    public override void zero_grad()
     {
-        foreach (var s in state)
+        foreach (var parameter in parameters())
         {
-            using var grad = s.Parameter.grad;
-            if (grad is not null) s.Parameter.grad = null;
+            using var grad = parameter.grad;
+            if (grad is not null) parameter.grad = null;
         }
     }
 
@@ -128,21 +168,25 @@ public sealed class FusedAdamW
     public void SaveState(string path)
     {
         using var scope = NewDisposeScope();
-        var tensors = new Dictionary<string, Tensor> { ["step_count"] = tensor(new long[] { StepCount }) };
-        for (var i = 0; i < state.Length; i++)
+        var tensors = new Dictionary<string, Tensor>
         {
-            var s = state[i];
-            if (s.Step == 0) continue;
-            tensors[$"state.{i}.exp_avg"] = tensor(s.ExpAvg, s.Parameter.shape);
-            tensors[$"state.{i}.exp_avg_sq"] = tensor(s.ExpAvgSq, s.Parameter.shape);
-            tensors[$"state.{i}.step"] = tensor(new long[] { s.Step });
+            ["step_count"] = tensor(new long[] { StepCount }),
+            ["param_group_sizes"] = tensor(_parameter_groups.Select(g => (long)g.Parameters.Count()).ToArray()),
+        };
+        foreach (var (i, s) in States())
+        {
+            if (s.step == 0) continue;
+            tensors[$"state.{i}.exp_avg"] = s.exp_avg;
+            tensors[$"state.{i}.exp_avg_sq"] = s.exp_avg_sq;
+            tensors[$"state.{i}.step"] = tensor(new long[] { s.step });
         }
+        var defaults = (AdamW.Options)_defaults;
         var metadata = new Dictionary<string, string>
         {
             ["optimizer"] = nameof(FusedAdamW),
-            ["parameters"] = state.Length.ToString(CultureInfo.InvariantCulture),
-            ["betas"] = FormattableString.Invariant($"{beta1:R},{beta2:R}"),
-            ["eps"] = eps.ToString("R", CultureInfo.InvariantCulture),
+            ["parameters"] = _state.Count.ToString(CultureInfo.InvariantCulture),
+            ["betas"] = FormattableString.Invariant($"{defaults.beta1:R},{defaults.beta2:R}"),
+            ["eps"] = defaults.eps!.Value.ToString("R", CultureInfo.InvariantCulture),
         };
         // Flushed to disk and renamed into place: a checkpoint is only as durable as its optimizer state.
         DurableFile.Write(path, stream => SafeTensors.Save(tensors, stream, metadata));
@@ -150,7 +194,7 @@ public sealed class FusedAdamW
 
     /// <summary>
     /// Restores what <see cref="SaveState"/> wrote into this optimizer, which must have been built over the same
-    /// parameters in the same order.
+    /// parameter groups.
     /// </summary>
     /// <exception cref="InvalidDataException">The file does not fit these parameters; the message names the file and the entry.</exception>
     public void LoadState(string path)
@@ -158,32 +202,78 @@ public sealed class FusedAdamW
         var tensors = SafeTensors.Load(path);
         try
         {
-            var expected = new HashSet<string>(StringComparer.Ordinal) { "step_count" };
-            StepCount = (int)Scalar(tensors, "step_count", path);
-            for (var i = 0; i < state.Length; i++)
+            var expected = new HashSet<string>(StringComparer.Ordinal) { "step_count", "param_group_sizes" };
+            CheckLayout(tensors, path);
+            var stepCount = (int)Scalar(tensors, "step_count", path);
+            using var noGrad = no_grad();
+            foreach (var (i, s) in States())
             {
-                var s = state[i];
                 var prefix = $"state.{i}.";
                 if (!tensors.ContainsKey(prefix + "step"))
                 {
-                    s.Step = 0;
-                    Array.Clear(s.ExpAvg);
-                    Array.Clear(s.ExpAvgSq);
+                    s.step = 0;
+                    s.exp_avg.zero_();
+                    s.exp_avg_sq.zero_();
                     continue;
                 }
                 expected.UnionWith([prefix + "step", prefix + "exp_avg", prefix + "exp_avg_sq"]);
-                s.Step = Scalar(tensors, prefix + "step", path);
-                Moment(tensors, prefix + "exp_avg", s, path).data<float>().CopyTo(s.ExpAvg);
-                Moment(tensors, prefix + "exp_avg_sq", s, path).data<float>().CopyTo(s.ExpAvgSq);
+                s.step = Scalar(tensors, prefix + "step", path);
+                s.exp_avg.copy_(Moment(tensors, prefix + "exp_avg", s.exp_avg, path));
+                s.exp_avg_sq.copy_(Moment(tensors, prefix + "exp_avg_sq", s.exp_avg_sq, path));
             }
             if (tensors.Keys.FirstOrDefault(k => !expected.Contains(k)) is { } extra)
             {
-                throw new InvalidDataException($"{path}: entry '{extra}' does not belong to an optimizer over {state.Length} parameters; was it saved for another model?");
+                throw new InvalidDataException($"{path}: entry '{extra}' does not belong to an optimizer over {_state.Count} parameters; was it saved for another model?");
             }
+            StepCount = stepCount;
         }
         finally
         {
             foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Releases the moments.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            foreach (var (_, state) in _state)
+            {
+                ((AdamW.State)state).Dispose();
+            }
+        }
+    }
+
+    // The parameters' states with their index in the optimizer: group by group, as PyTorch's state_dict numbers them.
+    private IEnumerable<(int Index, AdamW.State State)> States() =>
+        _parameter_groups.SelectMany(g => g.Parameters).Select((p, i) => (i, (AdamW.State)_state[p.Handle]));
+
+    // Checked before anything is restored. Files written before FusedAdamW had groups number the parameters in the
+    // order they were given, which is not group by group; they fit only an optimizer with a single group.
+    private void CheckLayout(Dictionary<string, Tensor> tensors, string path)
+    {
+        var sizes = _parameter_groups.Select(g => (long)g.Parameters.Count()).ToArray();
+        var count = _state.Count;
+        var beyond = tensors.Keys.FirstOrDefault(k => k.StartsWith("state.", StringComparison.Ordinal)
+            && (!int.TryParse(k.Split('.')[1], NumberStyles.None, CultureInfo.InvariantCulture, out var i) || i >= count));
+        if (beyond is not null)
+        {
+            throw new InvalidDataException($"{path}: entry '{beyond}' does not belong to an optimizer over {count} parameters; was it saved for another model?");
+        }
+        if (!tensors.TryGetValue("param_group_sizes", out var saved))
+        {
+            if (sizes.Count(n => n > 0) > 1)
+            {
+                throw new InvalidDataException($"{path}: entry 'param_group_sizes' is missing: the file was written by an earlier FusedAdamW, which numbered the parameters in the order they were given rather than group by group, so it cannot restore an optimizer with {sizes.Length} parameter groups. Resume with the version that wrote it, or start the training again.");
+            }
+            return;
+        }
+        if (saved.dtype != ScalarType.Int64 || saved.dim() != 1 || !saved.data<long>().ToArray().SequenceEqual(sizes))
+        {
+            var found = saved.dtype == ScalarType.Int64 ? string.Join(", ", saved.data<long>().ToArray()) : saved.dtype.ToString();
+            throw new InvalidDataException($"{path}: entry 'param_group_sizes' is [{found}], but the optimizer has groups of [{string.Join(", ", sizes)}] parameters; was it saved for another model?");
         }
     }
 
@@ -196,59 +286,48 @@ public sealed class FusedAdamW
         return t.item<long>();
     }
 
-    private static Tensor Moment(Dictionary<string, Tensor> tensors, string key, ParameterState s, string path)
+    private static Tensor Moment(Dictionary<string, Tensor> tensors, string key, Tensor moment, string path)
     {
         if (!tensors.TryGetValue(key, out var t))
             throw new InvalidDataException($"{path}: entry '{key}' is missing.");
-        if (t.dtype != ScalarType.Float32 || !t.shape.SequenceEqual(s.Parameter.shape))
-            throw new InvalidDataException($"{path}: entry '{key}' is {t.dtype} [{string.Join(", ", t.shape)}], but the parameter is Float32 [{string.Join(", ", s.Parameter.shape)}]; was it saved for another model?");
+        if (t.dtype != ScalarType.Float32 || !t.shape.SequenceEqual(moment.shape))
+            throw new InvalidDataException($"{path}: entry '{key}' is {t.dtype} [{string.Join(", ", t.shape)}], but the parameter is Float32 [{string.Join(", ", moment.shape)}]; was it saved for another model?");
         return t;
-    }
-
-    private sealed class ParameterState(Parameter parameter, double weightDecay, float[] expAvg, float[] expAvgSq)
-    {
-        public Parameter Parameter { get; } = parameter;
-        public double WeightDecay { get; } = weightDecay;
-        public float[] ExpAvg { get; } = expAvg;
-        public float[] ExpAvgSq { get; } = expAvgSq;
-        public long Step { get; set; }
     }
 
     private readonly record struct Coefficients(float Decay, float Beta1, float Beta2, float Eps, float StepSize, float InvSqrtBc2);
 
-    private static void Update(Parameter parameter, Tensor grad, float[] expAvg, float[] expAvgSq, Coefficients c)
+    private static void Update(Tensor parameter, Tensor grad, Tensor expAvg, Tensor expAvgSq, Coefficients c)
     {
-        int n = expAvg.Length;
+        int n = (int)parameter.numel();
         // Large tensors are split across the same number of threads libtorch uses.
         int parts = n >= 1 << 18 ? Math.Max(1, torch.get_num_threads()) : 1;
-        var p = parameter.bytes;
-        var g = grad.bytes;
         unsafe
         {
-            fixed (byte* pp = p, gp = g)
+            fixed (byte* pp = parameter.bytes, gp = grad.bytes, mp = expAvg.bytes, vp = expAvgSq.bytes)
             {
-                float* pf = (float*)pp, gf = (float*)gp;
-                if (parts == 1) Range(pf, gf, expAvg, expAvgSq, 0, n, c);
+                float* pf = (float*)pp, gf = (float*)gp, mf = (float*)mp, vf = (float*)vp;
+                if (parts == 1) Range(pf, gf, mf, vf, 0, n, c);
                 else
                 {
-                    nint pAddr = (nint)pf, gAddr = (nint)gf;
+                    nint pAddr = (nint)pf, gAddr = (nint)gf, mAddr = (nint)mf, vAddr = (nint)vf;
                     Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
                     {
                         int chunk = (n + parts - 1) / parts;
                         int start = part * chunk, end = Math.Min(n, start + chunk);
-                        Range((float*)pAddr, (float*)gAddr, expAvg, expAvgSq, start, end, c);
+                        Range((float*)pAddr, (float*)gAddr, (float*)mAddr, (float*)vAddr, start, end, c);
                     });
                 }
             }
         }
     }
 
-    private static unsafe void Range(float* param, float* grad, float[] expAvg, float[] expAvgSq, int start, int end, Coefficients c)
+    private static unsafe void Range(float* param, float* grad, float* expAvg, float* expAvgSq, int start, int end, Coefficients c)
     {
         var ps = new Span<float>(param + start, end - start);
         var gs = new ReadOnlySpan<float>(grad + start, end - start);
-        var ms = expAvg.AsSpan(start, end - start);
-        var vs = expAvgSq.AsSpan(start, end - start);
+        var ms = new Span<float>(expAvg + start, end - start);
+        var vs = new Span<float>(expAvgSq + start, end - start);
         int width = Vector<float>.Count, i = 0;
         if (Vector.IsHardwareAccelerated)
         {

@@ -1,4 +1,4 @@
-using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace NotebookSupport.Training;
 
@@ -9,7 +9,7 @@ namespace NotebookSupport.Training;
 /// <remarks>
 /// Call <see cref="Step"/> once after every <c>optimizer.step()</c>. The whole state is <see cref="LastStep"/>, so a
 /// checkpoint restores the schedule by setting it back. The peak rates are those of the optimizer (each parameter
-/// group of torch's AdamW, or <see cref="FusedAdamW.LearningRate"/>) when the schedule is created.
+/// group's <c>LearningRate</c>) when the schedule is created.
 /// </remarks>
 /// <example>
 /// <code>
@@ -19,28 +19,23 @@ namespace NotebookSupport.Training;
 /// </example>
 public sealed class LinearScheduleWithWarmup
 {
-    private readonly Action<double> _applyFactor;
-    private readonly Func<double> _learningRate;
+    private readonly IReadOnlyList<optim.ILearningRateController> _groups;
+    private readonly double[] _peaks;
     private int _lastStep;
 
-    /// <summary>Wraps torch's <paramref name="optimizer"/> and sets its rates for step 0 (0 when there is a warm-up).</summary>
-    public LinearScheduleWithWarmup(OptimizerHelper optimizer, int warmupSteps, int totalSteps)
-        : this(ApplyTo(optimizer ?? throw new ArgumentNullException(nameof(optimizer))), () => optimizer.ParamGroups.First().LearningRate, warmupSteps, totalSteps)
+    /// <summary>Wraps <paramref name="optimizer"/> (torch's AdamW, <see cref="FusedAdamW"/>, any TorchSharp optimizer) and sets its rates for step 0 (0 when there is a warm-up).</summary>
+    public LinearScheduleWithWarmup(optim.Optimizer optimizer, int warmupSteps, int totalSteps)
     {
-    }
-
-    /// <summary>Wraps a <see cref="FusedAdamW"/> and sets its rate for step 0 (0 when there is a warm-up).</summary>
-    public LinearScheduleWithWarmup(FusedAdamW optimizer, int warmupSteps, int totalSteps)
-        : this(ApplyTo(optimizer ?? throw new ArgumentNullException(nameof(optimizer))), () => optimizer.LearningRate, warmupSteps, totalSteps)
-    {
-    }
-
-    private LinearScheduleWithWarmup(Action<double> applyFactor, Func<double> learningRate, int warmupSteps, int totalSteps)
-    {
+        ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentOutOfRangeException.ThrowIfNegative(warmupSteps);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalSteps);
-        _applyFactor = applyFactor;
-        _learningRate = learningRate;
+        _groups = [.. optimizer.ParamGroups];
+        if (_groups.Count == 0)
+        {
+            throw new ArgumentException("The optimizer has no parameter groups to schedule.", nameof(optimizer));
+        }
+        // The peak rates are read once, when the schedule is created.
+        _peaks = [.. _groups.Select(g => g.LearningRate)];
         WarmupSteps = warmupSteps;
         TotalSteps = totalSteps;
         LastStep = 0;
@@ -60,12 +55,16 @@ public sealed class LinearScheduleWithWarmup
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
             _lastStep = value;
-            _applyFactor(Factor(value, WarmupSteps, TotalSteps));
+            var factor = Factor(value, WarmupSteps, TotalSteps);
+            for (var i = 0; i < _groups.Count; i++)
+            {
+                _groups[i].LearningRate = _peaks[i] * factor;
+            }
         }
     }
 
-    /// <summary>The current learning rate (of the first parameter group, for torch's optimizers).</summary>
-    public double LearningRate => _learningRate();
+    /// <summary>The current learning rate (of the first parameter group).</summary>
+    public double LearningRate => _groups[0].LearningRate;
 
     /// <summary>Advances the schedule by one optimizer step.</summary>
     public void Step() => LastStep = _lastStep + 1;
@@ -78,25 +77,5 @@ public sealed class LinearScheduleWithWarmup
             return (double)step / Math.Max(1, warmupSteps);
         }
         return Math.Max(0.0, (double)(totalSteps - step) / Math.Max(1, totalSteps - warmupSteps));
-    }
-
-    // The peak rates are read once, when the schedule is created.
-    private static Action<double> ApplyTo(OptimizerHelper optimizer)
-    {
-        var groups = optimizer.ParamGroups.ToList();
-        var peaks = groups.Select(g => g.LearningRate).ToArray();
-        return factor =>
-        {
-            for (var i = 0; i < groups.Count; i++)
-            {
-                groups[i].LearningRate = peaks[i] * factor;
-            }
-        };
-    }
-
-    private static Action<double> ApplyTo(FusedAdamW optimizer)
-    {
-        var peak = optimizer.LearningRate;
-        return factor => optimizer.LearningRate = peak * factor;
     }
 }

@@ -12,6 +12,6 @@ public enum OptimizerKind
     /// <summary><see cref="Training.FusedAdamW"/>: one vectorised pass per parameter, 4-5x cheaper per step; float32 CPU parameters only.</summary>
     FusedAdamW,
 
-    /// <summary>TorchSharp's <c>optim.AdamW</c> (<see cref="OptimizerFactory.AdamW"/>): any device and dtype.</summary>
+    /// <summary>TorchSharp's <c>optim.AdamW</c> (the default of <see cref="OptimizerFactory.AdamW"/>): any device and dtype.</summary>
     TorchAdamW,
 }

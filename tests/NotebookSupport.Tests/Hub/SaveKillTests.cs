@@ -171,7 +171,7 @@ public sealed class SaveKillTests(ITestOutputHelper output)
             var path = Path.Combine(root, $"checkpoint-{step}");
             var allowed = announced.Allowed($"checkpoint-{step}");
             using var model = TinyBert.Create(PoolingMode.Mean, normalize: true);
-            var state = Checkpoints.Load(Checkpoints.Resolve(path), model, [new MultipleNegativesRankingLoss(model)], new FusedAdamW(FusedAdamW.DefaultGroups(model)));
+            var state = Checkpoints.Load(Checkpoints.Resolve(path), model, [new MultipleNegativesRankingLoss(model)], OptimizerFactory.AdamW(model.named_parameters(), kind: OptimizerKind.FusedAdamW));
             var version = (int)state.ElapsedSeconds;
             Assert.Contains(version, allowed);
             Assert.Equal(step, state.GlobalStep);

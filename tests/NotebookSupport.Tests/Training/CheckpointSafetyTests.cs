@@ -22,7 +22,7 @@ public sealed class CheckpointSafetyTests
     private static string Save(string root, float marker, int step, int totalLimit = 0)
     {
         using var model = Model(marker);
-        return Checkpoints.Save(root, model, [new MultipleNegativesRankingLoss(model)], new FusedAdamW(FusedAdamW.DefaultGroups(model)),
+        return Checkpoints.Save(root, model, [new MultipleNegativesRankingLoss(model)], OptimizerFactory.AdamW(model.named_parameters(), kind: OptimizerKind.FusedAdamW),
             new TrainerState { GlobalStep = step, ElapsedSeconds = marker, Losses = [nameof(MultipleNegativesRankingLoss)] }, totalLimit);
     }
 
@@ -30,7 +30,7 @@ public sealed class CheckpointSafetyTests
     private static (float Weight, double State) Load(string checkpoint)
     {
         using var model = Model(-1);
-        var state = Checkpoints.Load(checkpoint, model, [new MultipleNegativesRankingLoss(model)], new FusedAdamW(FusedAdamW.DefaultGroups(model)));
+        var state = Checkpoints.Load(checkpoint, model, [new MultipleNegativesRankingLoss(model)], OptimizerFactory.AdamW(model.named_parameters(), kind: OptimizerKind.FusedAdamW));
         return (model.Transformer.AutoModel.state_dict()["embeddings.word_embeddings.weight"][0, 0].item<float>(), state.ElapsedSeconds);
     }
 
@@ -62,6 +62,27 @@ public sealed class CheckpointSafetyTests
         Assert.Equal(first, second);
         Assert.Equal((2f, 2.0), Load(second));
         Assert.Equal(["checkpoint-5"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void AFusedStateFileThatDoesNotFitIsRefusedBeforeTheWeightsChange()
+    {
+        // As FusedAdamW wrote it before it had parameter groups: no param_group_sizes, parameters in model order.
+        using var temp = new TrainingTempFolder();
+        var checkpoint = Save(temp.Path, 3, step: 4);
+        var file = Path.Combine(checkpoint, "optimizer.safetensors");
+        var entries = NotebookSupport.Hub.SafeTensors.Load(file);
+        entries.Remove("param_group_sizes", out var sizes);
+        sizes!.Dispose();
+        NotebookSupport.Hub.SafeTensors.Save(entries, file);
+        foreach (var t in entries.Values) t.Dispose();
+
+        using var model = Model(-1);
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoints.Load(checkpoint, model, [new MultipleNegativesRankingLoss(model)],
+            OptimizerFactory.AdamW(model.named_parameters(), kind: OptimizerKind.FusedAdamW)));
+        Assert.Contains(file, error.Message);
+        Assert.Contains("param_group_sizes", error.Message);
+        Assert.Equal(-1f, model.Transformer.AutoModel.state_dict()["embeddings.word_embeddings.weight"][0, 0].item<float>());
     }
 
     [Fact]

@@ -109,7 +109,7 @@ public sealed class FitTests
 
         // The model was not updated by the failing step: it still holds the weights of checkpoint 6.
         var restored = TestModels.Tiny(seed: 77, maxSeqLength: 24);
-        var state = Checkpoints.Load(ex.LastGoodCheckpoint!, restored, [new NanAtStep(restored, 7)], new FusedAdamW(FusedAdamW.DefaultGroups(restored)));
+        var state = Checkpoints.Load(ex.LastGoodCheckpoint!, restored, [new NanAtStep(restored, 7)], OptimizerFactory.AdamW(restored.named_parameters(), kind: OptimizerKind.FusedAdamW));
         Assert.Equal(6, state.GlobalStep);
         AssertSameWeights(Weights(restored), Weights(model));
         return 0;
