@@ -239,7 +239,8 @@ public static class Checkpoints
                 $"this run has [{string.Join(", ", lossNames)}].");
         }
         // The optimizer's state first: a file that does not fit it is refused before the weights change.
-        LoadOptimizer(optimizer, checkpoint);
+        // Fit lists the model's parameters, then the losses', which is how files of the earliest FusedAdamW number them.
+        LoadOptimizer(optimizer, checkpoint, model.parameters().Concat(losses.SelectMany(loss => loss.parameters())));
         Read(Path.Combine(checkpoint, ModelFile), s => Load(model, s));
         for (var i = 0; i < losses.Count; i++)
         {
@@ -277,7 +278,7 @@ public static class Checkpoints
         });
     }
 
-    private static void LoadOptimizer(OptimizerHelper optimizer, string checkpoint)
+    private static void LoadOptimizer(OptimizerHelper optimizer, string checkpoint, IEnumerable<Parameter> givenOrder)
     {
         if (optimizer is FusedAdamW fused)
         {
@@ -286,7 +287,7 @@ public static class Checkpoints
             {
                 throw new FileNotFoundException($"{path}: the checkpoint has no FusedAdamW state.", path);
             }
-            fused.LoadState(path);
+            fused.LoadState(path, givenOrder);
             return;
         }
         Read(Path.Combine(checkpoint, OptimizerFile), s =>

@@ -173,7 +173,7 @@ public sealed class FusedAdamW : OptimizerHelper
             ["step_count"] = tensor(new long[] { StepCount }),
             ["param_group_sizes"] = tensor(_parameter_groups.Select(g => (long)g.Parameters.Count()).ToArray()),
         };
-        foreach (var (i, s) in States())
+        foreach (var (i, _, s) in States())
         {
             if (s.step == 0) continue;
             tensors[$"state.{i}.exp_avg"] = s.exp_avg;
@@ -196,18 +196,25 @@ public sealed class FusedAdamW : OptimizerHelper
     /// Restores what <see cref="SaveState"/> wrote into this optimizer, which must have been built over the same
     /// parameter groups.
     /// </summary>
+    /// <param name="path">The state file.</param>
+    /// <param name="givenOrder">
+    /// The trainable parameters in the order the run that wrote the file listed them (<c>Fit</c>: the model's, then its
+    /// losses'). Needed only for files without <c>param_group_sizes</c>, written before FusedAdamW had groups: those
+    /// number the parameters in that order rather than group by group.
+    /// </param>
     /// <exception cref="InvalidDataException">The file does not fit these parameters; the message names the file and the entry.</exception>
-    public void LoadState(string path)
+    public void LoadState(string path, IEnumerable<Parameter>? givenOrder = null)
     {
         var tensors = SafeTensors.Load(path);
         try
         {
             var expected = new HashSet<string>(StringComparer.Ordinal) { "step_count", "param_group_sizes" };
-            CheckLayout(tensors, path);
+            var fileIndex = FileIndex(tensors, path, givenOrder);
             var stepCount = (int)Scalar(tensors, "step_count", path);
             using var noGrad = no_grad();
-            foreach (var (i, s) in States())
+            foreach (var (index, p, s) in States())
             {
+                var i = fileIndex?[p.Handle] ?? index;
                 var prefix = $"state.{i}.";
                 if (!tensors.ContainsKey(prefix + "step"))
                 {
@@ -247,12 +254,12 @@ public sealed class FusedAdamW : OptimizerHelper
     }
 
     // The parameters' states with their index in the optimizer: group by group, as PyTorch's state_dict numbers them.
-    private IEnumerable<(int Index, AdamW.State State)> States() =>
-        _parameter_groups.SelectMany(g => g.Parameters).Select((p, i) => (i, (AdamW.State)_state[p.Handle]));
+    private IEnumerable<(int Index, Parameter Parameter, AdamW.State State)> States() =>
+        _parameter_groups.SelectMany(g => g.Parameters).Select((p, i) => (i, (Parameter)p, (AdamW.State)_state[p.Handle]));
 
-    // Checked before anything is restored. Files written before FusedAdamW had groups number the parameters in the
-    // order they were given, which is not group by group; they fit only an optimizer with a single group.
-    private void CheckLayout(Dictionary<string, Tensor> tensors, string path)
+    // Checks the layout before anything is restored; for a file written before FusedAdamW had groups, returns where in
+    // the file each parameter's state is (parameters are matched as TorchSharp keys optimizer state, by handle).
+    private Dictionary<IntPtr, int>? FileIndex(Dictionary<string, Tensor> tensors, string path, IEnumerable<Parameter>? givenOrder)
     {
         var sizes = _parameter_groups.Select(g => (long)g.Parameters.Count()).ToArray();
         var count = _state.Count;
@@ -264,17 +271,24 @@ public sealed class FusedAdamW : OptimizerHelper
         }
         if (!tensors.TryGetValue("param_group_sizes", out var saved))
         {
-            if (sizes.Count(n => n > 0) > 1)
+            if (sizes.Count(n => n > 0) <= 1)
             {
-                throw new InvalidDataException($"{path}: entry 'param_group_sizes' is missing: the file was written by an earlier FusedAdamW, which numbered the parameters in the order they were given rather than group by group, so it cannot restore an optimizer with {sizes.Length} parameter groups. Resume with the version that wrote it, or start the training again.");
+                return null;
             }
-            return;
+            var given = givenOrder?.Where(p => p.requires_grad).Select(p => p.Handle).Distinct().ToList();
+            var mine = States().Select(x => x.Parameter.Handle).ToHashSet();
+            if (given is null || given.Count != mine.Count || !mine.SetEquals(given))
+            {
+                throw new InvalidDataException($"{path}: entry 'param_group_sizes' is missing: the file was written by an earlier FusedAdamW, which numbered the parameters in the order they were given rather than group by group, so it restores an optimizer with {sizes.Length} parameter groups only given that order of the same parameters.");
+            }
+            return given.Select((address, i) => (address, i)).ToDictionary(x => x.address, x => x.i);
         }
         if (saved.dtype != ScalarType.Int64 || saved.dim() != 1 || !saved.data<long>().ToArray().SequenceEqual(sizes))
         {
             var found = saved.dtype == ScalarType.Int64 ? string.Join(", ", saved.data<long>().ToArray()) : saved.dtype.ToString();
             throw new InvalidDataException($"{path}: entry 'param_group_sizes' is [{found}], but the optimizer has groups of [{string.Join(", ", sizes)}] parameters; was it saved for another model?");
         }
+        return null;
     }
 
     private static long Scalar(Dictionary<string, Tensor> tensors, string key, string path)

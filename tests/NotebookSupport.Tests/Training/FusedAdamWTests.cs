@@ -194,6 +194,65 @@ public sealed class FusedAdamWTests
     }
 
     [Fact]
+    public void A_state_file_from_before_parameter_groups_resumes_several_groups_given_the_order_it_numbered_them_in()
+    {
+        // Fit listed the model's parameters in model order: a (decayed), b (not decayed), c (decayed). The groups now
+        // hold [a, c] and [b]; the old file numbered them 0 = a, 1 = b, 2 = c.
+        manual_seed(10);
+        using var initial = randn(3, 200);
+        using var grads = randn(6, 3, 200);
+        Parameter[] Clone() => [.. Enumerable.Range(0, 3).Select(i => new Parameter(initial[i].clone()))];
+        FusedAdamW Grouped(Parameter[] p) => new([
+            new AdamW.ParamGroup([p[0], p[2]], new AdamW.Options { LearningRate = 1e-2, weight_decay = 0.01 }),
+            new AdamW.ParamGroup([p[1]], new AdamW.Options { LearningRate = 1e-2, weight_decay = 0.0 })]);
+        void Train(FusedAdamW optimizer, Parameter[] p, int from, int to)
+        {
+            for (int step = from; step < to; step++)
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    p[i].grad = grads[step, i].clone();
+                }
+                optimizer.step();
+                optimizer.zero_grad();
+            }
+        }
+
+        var straight = Clone();
+        Train(Grouped(straight), straight, 0, 6);
+
+        using var temp = new TrainingTempFolder();
+        var first = Clone();
+        var before = Grouped(first);
+        Train(before, first, 0, 3);
+        var path = temp.Combine("optimizer.safetensors");
+        before.SaveState(path);
+        var entries = SafeTensors.Load(path);
+        entries.Remove("param_group_sizes", out var sizes);
+        sizes!.Dispose();
+        int[] groupIndexToModelOrder = [0, 2, 1];
+        var old = entries.ToDictionary(
+            e => e.Key.StartsWith("state.", StringComparison.Ordinal)
+                ? $"state.{groupIndexToModelOrder[int.Parse(e.Key.Split('.')[1], System.Globalization.CultureInfo.InvariantCulture)]}.{e.Key.Split('.')[2]}"
+                : e.Key,
+            e => e.Value);
+        SafeTensors.Save(old, path, new Dictionary<string, string> { ["optimizer"] = "FusedAdamW", ["parameters"] = "3" });
+        foreach (var t in entries.Values) t.Dispose();
+
+        var resumed = first.Select(p => new Parameter(p.detach().clone())).ToArray();
+        var refused = Grouped(resumed);
+        Assert.Contains("param_group_sizes", Assert.Throws<InvalidDataException>(() => refused.LoadState(path)).Message);
+        var after = Grouped(resumed);
+        after.LoadState(path, givenOrder: resumed);
+        Assert.Equal(3, after.StepCount);
+        Train(after, resumed, 3, 6);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(straight[i].eq(resumed[i]).all().item<bool>(), $"parameter {i} differs from the uninterrupted run");
+        }
+    }
+
+    [Fact]
     public void Linear_schedule_drives_its_learning_rate()
     {
         var optimizer = new FusedAdamW([new Parameter(ones(3))], lr: 2e-5);
