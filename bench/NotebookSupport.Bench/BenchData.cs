@@ -20,8 +20,15 @@ internal static class BenchData
         var result = new List<string>();
         foreach (var pair in StsBenchmark.Load(StsTestPath))
         {
-            if (seen.Add(pair.Sentence1)) result.Add(pair.Sentence1);
-            if (seen.Add(pair.Sentence2)) result.Add(pair.Sentence2);
+            if (seen.Add(pair.Sentence1))
+            {
+                result.Add(pair.Sentence1);
+            }
+
+            if (seen.Add(pair.Sentence2))
+            {
+                result.Add(pair.Sentence2);
+            }
         }
         return result;
     }
@@ -34,12 +41,21 @@ internal static class BenchData
         {
             var rows = ReadCsv(path);
             if (rows.Count == 0 || rows[0] is not ["similarity", "sentence1", "sentence2", ..])
+            {
                 throw new InvalidDataException($"'{path}', line 1: expected the header similarity,sentence1,sentence2.");
+            }
+
             for (int i = 1; i < rows.Count; i++)
             {
                 if (rows[i].Count < 3)
+                {
                     throw new InvalidDataException($"'{path}', record {i + 1}: expected 3 fields, found {rows[i].Count}.");
-                if (rows[i][0] == "entailment") pairs.Add((rows[i][1], rows[i][2]));
+                }
+
+                if (rows[i][0] == "entailment")
+                {
+                    pairs.Add((rows[i][1], rows[i][2]));
+                }
             }
         }
         return pairs;
@@ -58,21 +74,37 @@ internal static class BenchData
             char c = text[i];
             if (quoted)
             {
-                if (c != '"') field.Append(c);
+                if (c != '"')
+                {
+                    field.Append(c);
+                }
                 else if (i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else quoted = false;
+                else
+                {
+                    quoted = false;
+                }
             }
-            else if (c == '"') quoted = true;
+            else if (c == '"')
+            {
+                quoted = true;
+            }
             else if (c == ',') { row.Add(field.ToString()); field.Clear(); }
             else if (c is '\n' or '\r')
             {
-                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+                {
+                    i++;
+                }
+
                 row.Add(field.ToString());
                 field.Clear();
                 rows.Add(row);
                 row = [];
             }
-            else field.Append(c);
+            else
+            {
+                field.Append(c);
+            }
         }
         if (field.Length > 0 || row.Count > 0)
         {
@@ -85,9 +117,21 @@ internal static class BenchData
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NotebookSupport.sln"))) return dir.FullName;
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "NotebookSupport.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NotebookSupport.sln"))) return dir.FullName;
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "NotebookSupport.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
         throw new DirectoryNotFoundException("Run the benchmark inside the repository: NotebookSupport.sln was not found above the current folder.");
     }
 }

@@ -62,7 +62,11 @@ internal sealed record BenchOptions
                         "[--pytorch] [--pytorch-scripts DIR] [--threads N] [--steps N] [--memory-batch N] [--mini-batch N] [--epoch-batches N] [--sentences N] [--no-results]");
             }
         }
-        if (targets.Count == 0 && o.MemoryChild is null) targets.AddRange(AllTargets);
+        if (targets.Count == 0 && o.MemoryChild is null)
+        {
+            targets.AddRange(AllTargets);
+        }
+
         return o with { Targets = targets.Distinct().ToList() };
     }
 }

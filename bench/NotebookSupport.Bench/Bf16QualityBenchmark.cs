@@ -15,11 +15,18 @@ internal static class Bf16QualityBenchmark
         var fp32 = epochs.Get(lengthGrouped: true, Precision.Float32, skipPadding: true);
         var bf16 = epochs.Get(lengthGrouped: true, Precision.BFloat16, skipPadding: true);
         foreach (var r in new[] { fp32, bf16 })
+        {
             result.Row(r.Name, $"{r.Seconds:F1} s", $"{r.FirstLoss:F3} -> {r.LastLoss:F3}", $"{r.SpearmanAfter:F2}");
+        }
+
         double delta = Math.Round(bf16.SpearmanAfter - fp32.SpearmanAfter, 2);
         result.Verdict($"STSb test difference bfloat16 - float32 = {delta:+0.00;-0.00;0.00} points (target within 0.3)", Math.Abs(delta) <= 0.3);
         result.Note($"bfloat16 epoch is {fp32.Seconds / bf16.Seconds:F2}x faster than float32. Both models evaluated in float32 (the master weights).");
-        if (epochs.BatchLimit > 0) result.Note($"Only the first {epochs.BatchLimit} batches of each epoch were run (--epoch-batches).");
+        if (epochs.BatchLimit > 0)
+        {
+            result.Note($"Only the first {epochs.BatchLimit} batches of each epoch were run (--epoch-batches).");
+        }
+
         return result;
     }
 }

@@ -25,9 +25,17 @@ internal static class EncodeBenchmark
         };
         using var model = BundledMiniLm.Create();
         var sentences = BenchData.StsTestUniqueSentences();
-        if (options.Sentences > 0) sentences = sentences.Take(options.Sentences).ToList();
+        if (options.Sentences > 0)
+        {
+            sentences = sentences.Take(options.Sentences).ToList();
+        }
+
         var batches = new EncodeBatches(sentences, model.Transformer.Tokenizer, BatchSize, model.MaxSeqLength);
-        if (options.Sentences > 0) result.Note($"Only the first {options.Sentences} sentences were encoded (--sentences).");
+        if (options.Sentences > 0)
+        {
+            result.Note($"Only the first {options.Sentences} sentences were encoded (--sentences).");
+        }
+
         Console.WriteLine($"   {batches.Count} sentences, {batches.RealTokens} tokens, padding efficiency {(double)batches.RealTokens / batches.PaddedTokens:F2}");
 
         using var ort = new OrtEncoder(BundledMiniLm.ReadOnnxModel(), options.Threads);
@@ -57,7 +65,11 @@ internal static class EncodeBenchmark
                 model.Encode(sentences, BatchSize);
                 return Stopwatch.GetElapsedTime(start).TotalSeconds;
             }
-            if (b.Kind == Kind.Ort) return TimedPass(batches, b.Workers == 1 ? ort.Encode : ortSingle.Encode, b.Workers, embeddings, d);
+            if (b.Kind == Kind.Ort)
+            {
+                return TimedPass(batches, b.Workers == 1 ? ort.Encode : ortSingle.Encode, b.Workers, embeddings, d);
+            }
+
             using var cache = model.Transformer.AutoModel.CacheWeightsForInference();
             BatchWorkers.ForEach(2, b.Workers, i => TorchEncode(batches.Batches[i].Batch));
             return TimedPass(batches, TorchEncode, b.Workers, embeddings, d);
@@ -67,7 +79,11 @@ internal static class EncodeBenchmark
         // slow minute of this shared machine lands on all of them; each backend's ratio to ONNX Runtime is the median of
         // its per-round ratios.
         var embeddings = backends.Select(_ => new float[batches.Count * d]).ToArray();
-        for (int i = 0; i < backends.Length; i++) Pass(i, embeddings[i]);  // warm-up: kernels, primitive caches, JIT
+        for (int i = 0; i < backends.Length; i++)
+        {
+            Pass(i, embeddings[i]);  // warm-up: kernels, primitive caches, JIT
+        }
+
         var seconds = backends.Select(_ => new List<double>()).ToArray();
         for (int round = 0; round < Rounds; round++)
         {
@@ -87,7 +103,9 @@ internal static class EncodeBenchmark
         double fp32VsOrt = MinCosine(embeddings[1], embeddings[0], d), bf16VsFp32 = MinCosine(embeddings[2], embeddings[1], d);
         string[] cosines = ["reference", $"{fp32VsOrt:F7} (vs ORT)", $"{bf16VsFp32:F5} (vs float32)", "", "", "", "", ""];
         for (int i = 0; i < backends.Length; i++)
+        {
             result.Row(backends[i].Name, $"{Rate(i):F0}", Spread(i), $"{Ratio(i):F2}x", cosines[i]);
+        }
 
         if (pytorch?.Encode is { } py)
         {
@@ -124,7 +142,9 @@ internal static class EncodeBenchmark
             var (indices, batch) = batches.Batches[b];
             var flat = encode(batch);
             for (int j = 0; j < indices.Length; j++)
+            {
                 Array.Copy(flat, j * dimension, embeddings, indices[j] * dimension, dimension);
+            }
         });
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }

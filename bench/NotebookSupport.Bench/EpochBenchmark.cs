@@ -21,8 +21,11 @@ internal static class EpochBenchmark
         var orderPacked = epochs.Get(lengthGrouped: false, Precision.Float32, skipPadding: true);
         var groupedPacked = epochs.Get(lengthGrouped: true, Precision.Float32, skipPadding: true);
         foreach (var r in new[] { order, grouped, orderPacked, groupedPacked })
+        {
             result.Row(r.Name, $"{r.Batches}", $"{r.PaddingEfficiency:F2}", $"{r.Seconds:F1} s ({order.Seconds / r.Seconds:F2}x)", $"{r.Pairs / r.Seconds:F1}",
                 $"{r.FirstLoss:F3} -> {r.LastLoss:F3}", $"{r.SpearmanAfter:F2}");
+        }
+
         double speedup = order.Seconds / grouped.Seconds, delta = Math.Round(grouped.SpearmanAfter - order.SpearmanAfter, 2);
         result.Verdict($"length-grouped vs data order, both padded to the longest: speed-up {speedup:F2}x (target >= 1.4x)", speedup >= 1.4);
         result.Verdict($"STSb test difference {delta:+0.00;-0.00;0.00} points (target within 0.3)", Math.Abs(delta) <= 0.3);
@@ -31,7 +34,11 @@ internal static class EpochBenchmark
             $"STSb test difference {packedDelta:+0.00;-0.00;0.00} (target within 0.3)", packedSpeedup >= 1.4 && Math.Abs(packedDelta) <= 0.3);
         result.Note($"Skipping padding alone (data order): {order.Seconds / orderPacked.Seconds:F2}x. Padding efficiency is real tokens / padded grid; " +
             "with padding skipped only attention still sees the grid.");
-        if (epochs.BatchLimit > 0) result.Note($"Only the first {epochs.BatchLimit} batches of each epoch were run (--epoch-batches).");
+        if (epochs.BatchLimit > 0)
+        {
+            result.Note($"Only the first {epochs.BatchLimit} batches of each epoch were run (--epoch-batches).");
+        }
+
         return result;
     }
 }

@@ -17,10 +17,10 @@ internal sealed class EpochRuns(BenchOptions options)
 {
     private const int BatchSize = 32;
     private const int Seed = 42;
-    private readonly Dictionary<(bool LengthGrouped, Precision Precision, bool SkipPadding), EpochRun> runs = [];
-    private List<InputExample>? pairs;
-    private List<(int Anchor, int Positive)>? lengths;
-    private double? before;
+    private readonly Dictionary<(bool LengthGrouped, Precision Precision, bool SkipPadding), EpochRun> _runs = [];
+    private List<InputExample>? _pairs;
+    private List<(int Anchor, int Positive)>? _lengths;
+    private double? _before;
 
     public sealed record EpochRun(string Name, double Seconds, int Batches, int Pairs, double PaddingEfficiency, double SpearmanAfter,
         double FirstLoss, double LastLoss, double Load);
@@ -30,12 +30,12 @@ internal sealed class EpochRuns(BenchOptions options)
     /// <summary>STSb test Spearman of the untrained bundled model.</summary>
     public double SpearmanBefore()
     {
-        if (before is null)
+        if (_before is null)
         {
             using var model = BundledMiniLm.Create();
-            before = EmbeddingSimilarityEvaluator.FromStsFile(BenchData.StsTestPath).Evaluate(model).SpearmanCosine;
+            _before = EmbeddingSimilarityEvaluator.FromStsFile(BenchData.StsTestPath).Evaluate(model).SpearmanCosine;
         }
-        return before.Value;
+        return _before.Value;
     }
 
     /// <param name="lengthGrouped">Length-grouped batches instead of the loader's default random order.</param>
@@ -43,9 +43,13 @@ internal sealed class EpochRuns(BenchOptions options)
     /// <param name="skipPadding">BertModel.SkipPadding: false computes the whole padded grid (pad-to-longest).</param>
     public EpochRun Get(bool lengthGrouped, Precision precision, bool skipPadding)
     {
-        if (runs.TryGetValue((lengthGrouped, precision, skipPadding), out var cached)) return cached;
+        if (_runs.TryGetValue((lengthGrouped, precision, skipPadding), out var cached))
+        {
+            return cached;
+        }
+
         var run = Train(lengthGrouped, precision, skipPadding);
-        runs[(lengthGrouped, precision, skipPadding)] = run;
+        _runs[(lengthGrouped, precision, skipPadding)] = run;
         return run;
     }
 
@@ -54,16 +58,24 @@ internal sealed class EpochRuns(BenchOptions options)
         manual_seed(Seed);
         using var model = BundledMiniLm.Create();
         model.Transformer.AutoModel.SkipPadding = skipPadding;
-        pairs ??= BenchData.SnliEntailmentPairs().Select(p => new InputExample(p.Anchor, p.Positive)).ToList();
+        _pairs ??= BenchData.SnliEntailmentPairs().Select(p => new InputExample(p.Anchor, p.Positive)).ToList();
         var tokenizer = model.Transformer.Tokenizer;
-        lengths ??= pairs.Select(p => (tokenizer.Encode(p.Texts[0], model.MaxSeqLength).Length, tokenizer.Encode(p.Texts[1], model.MaxSeqLength).Length)).ToList();
-        var loader = new NoDuplicatesDataLoader(pairs, BatchSize, Seed, lengthGrouped ? LengthGroupedExampleOrder.For(model) : null);
+        _lengths ??= _pairs.Select(p => (tokenizer.Encode(p.Texts[0], model.MaxSeqLength).Length, tokenizer.Encode(p.Texts[1], model.MaxSeqLength).Length)).ToList();
+        var loader = new NoDuplicatesDataLoader(_pairs, BatchSize, Seed, lengthGrouped ? LengthGroupedExampleOrder.For(model) : null);
         var index = new Dictionary<InputExample, int>(ReferenceEqualityComparer.Instance);
-        for (int i = 0; i < pairs.Count; i++) index[pairs[i]] = i;
+        for (int i = 0; i < _pairs.Count; i++)
+        {
+            index[_pairs[i]] = i;
+        }
+
         var batches = loader.Batches(0).Select(b => b.Select(e => index[e]).ToArray()).ToList();
-        if (options.EpochBatches > 0) batches = batches.Take(options.EpochBatches).ToList();
-        long real = batches.Sum(b => b.Sum(i => (long)lengths[i].Anchor + lengths[i].Positive));
-        double efficiency = (double)real / PaddedTokens(batches, lengths);
+        if (options.EpochBatches > 0)
+        {
+            batches = batches.Take(options.EpochBatches).ToList();
+        }
+
+        long real = batches.Sum(b => b.Sum(i => (long)_lengths[i].Anchor + _lengths[i].Positive));
+        double efficiency = (double)real / PaddedTokens(batches, _lengths);
         string name = $"{(lengthGrouped ? "length-grouped" : "data order")}, {(skipPadding ? "padding skipped" : "pad to longest")}, {precision}";
         Console.WriteLine($"   epoch [{name}]: {batches.Count} batches, {batches.Sum(b => b.Length)} pairs, padding efficiency {efficiency:F2} ...");
 
@@ -74,10 +86,13 @@ internal sealed class EpochRuns(BenchOptions options)
         long start = Stopwatch.GetTimestamp();
         for (int b = 0; b < batches.Count; b++)
         {
-            var anchors = model.Tokenize(batches[b].Select(i => pairs[i].Texts[0]).ToArray());
-            var positives = model.Tokenize(batches[b].Select(i => pairs[i].Texts[1]).ToArray());
+            var anchors = model.Tokenize(batches[b].Select(i => _pairs[i].Texts[0]).ToArray());
+            var positives = model.Tokenize(batches[b].Select(i => _pairs[i].Texts[1]).ToArray());
             losses.Add(trainer.Step(anchors, positives).Loss);
-            if ((b + 1) % 50 == 0) Console.WriteLine($"     {b + 1}/{batches.Count} batches, {Stopwatch.GetElapsedTime(start).TotalSeconds:F0} s, loss {losses[^1]:F3}");
+            if ((b + 1) % 50 == 0)
+            {
+                Console.WriteLine($"     {b + 1}/{batches.Count} batches, {Stopwatch.GetElapsedTime(start).TotalSeconds:F0} s, loss {losses[^1]:F3}");
+            }
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         double load = Machine.LoadAverage1;

@@ -27,7 +27,11 @@ internal static class Machine
     {
         get
         {
-            if (!File.Exists("/etc/os-release")) return RuntimeInformation.OSDescription;
+            if (!File.Exists("/etc/os-release"))
+            {
+                return RuntimeInformation.OSDescription;
+            }
+
             var line = File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal));
             return line?["PRETTY_NAME=".Length..].Trim('"') ?? RuntimeInformation.OSDescription;
         }
@@ -40,7 +44,11 @@ internal static class Machine
 
     private static string? CpuInfo(string key)
     {
-        if (!File.Exists("/proc/cpuinfo")) return null;
+        if (!File.Exists("/proc/cpuinfo"))
+        {
+            return null;
+        }
+
         var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
         return line?[(line.IndexOf(':') + 1)..].Trim();
     }

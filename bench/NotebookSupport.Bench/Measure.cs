@@ -15,7 +15,11 @@ internal static class Measure
     /// <summary>Median seconds of <paramref name="reps"/> calls after <paramref name="warmup"/> untimed ones.</summary>
     public static double MedianSeconds(Action action, int reps, int warmup = 3)
     {
-        for (int i = 0; i < warmup; i++) action();
+        for (int i = 0; i < warmup; i++)
+        {
+            action();
+        }
+
         var times = new double[reps];
         for (int i = 0; i < reps; i++)
         {
@@ -35,8 +39,13 @@ internal static class Measure
     private static long ReadStatusKiB(string key)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
+        {
             if (line.StartsWith(key, StringComparison.Ordinal))
+            {
                 return long.Parse(line[key.Length..].Trim().Split(' ')[0]);
+            }
+        }
+
         throw new InvalidOperationException($"/proc/self/status has no {key} line.");
     }
 }

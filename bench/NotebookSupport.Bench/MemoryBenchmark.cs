@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using NotebookSupport.Hub;
 using NotebookSupport.Data;
+using NotebookSupport.Hub;
 using NotebookSupport.Losses;
 using NotebookSupport.Training;
 using static TorchSharp.torch;
@@ -29,11 +29,23 @@ internal static class MemoryBenchmark
         var plain = RunChildProcess("plain", options, out string? plainError);
         var cached = RunChildProcess("cached", options, out string? cachedError);
         if (plain is not null)
+        {
             result.Row("MultipleNegativesRankingLoss", $"{plain.PeakMiB:F0} MiB", $"{plain.ModelMiB:F0} MiB", $"{plain.StepSeconds:F2} s", $"{plain.Loss:F4}");
-        else result.Row("MultipleNegativesRankingLoss", "failed", "", "", plainError ?? "");
+        }
+        else
+        {
+            result.Row("MultipleNegativesRankingLoss", "failed", "", "", plainError ?? "");
+        }
+
         if (cached is not null)
+        {
             result.Row($"Cached MNR (mini-batch {options.MiniBatch})", $"{cached.PeakMiB:F0} MiB", $"{cached.ModelMiB:F0} MiB", $"{cached.StepSeconds:F2} s", $"{cached.Loss:F4}");
-        else result.Row("Cached MNR", "failed", "", "", cachedError ?? "");
+        }
+        else
+        {
+            result.Row("Cached MNR", "failed", "", "", cachedError ?? "");
+        }
+
         if (plain is not null && cached is not null)
         {
             double memory = cached.PeakMiB / plain.PeakMiB, time = cached.StepSeconds / plain.StepSeconds;
@@ -43,7 +55,10 @@ internal static class MemoryBenchmark
                         "each in its own process. First-step losses differ only by dropout masks (the two consume random numbers in a different order).");
         }
         else if (plain is null && cached is not null)
+        {
             result.Verdict("plain MNR failed at this batch size; cached MNR ran", true);
+        }
+
         return result;
     }
 
@@ -75,8 +90,14 @@ internal static class MemoryBenchmark
             optimizer.step();
             optimizer.zero_grad();
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            if (s == 0) firstLoss = value;
-            else times.Add(seconds);
+            if (s == 0)
+            {
+                firstLoss = value;
+            }
+            else
+            {
+                times.Add(seconds);
+            }
         }
         var child = new ChildResult(variant, options.MemoryBatch, options.MiniBatch, Measure.PeakRssMiB(), modelMiB, Measure.Median(times), firstLoss);
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(child));
@@ -90,10 +111,16 @@ internal static class MemoryBenchmark
         var entry = typeof(MemoryBenchmark).Assembly.Location;
         // Started as `dotnet NotebookSupport.Bench.dll` the host needs the assembly; the apphost (dotnet run) does not.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
             info.ArgumentList.Add(entry);
+        }
+
         foreach (var a in new[] { "--memory-child", variant, "--memory-batch", options.MemoryBatch.ToString(CultureInfo.InvariantCulture),
                      "--mini-batch", options.MiniBatch.ToString(CultureInfo.InvariantCulture), "--threads", options.Threads.ToString(CultureInfo.InvariantCulture) })
+        {
             info.ArgumentList.Add(a);
+        }
+
         using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the child process.");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();

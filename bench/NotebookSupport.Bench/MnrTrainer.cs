@@ -20,12 +20,12 @@ namespace NotebookSupport.Bench;
 /// </summary>
 internal sealed class MnrTrainer : IDisposable
 {
-    private readonly SentenceTransformer model;
-    private readonly MultipleNegativesRankingLoss loss;
-    private readonly OptimizerHelper optimizer;
-    private readonly LinearScheduleWithWarmup? schedule;
-    private readonly Parameter[] parameters;
-    private readonly double maxGradNorm;
+    private readonly SentenceTransformer _model;
+    private readonly MultipleNegativesRankingLoss _loss;
+    private readonly OptimizerHelper _optimizer;
+    private readonly LinearScheduleWithWarmup? _schedule;
+    private readonly Parameter[] _parameters;
+    private readonly double _maxGradNorm;
 
     /// <param name="model">The model to train.</param>
     /// <param name="lr">Peak learning rate.</param>
@@ -35,13 +35,16 @@ internal sealed class MnrTrainer : IDisposable
     /// <param name="fused">The library's <see cref="FusedAdamW"/> (default) or TorchSharp's <c>optim.AdamW</c>: the same update.</param>
     public MnrTrainer(SentenceTransformer model, double lr = 2e-5, int totalSteps = 0, double warmupRatio = 0.1, double maxGradNorm = 0, bool fused = true)
     {
-        this.model = model;
-        loss = new MultipleNegativesRankingLoss(model, scale: 20.0);
-        this.maxGradNorm = maxGradNorm;
+        this._model = model;
+        _loss = new MultipleNegativesRankingLoss(model, scale: 20.0);
+        this._maxGradNorm = maxGradNorm;
         int warmupSteps = (int)Math.Ceiling(totalSteps * warmupRatio);
-        parameters = model.parameters().ToArray();
-        optimizer = OptimizerFactory.AdamW(model.named_parameters(), lr, weightDecay: 0.01, kind: fused ? OptimizerKind.FusedAdamW : OptimizerKind.TorchAdamW);
-        if (totalSteps > 0) schedule = new LinearScheduleWithWarmup(optimizer, warmupSteps, totalSteps);
+        _parameters = model.parameters().ToArray();
+        _optimizer = OptimizerFactory.AdamW(model.named_parameters(), lr, weightDecay: 0.01, kind: fused ? OptimizerKind.FusedAdamW : OptimizerKind.TorchAdamW);
+        if (totalSteps > 0)
+        {
+            _schedule = new LinearScheduleWithWarmup(_optimizer, warmupSteps, totalSteps);
+        }
     }
 
     /// <summary>Loss and where the time went, in seconds.</summary>
@@ -52,9 +55,9 @@ internal sealed class MnrTrainer : IDisposable
     {
         using var scope = NewDisposeScope();
         long t0 = Stopwatch.GetTimestamp();
-        optimizer.zero_grad();
-        var embeddings = model.Forward([anchors, positives]);
-        var value = loss.CalculateLoss(embeddings[0], embeddings[1]);
+        _optimizer.zero_grad();
+        var embeddings = _model.Forward([anchors, positives]);
+        var value = _loss.CalculateLoss(embeddings[0], embeddings[1]);
         long t1 = Stopwatch.GetTimestamp();
         value.backward();
         long t2 = Stopwatch.GetTimestamp();
@@ -65,9 +68,13 @@ internal sealed class MnrTrainer : IDisposable
 
     private void Update()
     {
-        if (maxGradNorm > 0) GradientClipping.ClipGradNorm(parameters, maxGradNorm);
-        optimizer.step();
-        schedule?.Step();
+        if (_maxGradNorm > 0)
+        {
+            GradientClipping.ClipGradNorm(_parameters, _maxGradNorm);
+        }
+
+        _optimizer.step();
+        _schedule?.Step();
     }
 
     private static StepTimes Times(double loss, long t0, long t1, long t2, long t3) =>
@@ -77,7 +84,7 @@ internal sealed class MnrTrainer : IDisposable
 
     public void Dispose()
     {
-        optimizer.Dispose();
-        loss.Dispose();  // the model is not the loss's child module, so it stays
+        _optimizer.Dispose();
+        _loss.Dispose();  // the model is not the loss's child module, so it stays
     }
 }

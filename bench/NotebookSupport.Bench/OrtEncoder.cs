@@ -9,18 +9,18 @@ namespace NotebookSupport.Bench;
 /// </summary>
 internal sealed class OrtEncoder : IDisposable
 {
-    private readonly InferenceSession session;
-    private readonly string outputName;
-    private readonly bool hasTokenTypes;
-    private readonly int dimension;
+    private readonly InferenceSession _session;
+    private readonly string _outputName;
+    private readonly bool _hasTokenTypes;
+    private readonly int _dimension;
 
     public OrtEncoder(byte[] onnxModel, int threads)
     {
         var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
-        session = new InferenceSession(onnxModel, options);
-        outputName = session.OutputMetadata.Keys.Contains("last_hidden_state") ? "last_hidden_state" : session.OutputMetadata.Keys.First();
-        hasTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
-        dimension = session.OutputMetadata[outputName].Dimensions[^1];
+        _session = new InferenceSession(onnxModel, options);
+        _outputName = _session.OutputMetadata.Keys.Contains("last_hidden_state") ? "last_hidden_state" : _session.OutputMetadata.Keys.First();
+        _hasTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
+        _dimension = _session.OutputMetadata[_outputName].Dimensions[^1];
         Optimization = options.GraphOptimizationLevel.ToString();
     }
 
@@ -36,39 +36,53 @@ internal sealed class OrtEncoder : IDisposable
             OrtValue.CreateTensorValueFromMemory(batch.InputIds, shape),
             OrtValue.CreateTensorValueFromMemory(batch.AttentionMask, shape),
         };
-        if (hasTokenTypes)
+        if (_hasTokenTypes)
         {
             names.Add("token_type_ids");
             inputs.Add(OrtValue.CreateTensorValueFromMemory(batch.TokenTypeIds, shape));
         }
         using var runOptions = new RunOptions();
-        using var outputs = session.Run(runOptions, names, inputs, [outputName]);
-        foreach (var input in inputs) input.Dispose();
+        using var outputs = _session.Run(runOptions, names, inputs, [_outputName]);
+        foreach (var input in inputs)
+        {
+            input.Dispose();
+        }
+
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
-        var result = new float[batch.BatchSize * dimension];
+        var result = new float[batch.BatchSize * _dimension];
         int length = batch.SequenceLength;
         for (int b = 0; b < batch.BatchSize; b++)
         {
-            var row = result.AsSpan(b * dimension, dimension);
+            var row = result.AsSpan(b * _dimension, _dimension);
             int count = 0;
             for (int t = 0; t < length; t++)
             {
-                if (batch.AttentionMask[b * length + t] == 0) continue;
+                if (batch.AttentionMask[b * length + t] == 0)
+                {
+                    continue;
+                }
+
                 count++;
-                var token = hidden.Slice((b * length + t) * dimension, dimension);
-                for (int k = 0; k < dimension; k++) row[k] += token[k];
+                var token = hidden.Slice((b * length + t) * _dimension, _dimension);
+                for (int k = 0; k < _dimension; k++)
+                {
+                    row[k] += token[k];
+                }
             }
             double norm = 0;
-            for (int k = 0; k < dimension; k++)
+            for (int k = 0; k < _dimension; k++)
             {
                 row[k] /= Math.Max(count, 1);
                 norm += row[k] * row[k];
             }
             float scale = (float)(1 / Math.Max(Math.Sqrt(norm), 1e-12));
-            for (int k = 0; k < dimension; k++) row[k] *= scale;
+            for (int k = 0; k < _dimension; k++)
+            {
+                row[k] *= scale;
+            }
         }
         return result;
     }
 
-    public void Dispose() => session.Dispose();
+    public void Dispose() => _session.Dispose();
 }

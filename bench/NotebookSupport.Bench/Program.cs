@@ -3,7 +3,10 @@ using TorchSharp;
 
 // dotnet run -c Release --project bench/NotebookSupport.Bench -- [encode|train-step|epoch|memory|bf16-quality|all] [--pytorch]
 var options = BenchOptions.Parse(args);
-if (options.MemoryChild is { } child) return MemoryBenchmark.RunChild(child, options);
+if (options.MemoryChild is { } child)
+{
+    return MemoryBenchmark.RunChild(child, options);
+}
 
 torch.set_num_threads(options.Threads);
 Console.WriteLine($"NotebookSupport benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
@@ -17,8 +20,15 @@ if (options.PyTorch)
     pytorch = PyTorchReference.TryCreate(options.PyTorchScripts);
     if (pytorch is not null)
     {
-        if (options.Targets.Contains("encode")) pytorch.RunEncode();
-        if (options.Targets.Contains("train-step")) pytorch.RunTrain([32, 64]);
+        if (options.Targets.Contains("encode"))
+        {
+            pytorch.RunEncode();
+        }
+
+        if (options.Targets.Contains("train-step"))
+        {
+            pytorch.RunTrain([32, 64]);
+        }
     }
 }
 

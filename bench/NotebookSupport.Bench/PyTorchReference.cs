@@ -36,7 +36,10 @@ internal sealed class PyTorchReference
     {
         var scripts = scriptsOption ?? Path.GetFullPath(Path.Combine(BenchData.RepoRoot, "..", "..", "shared", "bench", "pytorch-reference"));
         if (!File.Exists(Path.Combine(scripts, "bench_train.py")))
+        {
             scripts = "/work/shared/bench/pytorch-reference";
+        }
+
         if (!File.Exists(Path.Combine(scripts, "bench_train.py")))
         {
             Console.WriteLine($"   PyTorch reference skipped: bench_train.py not found (give --pytorch-scripts DIR).");
@@ -84,21 +87,43 @@ internal sealed class PyTorchReference
         // The README's setting for this machine class: OpenBLAS's AVX-512 kernels, for this one command only.
         var env = new Dictionary<string, string> { ["OPENBLAS_CORETYPE"] = "SkylakeX" };
         var (code, _) = Run(Python, [Path.Combine(Scripts, script), .. arguments], env, TimeSpan.FromMinutes(15), echo: true);
-        if (code != 0) throw new InvalidOperationException($"{script} exited with code {code}.");
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"{script} exited with code {code}.");
+        }
     }
 
     private static (int ExitCode, string Output) Run(string file, string[] arguments, Dictionary<string, string>? env, TimeSpan timeout, bool echo = false)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? []) info.Environment[k] = v;
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env ?? [])
+        {
+            info.Environment[k] = v;
+        }
+
         var output = new System.Text.StringBuilder();
         using var process = new Process { StartInfo = info };
         void OnLine(object _, DataReceivedEventArgs e)
         {
-            if (e.Data is null) return;
-            lock (output) output.AppendLine(e.Data);
-            if (echo) Console.WriteLine("   | " + e.Data);
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+
+            if (echo)
+            {
+                Console.WriteLine("   | " + e.Data);
+            }
         }
         process.OutputDataReceived += OnLine;
         process.ErrorDataReceived += OnLine;
@@ -126,11 +151,17 @@ internal sealed class PyTorchReference
         }
         finally
         {
-            foreach (var t in weights.Values) t.Dispose();
+            foreach (var t in weights.Values)
+            {
+                t.Dispose();
+            }
         }
         using (var vocab = BundledMiniLm.OpenVocab())
         using (var file = File.Create(Path.Combine(folder, "vocab.txt")))
+        {
             vocab.CopyTo(file);
+        }
+
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), "{\"do_lower_case\": true}");
         File.WriteAllText(Path.Combine(folder, "sentence_bert_config.json"), "{\"max_seq_length\": 256, \"do_lower_case\": false}");
     }

@@ -44,10 +44,22 @@ internal sealed class TargetResult(string key, string title, string goal)
         sb.AppendLine($"Target: {Goal}").AppendLine();
         sb.AppendLine("| " + string.Join(" | ", Header) + " |");
         sb.AppendLine("|" + string.Concat(Header.Select(_ => "---|")));
-        foreach (var row in Rows) sb.AppendLine("| " + string.Join(" | ", row) + " |");
+        foreach (var row in Rows)
+        {
+            sb.AppendLine("| " + string.Join(" | ", row) + " |");
+        }
+
         sb.AppendLine();
-        foreach (var (text, met) in Verdicts) sb.AppendLine($"- **{(met ? "met" : "missed")}**: {text}");
-        foreach (var note in Notes) sb.AppendLine($"- {note}");
+        foreach (var (text, met) in Verdicts)
+        {
+            sb.AppendLine($"- **{(met ? "met" : "missed")}**: {text}");
+        }
+
+        foreach (var note in Notes)
+        {
+            sb.AppendLine($"- {note}");
+        }
+
         return sb.ToString();
     }
 }

@@ -13,7 +13,7 @@ internal static class TrainStepBenchmark
 {
     private const int Pairs = 32;
     // The PyTorch 2.6 + OpenBLAS figures of issue 6 (this machine class), used when --pytorch is not given.
-    private static readonly Dictionary<int, double> PublishedPyTorch = new() { [32] = 0.575, [64] = 1.116 };
+    private static readonly Dictionary<int, double> _publishedPyTorch = new() { [32] = 0.575, [64] = 1.116 };
 
     public static TargetResult Run(PyTorchReference? pytorch, BenchOptions options)
     {
@@ -27,15 +27,19 @@ internal static class TrainStepBenchmark
         var plain = MeasureSteps(32, Precision.Float32, options.Steps, fused: false);
         var measured = new Dictionary<(int, Precision), List<MnrTrainer.StepTimes>>();
         foreach (int length in lengths)
+        {
             foreach (var precision in new[] { Precision.Float32, Precision.BFloat16 })
+            {
                 measured[(length, precision)] = MeasureSteps(length, precision, options.Steps);
+            }
+        }
 
         // The PyTorch baseline brackets the TorchSharp measurements: it ran just before them and runs again just after,
         // and the ratios use the mean of its two medians, so a slow or fast spell of this shared machine is not
         // credited to one side only.
         var before = pytorch?.Train;
         var after = before is null ? null : pytorch!.RunTrain(lengths);
-        var baseline = before is null ? PublishedPyTorch : lengths.ToDictionary(l => l, l => (before.StepSeconds[l] + after!.StepSeconds[l]) / 2);
+        var baseline = before is null ? _publishedPyTorch : lengths.ToDictionary(l => l, l => (before.StepSeconds[l] + after!.StepSeconds[l]) / 2);
         string baselineName = before is { } t
             ? $"{t.Version} ({t.Blas}), run just before and just after the TorchSharp steps; the ratios use the mean of the two medians " +
               $"(sgemm {t.SgemmGflops:F0} then {after!.SgemmGflops:F0} GFLOP/s)"
@@ -47,8 +51,11 @@ internal static class TrainStepBenchmark
         {
             double flop = Flops.TrainingStep(BundledMiniLm.Config, length, 2 * Pairs);
             if (before is not null)
+            {
                 result.Row($"PyTorch float32, L={length} (before / after)", $"{before.StepSeconds[length] * 1e3:F0} / {after!.StepSeconds[length] * 1e3:F0} ms", "",
                     $"{flop / baseline[length] / 1e9:F0}", "1.00x");
+            }
+
             if (length == 32)
             {
                 // The same step with TorchSharp's own optim.AdamW, to show what the fused optimizer saves.
@@ -63,9 +70,13 @@ internal static class TrainStepBenchmark
                 result.Row($"TorchSharp {precision}, L={length}", $"{median * 1e3:F0} ms", Split(times),
                     $"{flop / median / 1e9:F0} (peak {(precision == Precision.Float32 ? fp32Peak : bf16Peak):F0})", $"{ratio:F2}x");
                 if (precision == Precision.Float32)
+                {
                     result.Verdict($"float32 L={length}: PyTorch / TorchSharp time = {ratio:F2}x (target >= 1.0x)", ratio >= 1.0);
+                }
                 else
+                {
                     result.Verdict($"bfloat16 L={length}: PyTorch float32 / TorchSharp bfloat16 time = {ratio:F2}x (target >= 2.0x)", ratio >= 2.0);
+                }
             }
         }
         result.Note("TorchSharp rows use the library's FusedAdamW unless marked torch.optim.AdamW; bfloat16 = Precision.BFloat16 (bf16 matmuls and attention, float32 master weights, residual stream, LayerNorm and loss).");
@@ -103,8 +114,13 @@ internal static class TrainStepBenchmark
         {
             var ids = new long[Pairs * length];
             for (int b = 0; b < Pairs; b++)
+            {
                 for (int t = 0; t < length; t++)
+                {
                     ids[b * length + t] = t == 0 ? tokenizer.ClsTokenId : t == length - 1 ? tokenizer.SepTokenId : rng.Next(1000, tokenizer.VocabSize);
+                }
+            }
+
             return new TokenizedBatch(ids, Enumerable.Repeat(1L, ids.Length).ToArray(), new long[ids.Length], Pairs, length);
         }
         var anchors = Side();
@@ -113,7 +129,10 @@ internal static class TrainStepBenchmark
         for (int i = 0; i < 3 + steps; i++)
         {
             var t = trainer.Step(anchors, positives);
-            if (i >= 3) times.Add(t);
+            if (i >= 3)
+            {
+                times.Add(t);
+            }
         }
         return times;
     }

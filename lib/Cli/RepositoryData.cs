@@ -10,12 +10,12 @@ internal static class RepositoryData
 
     /// <summary>The <c>data/</c> folder.</summary>
     /// <exception cref="DirectoryNotFoundException">No <c>data/stsb/sts-test.csv</c> above the working folder or the program.</exception>
-    public static string Folder => folder.Value;
+    public static string Folder => _folder.Value;
 
     /// <summary>A file inside <see cref="Folder"/>, e.g. <c>Path("snli", "snli_1.0_dev.csv")</c>.</summary>
     public static string Path(params string[] parts) => System.IO.Path.Combine([Folder, .. parts]);
 
-    private static readonly Lazy<string> folder = new(Find);
+    private static readonly Lazy<string> _folder = new(Find);
 
     private static string Find()
     {

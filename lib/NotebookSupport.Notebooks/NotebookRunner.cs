@@ -23,7 +23,7 @@ namespace NotebookSupport.Notebooks;
 public static class NotebookRunner
 {
     // The working directory and the formatter registry are process-wide, so runs take turns.
-    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>
     /// Runs every code cell of <paramref name="notebook"/>, whose file lives in <paramref name="notebookFolder"/>,
@@ -33,7 +33,7 @@ public static class NotebookRunner
     public static async Task RunAsync(NotebookDocument notebook, string notebookFolder, NotebookRunOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new NotebookRunOptions();
-        await Gate.WaitAsync(cancellationToken);
+        await _gate.WaitAsync(cancellationToken);
         var previousDirectory = Directory.GetCurrentDirectory();
         try
         {
@@ -69,7 +69,7 @@ public static class NotebookRunner
         finally
         {
             Directory.SetCurrentDirectory(previousDirectory);
-            Gate.Release();
+            _gate.Release();
         }
     }
 

@@ -6,7 +6,7 @@ public sealed class BundledModelHeatmapTests
 {
     // data/heatmap/sentences.txt: three paraphrase pairs that share no word, among four unrelated sentences,
     // at the positions of the pairs in the tutorial's heatmap.
-    private static readonly (int A, int B)[] Pairs = [(1, 9), (3, 4), (5, 7)];
+    private static readonly (int A, int B)[] _pairs = [(1, 9), (3, 4), (5, 7)];
 
     [Fact]
     public void ParaphrasePairsAreTheLargestOffDiagonalValuesOfTheirRows()
@@ -19,7 +19,7 @@ public sealed class BundledModelHeatmapTests
         var values = SvgReader.HeatmapValues(File.ReadAllText(output));
         var n = values.GetLength(0);
         Assert.Equal(10, n);
-        foreach (var (a, b) in Pairs)
+        foreach (var (a, b) in _pairs)
         {
             foreach (var (row, partner) in new[] { (a, b), (b, a) })
             {

@@ -5,7 +5,7 @@ namespace NotebookSupport.Notebooks.Tests;
 
 public sealed class HeatmapTests
 {
-    private static readonly float[][] Matrix =
+    private static readonly float[][] _matrix =
     [
         [1.0f, 0.25f, -0.5f],
         [0.25f, 1.0f, 0.125f],
@@ -15,7 +15,7 @@ public sealed class HeatmapTests
     [Fact]
     public void SvgCellsCarryTheMatrixValuesExactly()
     {
-        var svg = Heatmap.Create(Matrix, ["a", "b", "c"]).ToSvg();
+        var svg = Heatmap.Create(_matrix, ["a", "b", "c"]).ToSvg();
 
         var values = SvgReader.HeatmapValues(svg);
 
@@ -23,7 +23,7 @@ public sealed class HeatmapTests
         {
             for (var j = 0; j < 3; j++)
             {
-                Assert.Equal(Matrix[i][j], values[i, j]);
+                Assert.Equal(_matrix[i][j], values[i, j]);
             }
         }
     }
@@ -31,7 +31,7 @@ public sealed class HeatmapTests
     [Fact]
     public void SmallestAndLargestValuesGetTheEndsOfTheColorMap()
     {
-        var svg = Heatmap.Create(Matrix, ["a", "b", "c"]).ToSvg();
+        var svg = Heatmap.Create(_matrix, ["a", "b", "c"]).ToSvg();
 
         Assert.Equal("#440154", SvgReader.CellFill(svg, 0, 2));   // -0.5, viridis' first colour
         Assert.Equal("#fde725", SvgReader.CellFill(svg, 1, 1));   // 1.0, viridis' last colour
@@ -40,7 +40,7 @@ public sealed class HeatmapTests
     [Fact]
     public void FixedRangeClampsValuesOutsideIt()
     {
-        var svg = Heatmap.Create(Matrix, ["a", "b", "c"], new HeatmapOptions { Minimum = 0, Maximum = 0.5 }).ToSvg();
+        var svg = Heatmap.Create(_matrix, ["a", "b", "c"], new HeatmapOptions { Minimum = 0, Maximum = 0.5 }).ToSvg();
 
         Assert.Equal("#440154", SvgReader.CellFill(svg, 0, 2));
         Assert.Equal("#fde725", SvgReader.CellFill(svg, 0, 0));
@@ -50,7 +50,7 @@ public sealed class HeatmapTests
     [Fact]
     public void LabelsAndTitleAreEscaped()
     {
-        var svg = Heatmap.Create(Matrix, ["x < y & z", "b", "c"], new HeatmapOptions { Title = "A <b> title" }).ToSvg();
+        var svg = Heatmap.Create(_matrix, ["x < y & z", "b", "c"], new HeatmapOptions { Title = "A <b> title" }).ToSvg();
 
         Assert.Contains("0: x &lt; y &amp; z", svg);
         Assert.Contains("<title>A &lt;b&gt; title</title>", svg);
@@ -59,7 +59,7 @@ public sealed class HeatmapTests
     [Fact]
     public void PngDecodesAtTwiceTheFigureSize()
     {
-        var figure = Heatmap.Create(Matrix, ["a", "b", "c"]);
+        var figure = Heatmap.Create(_matrix, ["a", "b", "c"]);
 
         using var bitmap = SKBitmap.Decode(figure.ToPng());
 
@@ -71,7 +71,7 @@ public sealed class HeatmapTests
     public void SaveWritesSvgOrPngByExtensionAndRejectsOthers()
     {
         var folder = Directory.CreateTempSubdirectory();
-        var figure = Heatmap.Create(Matrix, ["a", "b", "c"]);
+        var figure = Heatmap.Create(_matrix, ["a", "b", "c"]);
 
         figure.Save(Path.Combine(folder.FullName, "h.svg"));
         figure.Save(Path.Combine(folder.FullName, "h.png"));
@@ -87,7 +87,7 @@ public sealed class HeatmapTests
     public void NonSquareMatrixOrWrongLabelCountIsRejected()
     {
         var ragged = Assert.Throws<ArgumentException>(() => Heatmap.Create([[1f, 2f], [3f]], ["a", "b"]));
-        var labels = Assert.Throws<ArgumentException>(() => Heatmap.Create(Matrix, ["a", "b"]));
+        var labels = Assert.Throws<ArgumentException>(() => Heatmap.Create(_matrix, ["a", "b"]));
 
         Assert.Contains("Row 1 of the matrix has 1 values; expected 2", ragged.Message);
         Assert.Contains("Got 2 labels for a 3x3 matrix", labels.Message);

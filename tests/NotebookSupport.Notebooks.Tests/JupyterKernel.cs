@@ -14,18 +14,18 @@ public sealed partial class JupyterKernel : IDisposable
     /// <summary>The kernel spec <c>dotnet interactive jupyter install</c> writes for C#.</summary>
     public const string KernelName = ".net-csharp";
 
-    private readonly string folder = Directory.CreateTempSubdirectory("jupyter-kernel-").FullName;
-    private readonly string nbconvert;
-    private readonly string testNotebooks = Path.Combine(RepositoryPaths.Root, "TestResults", "kernel-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _folder = Directory.CreateTempSubdirectory("jupyter-kernel-").FullName;
+    private readonly string _nbconvert;
+    private readonly string _testNotebooks = Path.Combine(RepositoryPaths.Root, "TestResults", "kernel-tests", Guid.NewGuid().ToString("N"));
 
     public JupyterKernel()
     {
-        nbconvert = FindOnPath("jupyter-nbconvert")
+        _nbconvert = FindOnPath("jupyter-nbconvert")
             ?? throw new InvalidOperationException(
                 "jupyter-nbconvert is not installed, so the notebooks cannot run in the real kernel. Run the tests with "
                 + "tests/run (it installs it), or install it yourself: sudo apt-get install -y jupyter-nbconvert python3-nbclient");
         ChildProcess.RunAsync("dotnet", ["tool", "restore"], RepositoryPaths.Root, TimeSpan.FromMinutes(5)).Result.Succeeded();
-        ChildProcess.RunAsync("dotnet", ["interactive", "jupyter", "install", "--path", Directory.CreateDirectory(Path.Combine(folder, "kernels")).FullName],
+        ChildProcess.RunAsync("dotnet", ["interactive", "jupyter", "install", "--path", Directory.CreateDirectory(Path.Combine(_folder, "kernels")).FullName],
             RepositoryPaths.Root, TimeSpan.FromMinutes(2)).Result.Succeeded();
     }
 
@@ -35,8 +35,8 @@ public sealed partial class JupyterKernel : IDisposable
     /// </summary>
     public async Task<KernelRun> ExecuteAsync(string path, TimeSpan cellTimeout)
     {
-        var outputFolder = Directory.CreateDirectory(Path.Combine(folder, "executed-" + Guid.NewGuid().ToString("N"))).FullName;
-        var process = await ChildProcess.RunAsync(nbconvert,
+        var outputFolder = Directory.CreateDirectory(Path.Combine(_folder, "executed-" + Guid.NewGuid().ToString("N"))).FullName;
+        var process = await ChildProcess.RunAsync(_nbconvert,
             [
                 "--to", "notebook", "--execute",
                 $"--ExecutePreprocessor.kernel_name={KernelName}",
@@ -49,8 +49,8 @@ public sealed partial class JupyterKernel : IDisposable
             TimeSpan.FromMinutes(20),
             new Dictionary<string, string?>
             {
-                ["JUPYTER_PATH"] = folder,
-                ["JUPYTER_RUNTIME_DIR"] = Path.Combine(folder, "runtime"),
+                ["JUPYTER_PATH"] = _folder,
+                ["JUPYTER_RUNTIME_DIR"] = Path.Combine(_folder, "runtime"),
                 ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
                 ["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1",
             });
@@ -66,17 +66,17 @@ public sealed partial class JupyterKernel : IDisposable
     /// </summary>
     public string WriteNotebook(string name, params NotebookCell[] cells)
     {
-        var path = Path.Combine(Directory.CreateDirectory(Path.Combine(testNotebooks, Guid.NewGuid().ToString("N"))).FullName, name);
+        var path = Path.Combine(Directory.CreateDirectory(Path.Combine(_testNotebooks, Guid.NewGuid().ToString("N"))).FullName, name);
         new NotebookDocument(name, [.. cells]).Save(path);
         return path;
     }
 
     public void Dispose()
     {
-        Directory.Delete(folder, recursive: true);
-        if (Directory.Exists(testNotebooks))
+        Directory.Delete(_folder, recursive: true);
+        if (Directory.Exists(_testNotebooks))
         {
-            Directory.Delete(testNotebooks, recursive: true);
+            Directory.Delete(_testNotebooks, recursive: true);
         }
     }
 

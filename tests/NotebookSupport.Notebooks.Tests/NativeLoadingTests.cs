@@ -10,7 +10,7 @@ namespace NotebookSupport.Notebooks.Tests;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class NativeLoadingTests
 {
-    private static readonly bool LibstdcxxHasVersion = GlibcxxVersionNeed.SystemLibstdcxxHasVersion();
+    private static readonly bool _libstdcxxHasVersion = GlibcxxVersionNeed.SystemLibstdcxxHasVersion();
 
     [Fact]
     public async Task NuGetsFileFailsToLoadExactlyWhereLibstdcxxLacksTheVersion()
@@ -34,7 +34,7 @@ public sealed class NativeLoadingTests
             Directory.Delete(folder, recursive: true);
         }
 
-        if (LibstdcxxHasVersion)
+        if (_libstdcxxHasVersion)
         {
             Assert.Null(error);
         }
@@ -52,7 +52,7 @@ public sealed class NativeLoadingTests
         var path = Path.Combine(NativeFiles.LibraryOutput, relativePath);
 
         Assert.Null(await NativeFiles.DlopenErrorAsync(path));
-        Assert.Equal(!LibstdcxxHasVersion, GlibcxxVersionNeed.IsWeak(path));
+        Assert.Equal(!_libstdcxxHasVersion, GlibcxxVersionNeed.IsWeak(path));
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public sealed class NativeLoadingTests
             Assert.True(cosines[0] > 0.7f && cosines[1] < 0.3f, run.Output);
             var patched = lines.Single(l => l.StartsWith("patched copy ", StringComparison.Ordinal))["patched copy ".Length..];
             var mapped = lines.Single(l => l.StartsWith("mapped ", StringComparison.Ordinal))["mapped ".Length..];
-            if (LibstdcxxHasVersion)
+            if (_libstdcxxHasVersion)
             {
                 Assert.Equal("none", patched);
             }

@@ -10,16 +10,16 @@ namespace NotebookSupport.Notebooks.Tests;
 [Collection(NotebookCollection.Name)]
 public sealed partial class RealKernelTests(JupyterKernel kernel) : IClassFixture<JupyterKernel>
 {
-    private static readonly TimeSpan CellTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan _cellTimeout = TimeSpan.FromMinutes(3);
     // Each default notebook is meant to finish within 3 minutes on 2 cores. That is a speed target, not a unit-test
     // assertion (a busy machine would make it flaky): the time is recorded and tests/run prints it against the budget.
-    private static readonly TimeSpan NotebookBudget = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan _notebookBudget = TimeSpan.FromMinutes(3);
 
     [Theory]
     [MemberData(nameof(RepositoryPaths.NotebookNames), MemberType = typeof(RepositoryPaths))]
     public async Task NotebookRunsInTheRealKernelWithoutErrorOutput(string name)
     {
-        var run = await kernel.ExecuteAsync(Path.Combine(RepositoryPaths.Notebooks, name), CellTimeout);
+        var run = await kernel.ExecuteAsync(Path.Combine(RepositoryPaths.Notebooks, name), _cellTimeout);
         RecordWallTime(name, run.WallTime);
 
         AssertNoFailures(run);
@@ -44,7 +44,7 @@ public sealed partial class RealKernelTests(JupyterKernel kernel) : IClassFixtur
             NotebookCell.Code("var x = 40 + 2;"),
             NotebookCell.Code("throw new InvalidOperationException(\"boom at \" + x);"));
 
-        var failure = Assert.Single((await kernel.ExecuteAsync(path, CellTimeout)).Failures());
+        var failure = Assert.Single((await kernel.ExecuteAsync(path, _cellTimeout)).Failures());
 
         Assert.StartsWith("broken.ipynb: cell 2 failed:\nthrow new InvalidOperationException(\"boom at \" + x);", failure);
         Assert.Contains("boom at 42", failure);
@@ -82,7 +82,7 @@ public sealed partial class RealKernelTests(JupyterKernel kernel) : IClassFixtur
                 NotebookCell.Code("torch.ones(2, 3).sum().item<float>()"),
                 NotebookCell.Code("string.Join(\"\\n\", System.IO.File.ReadLines(\"/proc/self/maps\").Where(l => l.Contains(\"libLibTorchSharp\")).Select(l => l[(l.IndexOf('/'))..]).Distinct())"));
 
-            var run = await kernel.ExecuteAsync(path, CellTimeout);
+            var run = await kernel.ExecuteAsync(path, _cellTimeout);
 
             AssertNoFailures(run);
             Assert.Equal("6", Assert.Single(run.OutputTexts(1)));
@@ -106,7 +106,7 @@ public sealed partial class RealKernelTests(JupyterKernel kernel) : IClassFixtur
         var folder = Directory.CreateDirectory(Path.Combine(RepositoryPaths.Root, "TestResults")).FullName;
         File.AppendAllText(Path.Combine(folder, "notebooks-in-kernel.txt"),
             $"{name}: {wallTime.TotalSeconds:0.0} s in dotnet-interactive 1.0.712001 (Jupyter nbconvert), {DateTime.UtcNow:u}"
-            + (wallTime > NotebookBudget ? $", OVER the {NotebookBudget.TotalMinutes:0}-minute budget\n" : $", within the {NotebookBudget.TotalMinutes:0}-minute budget\n"));
+            + (wallTime > _notebookBudget ? $", OVER the {_notebookBudget.TotalMinutes:0}-minute budget\n" : $", within the {_notebookBudget.TotalMinutes:0}-minute budget\n"));
     }
 
     [GeneratedRegex("""(?<name>\w+) = display\("(?<first>[^"]+)"\);(?=[\s\S]*\k<name>\.Update\()""")]

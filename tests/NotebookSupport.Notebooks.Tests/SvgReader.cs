@@ -6,12 +6,12 @@ namespace NotebookSupport.Notebooks.Tests;
 /// <summary>Reads back what the SVG plots contain, with an XML parser (so the files are well-formed, too).</summary>
 internal static class SvgReader
 {
-    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+    private static readonly XNamespace _svg = "http://www.w3.org/2000/svg";
 
     /// <summary>The heatmap's cell values by row and column, from the rects' data-* attributes.</summary>
     public static double[,] HeatmapValues(string svg)
     {
-        var cells = XDocument.Parse(svg).Descendants(Svg + "rect").Where(r => r.Attribute("data-value") is not null).ToList();
+        var cells = XDocument.Parse(svg).Descendants(_svg + "rect").Where(r => r.Attribute("data-value") is not null).ToList();
         var n = (int)Math.Round(Math.Sqrt(cells.Count));
         Assert.Equal(n * n, cells.Count);
         var values = new double[n, n];
@@ -26,13 +26,13 @@ internal static class SvgReader
 
     /// <summary>The fill of the heatmap cell at (row, col).</summary>
     public static string CellFill(string svg, int row, int col) =>
-        XDocument.Parse(svg).Descendants(Svg + "rect")
+        XDocument.Parse(svg).Descendants(_svg + "rect")
             .Single(r => (string?)r.Attribute("data-row") == row.ToString(CultureInfo.InvariantCulture) && (string?)r.Attribute("data-col") == col.ToString(CultureInfo.InvariantCulture))
             .Attribute("fill")!.Value;
 
     /// <summary>The points of the single polyline of a line plot.</summary>
     public static (double X, double Y)[] PolylinePoints(string svg) =>
-        XDocument.Parse(svg).Descendants(Svg + "polyline").Single().Attribute("points")!.Value
+        XDocument.Parse(svg).Descendants(_svg + "polyline").Single().Attribute("points")!.Value
             .Split(' ')
             .Select(p => p.Split(','))
             .Select(p => (double.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[1], CultureInfo.InvariantCulture)))

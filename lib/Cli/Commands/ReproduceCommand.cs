@@ -55,9 +55,21 @@ internal static class ReproduceCommand
                 ShowProgress = !parseResult.GetValue(noProgress),
                 Overwrite = parseResult.GetValue(overwrite),
             };
-            if (parseResult.GetValue(model) is { } modelOverride) settings = settings with { Model = modelOverride };
-            if (parseResult.GetValue(data) is { Length: > 0 } files) settings = settings with { DataFiles = files, HubData = false };
-            if (parseResult.GetValue(sts) is { } stsFile) settings = settings with { StsFile = stsFile };
+            if (parseResult.GetValue(model) is { } modelOverride)
+            {
+                settings = settings with { Model = modelOverride };
+            }
+
+            if (parseResult.GetValue(data) is { Length: > 0 } files)
+            {
+                settings = settings with { DataFiles = files, HubData = false };
+            }
+
+            if (parseResult.GetValue(sts) is { } stsFile)
+            {
+                settings = settings with { StsFile = stsFile };
+            }
+
             var report = new Reproduction.Reproduction(settings, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error).Run();
             parseResult.InvocationConfiguration.Output.WriteLine($"report: {report}");
             return CliApp.Success;

@@ -11,7 +11,7 @@ namespace NotebookSupport.Cli.Reproduction;
 /// </summary>
 internal sealed class Reproduction(ReproductionSettings settings, TextWriter output, TextWriter error)
 {
-    private readonly ReproductionReport report = new(settings);
+    private readonly ReproductionReport _report = new(settings);
 
     /// <summary>Runs every phase; returns the path of <c>report.md</c>.</summary>
     public string Run()
@@ -28,34 +28,34 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         var examples = Phase("prepare data", PreparePairs);
         var model = Phase("load model", LoadModel);
         var evaluator = EmbeddingSimilarityEvaluator.FromStsFile(settings.StsFile ?? RepositoryData.Path("stsb", "sts-test.csv"));
-        report.Before = Phase("evaluate before training", () => Evaluate(model, evaluator));
-        output.WriteLine($"before training: {report.Before}");
+        _report.Before = Phase("evaluate before training", () => Evaluate(model, evaluator));
+        output.WriteLine($"before training: {_report.Before}");
 
         var loader = new NoDuplicatesDataLoader(examples, settings.BatchSize, settings.Seed,
             settings.GroupByLength ? LengthGroupedExampleOrder.For(model) : null);
         var (estimate, gflops, paddedLength) = TrainingTimeEstimate.Estimate(model, loader, settings.Precision);
         output.WriteLine($"estimated training time: {estimate:hh\\:mm\\:ss} per epoch ({gflops:F0} GFLOP/s {CommandOptions.Name(settings.Precision)} matmul measured now, " +
                          $"~{paddedLength:F0} padded tokens per text)");
-        report.Estimate = estimate;
+        _report.Estimate = estimate;
         var modelFolder = Path.Combine(runFolder, ModelFolderName);
         var result = Phase("train", () => Train(model, loader, modelFolder, runFolder));
-        report.Training = result;
-        report.After = Phase("evaluate after training", () => Evaluate(model, evaluator));
-        output.WriteLine($"after training: {report.After}");
+        _report.Training = result;
+        _report.After = Phase("evaluate after training", () => Evaluate(model, evaluator));
+        output.WriteLine($"after training: {_report.After}");
 
         Phase("heatmap", () => DrawHeatmap(model, runFolder));
         var reportPath = Path.Combine(runFolder, "report.md");
-        File.WriteAllText(reportPath, report.ToMarkdown());
+        File.WriteAllText(reportPath, _report.ToMarkdown());
         return reportPath;
     }
 
     /// <summary>The files a run writes into its folder, besides the model folder.</summary>
-    private static readonly string[] Artifacts = ["report.md", Trainer.LogFileName, LossCurve.FileName, "heatmap.png", "heatmap.svg"];
+    private static readonly string[] _artifacts = ["report.md", Trainer.LogFileName, LossCurve.FileName, "heatmap.png", "heatmap.svg"];
 
     /// <summary>An earlier run's artifacts are refused before anything runs, naming them; other files are never touched.</summary>
     private static void RefuseToReplaceArtifacts(string runFolder)
     {
-        var existing = Artifacts.Where(f => File.Exists(Path.Combine(runFolder, f)))
+        var existing = _artifacts.Where(f => File.Exists(Path.Combine(runFolder, f)))
             .Concat(SentenceTransformerWriter.ExistingModelFiles(Path.Combine(runFolder, ModelFolderName)).Select(f => $"{ModelFolderName}/{f}"))
             .ToList();
         if (existing.Count > 0)
@@ -75,15 +75,15 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         {
             var counts = dataset.CountLabels();
             output.WriteLine($"{dataset.Name}: {dataset.RowCount:N0} rows ({counts})");
-            report.Sources.Add((dataset.Name, dataset.RowCount, counts.ToString(), dataset.Skipped));
+            _report.Sources.Add((dataset.Name, dataset.RowCount, counts.ToString(), dataset.Skipped));
         }
         var all = datasets.Count == 1 ? datasets[0] : NliDataset.Concatenate([.. datasets]);
         var labelled = all.Filter(row => row.Label != NliLabel.None);
-        report.DroppedNoLabel = all.RowCount - labelled.RowCount;
+        _report.DroppedNoLabel = all.RowCount - labelled.RowCount;
         var pairs = labelled.ToPairs();
-        output.WriteLine($"pairs: {pairs.Examples.Count:N0} (anchor, positive) from entailment rows; {report.DroppedNoLabel:N0} rows without a gold label dropped");
-        report.Pairs = pairs.Examples.Count;
-        report.PairDrops = pairs.Dropped;
+        output.WriteLine($"pairs: {pairs.Examples.Count:N0} (anchor, positive) from entailment rows; {_report.DroppedNoLabel:N0} rows without a gold label dropped");
+        _report.Pairs = pairs.Examples.Count;
+        _report.PairDrops = pairs.Dropped;
         return pairs.Examples;
     }
 
@@ -92,7 +92,11 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         var datasets = new List<NliDataset>();
         foreach (var file in settings.DataFiles)
         {
-            if (!File.Exists(file)) throw new FileNotFoundException($"--data: file '{file}' does not exist.", file);
+            if (!File.Exists(file))
+            {
+                throw new FileNotFoundException($"--data: file '{file}' does not exist.", file);
+            }
+
             datasets.Add(NliLoader.Load(file));
         }
         return datasets;
@@ -109,22 +113,33 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
     private SentenceTransformer LoadModel()
     {
         var model = SentenceTransformer.Load(settings.Model, CommandOptions.LoadOptions(error));
-        if (settings.MaxSeqLength is { } max) model.MaxSeqLength = max;
+        if (settings.MaxSeqLength is { } max)
+        {
+            model.MaxSeqLength = max;
+        }
+
         if (settings.Device == "cuda")
         {
             if (!torch.cuda.is_available())
+            {
                 throw new ArgumentException("--device cuda: CUDA is not available to TorchSharp here; reference a CUDA build of TorchSharp (see README) on a machine with an NVIDIA GPU.");
+            }
+
             model.to(torch.CUDA);
         }
         var config = model.Transformer.Config;
         output.WriteLine($"model: {settings.Model}, {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, pooling {model.Pooling.Mode}, max_seq_length {model.MaxSeqLength}");
-        report.ModelDescription = $"{config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {model.Pooling.Mode} pooling, max_seq_length {model.MaxSeqLength}";
+        _report.ModelDescription = $"{config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {model.Pooling.Mode} pooling, max_seq_length {model.MaxSeqLength}";
         return model;
     }
 
     private SimilarityResult Evaluate(SentenceTransformer model, EmbeddingSimilarityEvaluator evaluator)
     {
-        if (!settings.ShowProgress) return evaluator.Evaluate(model);
+        if (!settings.ShowProgress)
+        {
+            return evaluator.Evaluate(model);
+        }
+
         return AnsiConsole.Progress().AutoClear(true).Start(context =>
         {
             var task = context.AddTask("encoding STSb sentences");
@@ -152,18 +167,18 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         output.WriteLine($"training: {loader.Examples.Count:N0} pairs, {loader.Count:N0} batches of {settings.BatchSize}, {trainer.TotalSteps:N0} steps " +
                          $"({trainer.WarmupSteps:N0} warm-up), lr {settings.LearningRate:G3}, scale {settings.Scale}");
         output.WriteLine(CommandOptions.SpeedOptionsLine(settings.GroupByLength, settings.Precision, trainer.Optimizer));
-        report.Steps = trainer.TotalSteps;
-        report.WarmupSteps = trainer.WarmupSteps;
-        report.Optimizer = trainer.Optimizer;
+        _report.Steps = trainer.TotalSteps;
+        _report.WarmupSteps = trainer.WarmupSteps;
+        _report.Optimizer = trainer.Optimizer;
         var result = trainer.Train();
         LossCurve.Save(result.Losses, Path.Combine(runFolder, LossCurve.FileName), $"MNR training loss ({settings.Preset} preset)");
         var losses = result.Losses;
         if (losses.Count > 0)
         {
             int window = Math.Max(1, Math.Min(20, losses.Count / 5));
-            report.FirstLoss = losses.Take(window).Average(l => l.Loss);
-            report.LastLoss = losses.TakeLast(window).Average(l => l.Loss);
-            output.WriteLine($"loss: first {window} steps {report.FirstLoss:F4}, last {window} steps {report.LastLoss:F4}");
+            _report.FirstLoss = losses.Take(window).Average(l => l.Loss);
+            _report.LastLoss = losses.TakeLast(window).Average(l => l.Loss);
+            output.WriteLine($"loss: first {window} steps {_report.FirstLoss:F4}, last {window} steps {_report.LastLoss:F4}");
         }
         return result;
     }
@@ -183,7 +198,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         output.WriteLine($"== {name}");
         var stopwatch = Stopwatch.StartNew();
         var result = work();
-        report.Timings.Add((name, stopwatch.Elapsed));
+        _report.Timings.Add((name, stopwatch.Elapsed));
         return result;
     }
 

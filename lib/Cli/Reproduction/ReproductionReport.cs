@@ -33,7 +33,10 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
         md.AppendLine("## Data").AppendLine();
         md.AppendLine("| source | rows | labels | skipped while reading |").AppendLine("|---|---|---|---|");
         foreach (var (name, rows, labels, skipped) in Sources)
+        {
             md.AppendLine(inv, $"| {name} | {rows:N0} | {labels} | {Describe(skipped)} |");
+        }
+
         md.AppendLine().AppendLine(inv, $"Rows without a gold label (-1) dropped: {DroppedNoLabel:N0}. " +
                                         $"(anchor, positive) pairs from entailment rows: **{Pairs:N0}**; other rows not used: {Describe(PairDrops)}.").AppendLine();
 
@@ -54,18 +57,33 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
             ("optimizer", $"AdamW ({Describe(Optimizer)}), lr {settings.LearningRate.ToString(inv)}, weight decay 0.01 (not on biases and LayerNorm), gradient clipping 1.0"),
             ("device", settings.Device),
         })
+        {
             md.AppendLine(inv, $"| {key} | {value} |");
+        }
 
         md.AppendLine().AppendLine("## STS benchmark (cosine similarity, x100)").AppendLine();
         md.AppendLine("| | Spearman | Pearson |").AppendLine("|---|---|---|");
-        if (Before is { } b) md.AppendLine(inv, $"| before training | {b.SpearmanCosine:F2} | {b.PearsonCosine:F2} |");
-        if (After is { } a) md.AppendLine(inv, $"| after training | {a.SpearmanCosine:F2} | {a.PearsonCosine:F2} |");
+        if (Before is { } b)
+        {
+            md.AppendLine(inv, $"| before training | {b.SpearmanCosine:F2} | {b.PearsonCosine:F2} |");
+        }
+
+        if (After is { } a)
+        {
+            md.AppendLine(inv, $"| after training | {a.SpearmanCosine:F2} | {a.PearsonCosine:F2} |");
+        }
+
         if (Before is not null && After is not null)
+        {
             md.AppendLine().AppendLine(inv, $"Change in Spearman: {After.SpearmanCosine - Before.SpearmanCosine:+0.00;-0.00} points on {After.Pairs:N0} pairs.");
+        }
 
         md.AppendLine().AppendLine("## Training").AppendLine();
         if (FirstLoss is { } first && LastLoss is { } last)
+        {
             md.AppendLine(inv, $"Mean loss over the first steps {first:F4}, over the last steps {last:F4}. ");
+        }
+
         md.AppendLine(inv, $"Estimated before training: {Estimate:hh\\:mm\\:ss}; took {Training?.Elapsed:hh\\:mm\\:ss}.").AppendLine();
         md.AppendLine("![loss curve](loss_curve.png)").AppendLine();
         md.AppendLine("## Heatmap").AppendLine();
@@ -75,7 +93,10 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
         md.AppendLine("## Timings").AppendLine();
         md.AppendLine("| phase | time |").AppendLine("|---|---|");
         foreach (var (phase, elapsed) in Timings)
+        {
             md.AppendLine(inv, $"| {phase} | {elapsed:hh\\:mm\\:ss\\.f} |");
+        }
+
         md.AppendLine(inv, $"| total | {TimeSpan.FromTicks(Timings.Sum(t => t.Elapsed.Ticks)):hh\\:mm\\:ss\\.f} |").AppendLine();
 
         md.AppendLine("## Files").AppendLine();

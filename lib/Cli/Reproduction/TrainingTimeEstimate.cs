@@ -67,7 +67,11 @@ internal static class TrainingTimeEstimate
         a.matmul(b);
         var stopwatch = Stopwatch.StartNew();
         const int repeats = 5;
-        for (int i = 0; i < repeats; i++) a.matmul(b);
+        for (int i = 0; i < repeats; i++)
+        {
+            a.matmul(b);
+        }
+
         return repeats * 2.0 * rows * hidden * intermediate / stopwatch.Elapsed.TotalSeconds / 1e9;
     }
 }

@@ -20,10 +20,10 @@ namespace NotebookSupport.Evaluation;
 /// </remarks>
 public sealed class EmbeddingSimilarityEvaluator
 {
-    private readonly IReadOnlyList<string> sentences1;
-    private readonly IReadOnlyList<string> sentences2;
-    private readonly double[] scores;
-    private readonly int batchSize;
+    private readonly IReadOnlyList<string> _sentences1;
+    private readonly IReadOnlyList<string> _sentences2;
+    private readonly double[] _scores;
+    private readonly int _batchSize;
 
     /// <summary>Creates an evaluator for the pairs (<paramref name="sentences1"/>[i], <paramref name="sentences2"/>[i]) with gold <paramref name="scores"/>[i].</summary>
     /// <param name="sentences1">First sentence of each pair.</param>
@@ -35,18 +35,30 @@ public sealed class EmbeddingSimilarityEvaluator
         IReadOnlyList<double> scores, string name = "", int batchSize = 64)
     {
         if (sentences1.Count != sentences2.Count || sentences1.Count != scores.Count)
+        {
             throw new ArgumentException(
                 $"sentences1 ({sentences1.Count}), sentences2 ({sentences2.Count}) and scores ({scores.Count}) must have the same length.");
-        if (sentences1.Count < 2) throw new ArgumentException("At least two pairs are needed for a correlation.", nameof(sentences1));
+        }
+
+        if (sentences1.Count < 2)
+        {
+            throw new ArgumentException("At least two pairs are needed for a correlation.", nameof(sentences1));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         for (int i = 0; i < scores.Count; i++)
+        {
             if (!double.IsFinite(scores[i]))
+            {
                 throw new ArgumentException($"scores[{i}] is {scores[i]}; gold scores must be finite numbers.", nameof(scores));
-        this.sentences1 = sentences1;
-        this.sentences2 = sentences2;
-        this.scores = [.. scores];
+            }
+        }
+
+        this._sentences1 = sentences1;
+        this._sentences2 = sentences2;
+        this._scores = [.. scores];
         Name = name;
-        this.batchSize = batchSize;
+        this._batchSize = batchSize;
     }
 
     /// <summary>An evaluator over all pairs of an STS benchmark file, named after the file.</summary>
@@ -74,16 +86,23 @@ public sealed class EmbeddingSimilarityEvaluator
     /// <param name="progress">Receives the number of distinct sentences encoded so far.</param>
     public SimilarityResult Evaluate(SentenceTransformer model, IProgress<EncodeProgress>? progress = null)
     {
-        var distinct = sentences1.Concat(sentences2).Distinct().ToArray();
+        var distinct = _sentences1.Concat(_sentences2).Distinct().ToArray();
         var row = new Dictionary<string, int>(distinct.Length);
-        for (int i = 0; i < distinct.Length; i++) row[distinct[i]] = i;
-        var embeddings = model.Encode(distinct, batchSize, progress: progress);
+        for (int i = 0; i < distinct.Length; i++)
+        {
+            row[distinct[i]] = i;
+        }
+
+        var embeddings = model.Encode(distinct, _batchSize, progress: progress);
         var cosine = Similarity.PairwiseCosSim(
-            [.. sentences1.Select(s => embeddings[row[s]])], [.. sentences2.Select(s => embeddings[row[s]])]);
+            [.. _sentences1.Select(s => embeddings[row[s]])], [.. _sentences2.Select(s => embeddings[row[s]])]);
         // Ranking NaN values gives a finite but meaningless Spearman; say "undefined" instead.
         if (!cosine.All(double.IsFinite))
-            return new SimilarityResult(Name, scores.Length, double.NaN, double.NaN);
-        return new SimilarityResult(Name, scores.Length, 100 * Spearman(cosine, scores), 100 * Pearson(cosine, scores));
+        {
+            return new SimilarityResult(Name, _scores.Length, double.NaN, double.NaN);
+        }
+
+        return new SimilarityResult(Name, _scores.Length, 100 * Spearman(cosine, _scores), 100 * Pearson(cosine, _scores));
     }
 
     /// <summary>Spearman rank correlation (average ranks for ties), in [-1, 1].</summary>

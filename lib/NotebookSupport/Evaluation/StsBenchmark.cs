@@ -21,21 +21,35 @@ public static class StsBenchmark
     /// </exception>
     public static IReadOnlyList<StsPair> Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"STS benchmark file not found: '{path}'.", path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"STS benchmark file not found: '{path}'.", path);
+        }
+
         var pairs = new List<StsPair>();
         int lineNumber = 0;
         foreach (var line in File.ReadLines(path))
         {
             lineNumber++;
-            if (line.Length == 0) continue;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
             var fields = line.Split('\t');
             if (fields.Length < 7)
+            {
                 throw new InvalidDataException(
                     $"'{path}' line {lineNumber}: expected at least 7 tab-separated fields (genre, file, year, id, score, sentence1, sentence2), found {fields.Length}.");
+            }
+
             if (!double.TryParse(fields[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var score)
                 || !double.IsFinite(score) || score is < 0 or > 5)
+            {
                 throw new InvalidDataException(
                     $"'{path}' line {lineNumber}, field 5: expected a finite similarity score between 0 and 5, found '{fields[4]}'.");
+            }
+
             pairs.Add(new StsPair(fields[5], fields[6], score));
         }
         return pairs;

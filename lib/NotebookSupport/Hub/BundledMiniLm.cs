@@ -72,7 +72,10 @@ public static class BundledMiniLm
     {
         ModelProto model;
         using (var stream = OpenResource(OnnxResource))
+        {
             model = ModelProto.Parser.ParseFrom(stream);
+        }
+
         var graph = model.Graph;
         var initializers = graph.Initializer.ToDictionary(t => t.Name);
         var names = new Dictionary<string, (TensorProto Tensor, bool Transpose)>();
@@ -80,18 +83,28 @@ public static class BundledMiniLm
         void Add(string name, TensorProto tensor, bool transpose)
         {
             if (!names.TryAdd(name, (tensor, transpose)))
+            {
                 throw new InvalidDataException($"{OnnxResource}: parameter '{name}' found twice in the ONNX graph.");
+            }
         }
 
         foreach (var tensor in graph.Initializer)
+        {
             if (IsParameterName(tensor.Name))
+            {
                 Add(tensor.Name, tensor, transpose: false);
+            }
+        }
 
         var consumers = graph.Node.SelectMany(n => n.Input.Select(input => (input, n))).ToLookup(p => p.input, p => p.n);
         foreach (var matMul in graph.Node.Where(n => n.OpType == "MatMul"))
         {
             var weightName = matMul.Input[1];
-            if (!initializers.TryGetValue(weightName, out var weight) || IsParameterName(weightName)) continue;
+            if (!initializers.TryGetValue(weightName, out var weight) || IsParameterName(weightName))
+            {
+                continue;
+            }
+
             var bias = consumers[matMul.Output[0]]
                 .Where(n => n.OpType == "Add")
                 .SelectMany(n => n.Input)
@@ -106,15 +119,20 @@ public static class BundledMiniLm
             .Where(t => t.DataType == (int)TensorProto.Types.DataType.Float && t.Dims.Count >= 2 && !mapped.Contains(t))
             .Select(t => t.Name).ToList();
         if (leftover.Count > 0)
+        {
             throw new InvalidDataException(
                 $"{OnnxResource}: weight matrices {string.Join(", ", leftover)} could not be matched to a Hugging Face parameter name.");
+        }
 
         var result = new Dictionary<string, Tensor>();
         foreach (var (name, (proto, transpose)) in names)
         {
             var t = ToTensor(proto, name);
             result[name] = transpose ? t.t().contiguous() : t;
-            if (transpose) t.Dispose();
+            if (transpose)
+            {
+                t.Dispose();
+            }
         }
         return result;
     }
@@ -133,7 +151,10 @@ public static class BundledMiniLm
         }
         finally
         {
-            foreach (var tensor in weights.Values) tensor.Dispose();
+            foreach (var tensor in weights.Values)
+            {
+                tensor.Dispose();
+            }
         }
         using var vocab = OpenVocab();
         var tokenizer = BertWordPieceTokenizer.FromVocabStream(vocab, VocabResource, doLowerCase: true);
@@ -147,19 +168,27 @@ public static class BundledMiniLm
     private static Tensor ToTensor(TensorProto proto, string name)
     {
         if (proto.DataType != (int)TensorProto.Types.DataType.Float)
+        {
             throw new InvalidDataException($"{OnnxResource}: parameter '{name}' has ONNX data type {proto.DataType}, expected float32.");
+        }
+
         long[] shape = [.. proto.Dims];
         long count = shape.Aggregate(1L, (a, b) => a * b);
         float[] values = proto.RawData.Length > 0 ? ReadRaw(proto.RawData, count, name) : [.. proto.FloatData];
         if (values.Length != count)
+        {
             throw new InvalidDataException($"{OnnxResource}: parameter '{name}' has {values.Length} values, its shape needs {count}.");
+        }
+
         return tensor(values, shape);
     }
 
     private static float[] ReadRaw(ByteString raw, long count, string name)
     {
         if (raw.Length != count * sizeof(float))
+        {
             throw new InvalidDataException($"{OnnxResource}: parameter '{name}' has {raw.Length} bytes, its shape needs {count * sizeof(float)}.");
+        }
         // ONNX stores raw data little-endian, which is this machine's order.
         return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw.Span).ToArray();
     }

@@ -21,13 +21,13 @@ internal static partial class ModelFolderTransaction
 
     // Files of the Hugging Face and sentence-transformers layouts that a save of ours does not write but a loader would
     // read: other weight formats, shards, a fast tokenizer (Python prefers tokenizer.json to vocab.txt), exports.
-    private static readonly string[] ForeignModelFiles =
+    private static readonly string[] _foreignModelFiles =
     [
         "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack",
         "tokenizer.json", "added_tokens.json",
     ];
 
-    private static readonly string[] ForeignModelFolders = ["onnx", "openvino"];
+    private static readonly string[] _foreignModelFolders = ["onnx", "openvino"];
 
     /// <summary>Creates an empty staging folder inside <paramref name="target"/> (created if needed).</summary>
     public static string Begin(string target)
@@ -171,14 +171,14 @@ internal static partial class ModelFolderTransaction
         var stale = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(target).Select(Path.GetFileName))
         {
-            if (ForeignModelFiles.Contains(file) || ShardFile().IsMatch(file!))
+            if (_foreignModelFiles.Contains(file) || ShardFile().IsMatch(file!))
             {
                 stale.Add(file!);
             }
         }
         foreach (var folder in Directory.EnumerateDirectories(target).Select(Path.GetFileName))
         {
-            if (ForeignModelFolders.Contains(folder) || ModuleFolder().IsMatch(folder!))
+            if (_foreignModelFolders.Contains(folder) || ModuleFolder().IsMatch(folder!))
             {
                 stale.Add(folder!);
             }

@@ -32,9 +32,9 @@ public static class ModelLoader
     public const string BundledPrefix = "bundled:";
 
     /// <summary>Files fetched from the hub: required ones first, then the optional sentence-transformers and tokenizer files.</summary>
-    private static readonly string[] RequiredHubFiles = [SentenceTransformerLayout.ModelConfigFile, BertWordPieceTokenizer.VocabFileName];
+    private static readonly string[] _requiredHubFiles = [SentenceTransformerLayout.ModelConfigFile, BertWordPieceTokenizer.VocabFileName];
 
-    private static readonly string[] OptionalHubFiles =
+    private static readonly string[] _optionalHubFiles =
     [
         "tokenizer_config.json",
         "special_tokens_map.json",
@@ -80,7 +80,7 @@ public static class ModelLoader
         if (snapshot is not null && IsComplete(snapshot))
         {
             // A damaged blob would load with wrong weights, or fail deep inside a reader; online, the downloader fetches it again.
-            var damaged = HuggingFaceCache.DamagedFiles(snapshot, [.. RequiredHubFiles, .. CheckpointFile.FileNames, .. OptionalHubFiles]);
+            var damaged = HuggingFaceCache.DamagedFiles(snapshot, [.. _requiredHubFiles, .. CheckpointFile.FileNames, .. _optionalHubFiles]);
             if (damaged.Count == 0)
             {
                 return ModelFolderReader.Read(snapshot, options);
@@ -116,7 +116,7 @@ public static class ModelLoader
     private static string Download(HubDownloader downloader, string repoId, string revision)
     {
         string? snapshot = null;
-        foreach (var file in RequiredHubFiles)
+        foreach (var file in _requiredHubFiles)
         {
             var path = downloader.Download(repoId, revision, file)
                 ?? throw new FileNotFoundException($"{downloader.FileUrl(repoId, revision, file)}: HTTP 404, the repository has no {file}.");
@@ -127,7 +127,7 @@ public static class ModelLoader
             throw new FileNotFoundException(
                 $"{downloader.FileUrl(repoId, revision, "")}: HTTP 404 for {string.Join(" and ", CheckpointFile.FileNames)}, the repository has no weights.");
         }
-        foreach (var file in OptionalHubFiles)
+        foreach (var file in _optionalHubFiles)
         {
             downloader.Download(repoId, revision, file);
         }
@@ -135,7 +135,7 @@ public static class ModelLoader
     }
 
     private static bool IsComplete(string snapshot) =>
-        RequiredHubFiles.All(f => File.Exists(Path.Combine(snapshot, f))) && CheckpointFile.Find(snapshot) is not null;
+        _requiredHubFiles.All(f => File.Exists(Path.Combine(snapshot, f))) && CheckpointFile.Find(snapshot) is not null;
 
     private static string Describe(Exception e) => e switch
     {

@@ -44,7 +44,7 @@ namespace NotebookSupport.Hub;
 /// </summary>
 public static class SentenceTransformerWriter
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions _indented = new() { WriteIndented = true };
 
     /// <summary>
     /// Saves <paramref name="model"/> into <paramref name="folder"/>: writes the model's files, replacing an earlier
@@ -179,5 +179,5 @@ public static class SentenceTransformerWriter
         ["type"] = type,
     };
 
-    private static void WriteJson(string path, JsonNode node) => File.WriteAllText(path, node.ToJsonString(Indented));
+    private static void WriteJson(string path, JsonNode node) => File.WriteAllText(path, node.ToJsonString(_indented));
 }

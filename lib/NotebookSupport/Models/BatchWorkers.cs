@@ -49,7 +49,11 @@ public static class BatchWorkers
         ArgumentNullException.ThrowIfNull(items);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         ArgumentNullException.ThrowIfNull(compute);
-        if (items.TryGetNonEnumeratedCount(out int count)) workers = Math.Min(workers, Math.Max(count, 1));
+        if (items.TryGetNonEnumeratedCount(out int count))
+        {
+            workers = Math.Min(workers, Math.Max(count, 1));
+        }
+
         if (workers == 1)
         {
             using var inference = inference_mode();
@@ -77,7 +81,11 @@ public static class BatchWorkers
         {
             try
             {
-                if (oneIntraOpThread) IntraOpThreads.SetForCurrentThread(1);
+                if (oneIntraOpThread)
+                {
+                    IntraOpThreads.SetForCurrentThread(1);
+                }
+
                 using var inference = inference_mode();
                 while (Next(out var item))
                 {
@@ -100,7 +108,10 @@ public static class BatchWorkers
         }
         finally
         {
-            foreach (var t in pool.Where(t => t.ThreadState != ThreadState.Unstarted)) t.Join();
+            foreach (var t in pool.Where(t => t.ThreadState != ThreadState.Unstarted))
+            {
+                t.Join();
+            }
         }
         failure?.Throw();
     }

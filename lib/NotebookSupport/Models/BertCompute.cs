@@ -10,9 +10,9 @@ namespace NotebookSupport.Models;
 /// </summary>
 internal sealed class BertCompute
 {
-    private readonly object cacheGate = new();
-    private Dictionary<CacheKey, Tensor>? castCache;
-    private int cacheUsers;
+    private readonly object _cacheGate = new();
+    private Dictionary<CacheKey, Tensor>? _castCache;
+    private int _cacheUsers;
 
     public Precision Precision { get; set; } = Precision.Float32;
 
@@ -45,10 +45,10 @@ internal sealed class BertCompute
     /// </summary>
     public IDisposable CacheWeights()
     {
-        lock (cacheGate)
+        lock (_cacheGate)
         {
-            castCache ??= new Dictionary<CacheKey, Tensor>();
-            cacheUsers++;
+            _castCache ??= new Dictionary<CacheKey, Tensor>();
+            _cacheUsers++;
         }
         return new CacheScope(this);
     }
@@ -63,16 +63,23 @@ internal sealed class BertCompute
     // the bf16 copies back to the float32 parameters.
     private Tensor Weights(Linear layer, Part part, Func<Tensor> make)
     {
-        if (Volatile.Read(ref castCache) is null || !is_inference_mode_enabled()) return make();
-        lock (cacheGate)  // BatchWorkers and concurrent Encode calls run several batches at once
+        if (Volatile.Read(ref _castCache) is null || !is_inference_mode_enabled())
         {
-            if (castCache is null) return make();
+            return make();
+        }
+
+        lock (_cacheGate)  // BatchWorkers and concurrent Encode calls run several batches at once
+        {
+            if (_castCache is null)
+            {
+                return make();
+            }
             // Keyed by type as well: a Precision change between overlapping scopes must not hand out the other type.
             var key = new CacheKey(layer, part, MatmulType);
-            if (!castCache.TryGetValue(key, out var cached))
+            if (!_castCache.TryGetValue(key, out var cached))
             {
                 cached = make().DetachFromDisposeScope();
-                castCache[key] = cached;
+                _castCache[key] = cached;
             }
             return cached.alias();
         }
@@ -80,21 +87,32 @@ internal sealed class BertCompute
 
     private void Release()
     {
-        lock (cacheGate)
+        lock (_cacheGate)
         {
-            if (--cacheUsers > 0) return;
-            foreach (var t in castCache!.Values) t.Dispose();
-            castCache = null;
+            if (--_cacheUsers > 0)
+            {
+                return;
+            }
+
+            foreach (var t in _castCache!.Values)
+            {
+                t.Dispose();
+            }
+
+            _castCache = null;
         }
     }
 
     private sealed class CacheScope(BertCompute owner) : IDisposable
     {
-        private int disposed;
+        private int _disposed;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref disposed, 1) == 0) owner.Release();
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                owner.Release();
+            }
         }
     }
 

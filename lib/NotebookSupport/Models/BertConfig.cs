@@ -44,7 +44,7 @@ public sealed record BertConfig
     /// <summary>Fields of the JSON file this record does not model, written back unchanged by <see cref="Save"/>.</summary>
     [JsonExtensionData] public Dictionary<string, JsonElement>? ExtraFields { get; init; }
 
-    private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions _writeOptions = new() { WriteIndented = true };
 
     /// <summary>Reads a Hugging Face <c>config.json</c>; missing fields take the bert-base defaults.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -52,7 +52,10 @@ public sealed record BertConfig
     public static BertConfig Load(string configJsonPath)
     {
         if (!File.Exists(configJsonPath))
+        {
             throw new FileNotFoundException($"BERT config file not found: '{configJsonPath}'.", configJsonPath);
+        }
+
         BertConfig? config;
         try
         {
@@ -64,13 +67,16 @@ public sealed record BertConfig
                 $"'{configJsonPath}' line {e.LineNumber + 1}: not a valid BERT config.json ({e.Message}).", e);
         }
         if (config is null)
+        {
             throw new InvalidDataException($"'{configJsonPath}': expected a JSON object, found null.");
+        }
+
         config.Validate(configJsonPath);
         return config;
     }
 
     /// <summary>The config as Hugging Face <c>config.json</c> text.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, WriteOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, _writeOptions);
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>.</summary>
     public void Save(string path) => File.WriteAllText(path, ToJson());
@@ -82,7 +88,10 @@ public sealed record BertConfig
     {
         void Require(bool ok, string what)
         {
-            if (!ok) throw new InvalidDataException($"'{source}': {what}");
+            if (!ok)
+            {
+                throw new InvalidDataException($"'{source}': {what}");
+            }
         }
         Require(ModelType == "bert", $"model_type is '{ModelType}', expected 'bert'.");
         Require(VocabSize > 0 && HiddenSize > 0 && NumHiddenLayers > 0 && NumAttentionHeads > 0 && IntermediateSize > 0

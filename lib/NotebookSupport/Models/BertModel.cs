@@ -24,19 +24,19 @@ namespace NotebookSupport.Models;
 /// </remarks>
 public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
 {
-    private readonly BertEmbeddings embeddings;
-    private readonly BertEncoder encoder;
-    private readonly BertPooler pooler;
-    private readonly BertCompute compute = new();
+    private readonly BertEmbeddings _embeddings;
+    private readonly BertEncoder _encoder;
+    private readonly BertPooler _pooler;
+    private readonly BertCompute _compute = new();
 
     /// <summary>Creates a randomly initialised encoder, as Hugging Face does (normal(0, initializer_range), LayerNorm 1/0).</summary>
     public BertModel(BertConfig config) : base(nameof(BertModel))
     {
         config.Validate("BertConfig");
         Config = config;
-        embeddings = new BertEmbeddings(config);
-        encoder = new BertEncoder(config, compute);
-        pooler = new BertPooler(config);
+        _embeddings = new BertEmbeddings(config);
+        _encoder = new BertEncoder(config, _compute);
+        _pooler = new BertPooler(config);
         RegisterComponents();
     }
 
@@ -49,15 +49,15 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
     /// </summary>
     public Precision Precision
     {
-        get => compute.Precision;
-        set => compute.Precision = value;
+        get => _compute.Precision;
+        set => _compute.Precision = value;
     }
 
     /// <summary>
     /// Casts (and fuses) the weights once for the lifetime of the returned scope instead of on every forward pass.
     /// For inference only: the weights must not change inside the scope.
     /// </summary>
-    public IDisposable CacheWeightsForInference() => compute.CacheWeights();
+    public IDisposable CacheWeightsForInference() => _compute.CacheWeights();
 
     /// <summary>
     /// When true (the default) and padding takes more than a tenth of a batch, the encoder carries only the real
@@ -81,7 +81,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
     public bool SkipsPaddingOf(long realTokens, long gridTokens) => SkipPadding && realTokens <= SkipPaddingBelowDensity * gridTokens;
 
     /// <summary>The device the parameters live on.</summary>
-    public Device Device => embeddings.Device;
+    public Device Device => _embeddings.Device;
 
     /// <summary>Runs the encoder.</summary>
     /// <param name="inputIds">Token ids <c>[B, L]</c>.</param>
@@ -91,20 +91,22 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
     {
         if (inputIds.shape[1] > Config.MaxPositionEmbeddings)
+        {
             throw new ArgumentException(
                 $"Sequence length {inputIds.shape[1]} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}.",
                 nameof(inputIds));
+        }
         // The one place that decides how attention runs: while training with attention dropout it takes its own path
         // (BertSelfAttention.AttentionWithDropout), otherwise libtorch's fused kernel.
         using var layout = TokenLayout.For(attentionMask, this, fusedAttention: !(training && Config.AttentionProbsDropoutProb > 0));
-        using var grid = embeddings.call(inputIds, tokenTypeIds);
+        using var grid = _embeddings.call(inputIds, tokenTypeIds);
         using var hidden = layout.Pack(grid);
-        using var output = encoder.call(hidden, layout);
+        using var output = _encoder.call(hidden, layout);
         return layout.Unpack(output);
     }
 
     /// <summary>BERT's pooler: <c>tanh(dense(hidden[:, 0]))</c>, <c>[B, H]</c>. Sentence embeddings use <see cref="Pooling"/> instead.</summary>
-    public Tensor PoolerOutput(Tensor lastHiddenState) => pooler.call(lastHiddenState);
+    public Tensor PoolerOutput(Tensor lastHiddenState) => _pooler.call(lastHiddenState);
 
     /// <summary>
     /// Copies a Hugging Face <c>BertModel</c> state dict into this encoder after checking that every key and shape
@@ -122,24 +124,31 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
         var missing = own.Keys.Where(k => !renamed.ContainsKey(k) && (strict || !k.StartsWith("pooler.", StringComparison.Ordinal))).ToList();
         var unexpected = renamed.Keys.Where(k => !own.ContainsKey(k)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)
+        {
             throw new InvalidDataException(
                 $"'{source}': the weights do not match a BERT model with this config " +
                 $"(hidden_size {Config.HiddenSize}, {Config.NumHiddenLayers} layers). " +
                 (missing.Count > 0 ? $"Missing: {string.Join(", ", missing.Take(8))}{More(missing)}. " : "") +
                 (unexpected.Count > 0 ? $"Unexpected: {string.Join(", ", unexpected.Take(8))}{More(unexpected)}." : ""));
+        }
+
         foreach (var (name, value) in renamed)
         {
             var target = own[name];
             if (!target.shape.SequenceEqual(value.shape))
+            {
                 throw new InvalidDataException(
                     $"'{source}': parameter '{name}' has shape [{string.Join(", ", value.shape)}] in the weights but " +
                     $"[{string.Join(", ", target.shape)}] in the config (hidden_size {Config.HiddenSize}, " +
                     $"intermediate_size {Config.IntermediateSize}, vocab_size {Config.VocabSize}, " +
                     $"max_position_embeddings {Config.MaxPositionEmbeddings}, type_vocab_size {Config.TypeVocabSize}).");
+            }
         }
         using var noGrad = no_grad();
         foreach (var (name, value) in renamed)
+        {
             own[name].copy_(value);
+        }
     }
 
     private static string More(List<string> keys) => keys.Count > 8 ? $" and {keys.Count - 8} more" : "";
@@ -154,14 +163,28 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
             var name = key;
             if (prefixed)
             {
-                if (!name.StartsWith("bert.", StringComparison.Ordinal)) continue;
+                if (!name.StartsWith("bert.", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
                 name = name["bert.".Length..];
             }
             // Buffers, not parameters; newer transformers versions do not save them at all.
-            if (name is "embeddings.position_ids" or "embeddings.token_type_ids") continue;
+            if (name is "embeddings.position_ids" or "embeddings.token_type_ids")
+            {
+                continue;
+            }
             // Checkpoints from the original TensorFlow conversion use gamma/beta for LayerNorm.
-            if (name.EndsWith(".gamma", StringComparison.Ordinal)) name = name[..^".gamma".Length] + ".weight";
-            else if (name.EndsWith(".beta", StringComparison.Ordinal)) name = name[..^".beta".Length] + ".bias";
+            if (name.EndsWith(".gamma", StringComparison.Ordinal))
+            {
+                name = name[..^".gamma".Length] + ".weight";
+            }
+            else if (name.EndsWith(".beta", StringComparison.Ordinal))
+            {
+                name = name[..^".beta".Length] + ".bias";
+            }
+
             result[name] = value;
         }
         return result;
@@ -181,7 +204,11 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
         var embedding = Embedding(count, dimension, padding_idx: paddingIndex);
         using var noGrad = no_grad();
         init.normal_(embedding.weight!, 0, config.InitializerRange);
-        if (paddingIndex is long pad) embedding.weight![pad].zero_();
+        if (paddingIndex is long pad)
+        {
+            embedding.weight![pad].zero_();
+        }
+
         return embedding;
     }
 }
@@ -189,56 +216,56 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
 /// <summary>word + position + token-type embeddings, then LayerNorm and dropout.</summary>
 internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
 {
-    private readonly Embedding word_embeddings;
-    private readonly Embedding position_embeddings;
-    private readonly Embedding token_type_embeddings;
-    private readonly LayerNorm LayerNorm;
-    private readonly double dropout;
+    private readonly Embedding _word_embeddings;
+    private readonly Embedding _position_embeddings;
+    private readonly Embedding _token_type_embeddings;
+    private readonly LayerNorm _layerNorm;
+    private readonly double _dropout;
 
     public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
     {
-        word_embeddings = BertModel.NewEmbedding(config.VocabSize, config.HiddenSize, config, config.PadTokenId);
-        position_embeddings = BertModel.NewEmbedding(config.MaxPositionEmbeddings, config.HiddenSize, config);
-        token_type_embeddings = BertModel.NewEmbedding(config.TypeVocabSize, config.HiddenSize, config);
-        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        dropout = config.HiddenDropoutProb;
+        _word_embeddings = BertModel.NewEmbedding(config.VocabSize, config.HiddenSize, config, config.PadTokenId);
+        _position_embeddings = BertModel.NewEmbedding(config.MaxPositionEmbeddings, config.HiddenSize, config);
+        _token_type_embeddings = BertModel.NewEmbedding(config.TypeVocabSize, config.HiddenSize, config);
+        _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        _dropout = config.HiddenDropoutProb;
         RegisterComponents();
     }
 
-    public Device Device => word_embeddings.weight!.device;
+    public Device Device => _word_embeddings.weight!.device;
 
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
     {
         using var positions = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device);  // [L], broadcast over B
-        using var words = word_embeddings.call(inputIds);
-        using var types = token_type_embeddings.call(tokenTypeIds);
-        using var place = position_embeddings.call(positions);
+        using var words = _word_embeddings.call(inputIds);
+        using var types = _token_type_embeddings.call(tokenTypeIds);
+        using var place = _position_embeddings.call(positions);
         using var sum = words + types + place;
-        using var normed = LayerNorm.call(sum);
-        return FastDropout.Apply(normed, dropout, training);
+        using var normed = _layerNorm.call(sum);
+        return FastDropout.Apply(normed, _dropout, training);
     }
 }
 
 /// <summary>Multi-head scaled dot-product self-attention (libtorch's fused kernel).</summary>
 internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
 {
-    private readonly Linear query;
-    private readonly Linear key;
-    private readonly Linear value;
-    private readonly int heads;
-    private readonly int headSize;
-    private readonly double attentionDropout;
-    private readonly BertCompute compute;
+    private readonly Linear _query;
+    private readonly Linear _key;
+    private readonly Linear _value;
+    private readonly int _heads;
+    private readonly int _headSize;
+    private readonly double _attentionDropout;
+    private readonly BertCompute _compute;
 
     public BertSelfAttention(BertConfig config, BertCompute compute) : base(nameof(BertSelfAttention))
     {
-        this.compute = compute;
-        heads = config.NumAttentionHeads;
-        headSize = config.HiddenSize / config.NumAttentionHeads;
-        attentionDropout = config.AttentionProbsDropoutProb;
-        query = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
-        key = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
-        value = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        this._compute = compute;
+        _heads = config.NumAttentionHeads;
+        _headSize = config.HiddenSize / config.NumAttentionHeads;
+        _attentionDropout = config.AttentionProbsDropoutProb;
+        _query = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        _key = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        _value = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
         RegisterComponents();
     }
 
@@ -247,18 +274,18 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
         long batch = layout.Batch, length = layout.Length;
         // One matrix product for query, key and value on the rows the layout carries, then the [B, L, 3H] grid
         // -> 3 x [B, heads, L, d].
-        using var qkvRows = compute.FusedLinear(hidden, [query, key, value]);
+        using var qkvRows = _compute.FusedLinear(hidden, [_query, _key, _value]);
         using var qkv = layout.Unpack(qkvRows);
-        using var heads5 = qkv.view(batch, length, 3, heads, headSize).permute(2, 0, 3, 1, 4);
+        using var heads5 = qkv.view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
         using var q = heads5[0];
         using var k = layout.PadKeys(heads5[1]);
         using var v = layout.PadKeys(heads5[2]);
         // softmax(q k^T / sqrt(d) + mask) v, with dropout on the attention probabilities while training.
         using var context = layout.FusedAttention
             ? functional.scaled_dot_product_attention(q, k, v, layout.KeyMask)
-            : AttentionWithDropout(q, k, v, layout.KeyMask, attentionDropout);
+            : AttentionWithDropout(q, k, v, layout.KeyMask, _attentionDropout);
         using var merged = context.transpose(1, 2);
-        using var grid = merged.reshape(batch, length, heads * headSize);  // [B, L, H]
+        using var grid = merged.reshape(batch, length, _heads * _headSize);  // [B, L, H]
         return layout.Pack(grid);
     }
 
@@ -271,7 +298,11 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
     {
         using var scope = NewDisposeScope();
         var scores = matmul(q.to(ScalarType.Float32), k.to(ScalarType.Float32).transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
-        if (keyMask is not null) scores = scores.masked_fill(keyMask.logical_not(), float.NegativeInfinity);
+        if (keyMask is not null)
+        {
+            scores = scores.masked_fill(keyMask.logical_not(), float.NegativeInfinity);
+        }
+
         var probabilities = FastDropout.Apply(scores.softmax(-1), p, training: true);
         return matmul(probabilities, v.to(ScalarType.Float32)).to(v.dtype).MoveToOuterDisposeScope();
     }
@@ -279,48 +310,48 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
 
 internal sealed class BertAttention : Module<Tensor, TokenLayout, Tensor>
 {
-    private readonly BertSelfAttention self;
-    private readonly BertOutput output;
+    private readonly BertSelfAttention _self;
+    private readonly BertOutput _output;
 
     public BertAttention(BertConfig config, BertCompute compute) : base(nameof(BertAttention))
     {
-        self = new BertSelfAttention(config, compute);
-        output = new BertOutput(config.HiddenSize, config, compute);
+        _self = new BertSelfAttention(config, compute);
+        _output = new BertOutput(config.HiddenSize, config, compute);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
-        using var attended = self.call(hidden, layout);
-        return output.call(attended, hidden);
+        using var attended = _self.call(hidden, layout);
+        return _output.call(attended, hidden);
     }
 }
 
 /// <summary>First half of the feed-forward block: widen to intermediate_size and apply the activation.</summary>
 internal sealed class BertIntermediate : Module<Tensor, Tensor>
 {
-    private readonly Linear dense;
-    private readonly string activation;
-    private readonly BertCompute compute;
+    private readonly Linear _dense;
+    private readonly string _activation;
+    private readonly BertCompute _compute;
 
     public BertIntermediate(BertConfig config, BertCompute compute) : base(nameof(BertIntermediate))
     {
-        this.compute = compute;
-        dense = BertModel.NewLinear(config.HiddenSize, config.IntermediateSize, config);
-        activation = config.HiddenAct;
+        this._compute = compute;
+        _dense = BertModel.NewLinear(config.HiddenSize, config.IntermediateSize, config);
+        _activation = config.HiddenAct;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden)
     {
-        using var widened = compute.Linear(hidden, dense);
-        return activation switch
+        using var widened = _compute.Linear(hidden, _dense);
+        return _activation switch
         {
             // Without autograd the activation can overwrite its input: one large allocation less per layer.
             "gelu" => widened.requires_grad ? functional.gelu(widened) : widened.gelu_().alias(),
             "gelu_new" => functional.gelu(widened, TorchSharp.Modules.GELU.Approximate.tanh),
             "relu" => functional.relu(widened),
-            _ => throw new InvalidOperationException($"Unsupported hidden_act '{activation}'."),
+            _ => throw new InvalidOperationException($"Unsupported hidden_act '{_activation}'."),
         };
     }
 }
@@ -332,67 +363,67 @@ internal sealed class BertIntermediate : Module<Tensor, Tensor>
 /// </summary>
 internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
 {
-    private readonly Linear dense;
-    private readonly LayerNorm LayerNorm;
-    private readonly double dropout;
-    private readonly BertCompute compute;
+    private readonly Linear _dense;
+    private readonly LayerNorm _layerNorm;
+    private readonly double _dropout;
+    private readonly BertCompute _compute;
 
     public BertOutput(int inputSize, BertConfig config, BertCompute compute) : base(nameof(BertOutput))
     {
-        this.compute = compute;
-        dense = BertModel.NewLinear(inputSize, config.HiddenSize, config);
-        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        dropout = config.HiddenDropoutProb;
+        this._compute = compute;
+        _dense = BertModel.NewLinear(inputSize, config.HiddenSize, config);
+        _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        _dropout = config.HiddenDropoutProb;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor input, Tensor residual)
     {
-        using var projected = compute.Linear(input, dense);
-        using var dropped = FastDropout.Apply(projected, dropout, training);
+        using var projected = _compute.Linear(input, _dense);
+        using var dropped = FastDropout.Apply(projected, _dropout, training);
         // float32 + bf16 promotes to float32: the residual stream and LayerNorm stay at full precision.
         using var sum = dropped + residual;
-        return LayerNorm.call(sum);
+        return _layerNorm.call(sum);
     }
 }
 
 /// <summary>One transformer block: self-attention, then feed-forward.</summary>
 internal sealed class BertLayer : Module<Tensor, TokenLayout, Tensor>
 {
-    private readonly BertAttention attention;
-    private readonly BertIntermediate intermediate;
-    private readonly BertOutput output;
+    private readonly BertAttention _attention;
+    private readonly BertIntermediate _intermediate;
+    private readonly BertOutput _output;
 
     public BertLayer(BertConfig config, BertCompute compute) : base(nameof(BertLayer))
     {
-        attention = new BertAttention(config, compute);
-        intermediate = new BertIntermediate(config, compute);
-        output = new BertOutput(config.IntermediateSize, config, compute);
+        _attention = new BertAttention(config, compute);
+        _intermediate = new BertIntermediate(config, compute);
+        _output = new BertOutput(config.IntermediateSize, config, compute);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
-        using var attended = attention.call(hidden, layout);
-        using var widened = intermediate.call(attended);
-        return output.call(widened, attended);
+        using var attended = _attention.call(hidden, layout);
+        using var widened = _intermediate.call(attended);
+        return _output.call(widened, attended);
     }
 }
 
 internal sealed class BertEncoder : Module<Tensor, TokenLayout, Tensor>
 {
-    private readonly ModuleList<BertLayer> layer;
+    private readonly ModuleList<BertLayer> _layer;
 
     public BertEncoder(BertConfig config, BertCompute compute) : base(nameof(BertEncoder))
     {
-        layer = ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config, compute)).ToArray());
+        _layer = ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config, compute)).ToArray());
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
         var x = hidden.alias();
-        foreach (var block in layer)
+        foreach (var block in _layer)
         {
             var next = block.call(x, layout);
             x.Dispose();
@@ -405,18 +436,18 @@ internal sealed class BertEncoder : Module<Tensor, TokenLayout, Tensor>
 /// <summary>tanh(dense(first token)): BERT's next-sentence-prediction pooler, kept so checkpoints round-trip.</summary>
 internal sealed class BertPooler : Module<Tensor, Tensor>
 {
-    private readonly Linear dense;
+    private readonly Linear _dense;
 
     public BertPooler(BertConfig config) : base(nameof(BertPooler))
     {
-        dense = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        _dense = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden)
     {
         using var first = hidden.select(1, 0);
-        using var projected = dense.call(first);
+        using var projected = _dense.call(first);
         return projected.tanh();
     }
 }

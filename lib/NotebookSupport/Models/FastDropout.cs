@@ -21,8 +21,16 @@ internal static class FastDropout
     /// <summary><paramref name="input"/> with elements zeroed at rate <paramref name="p"/> and the rest scaled, in training; itself otherwise.</summary>
     public static Tensor Apply(Tensor input, double p, bool training)
     {
-        if (!training || p == 0) return input.alias();
-        if (p is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(p), p, "Dropout probability must be in [0, 1).");
+        if (!training || p == 0)
+        {
+            return input.alias();
+        }
+
+        if (p is < 0 or >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(p), p, "Dropout probability must be in [0, 1).");
+        }
+
         using var scope = NewDisposeScope();
         using var keep = KeepMask(input.shape, p, input.device);
         using var kept = keep.to(input.dtype);
@@ -39,7 +47,10 @@ internal static class FastDropout
         var bits = empty(draws, dtype: ScalarType.Int64, device: device).random_(0, TwoPow62);
         var slices = new Tensor[4];
         for (int k = 0; k < 4; k++)
+        {
             slices[k] = bits.bitwise_right_shift(15 * k).bitwise_and_(Resolution - 1).ge(threshold);
+        }
+
         return cat(slices, 0).narrow(0, 0, count).reshape(shape).MoveToOuterDisposeScope();
     }
 }

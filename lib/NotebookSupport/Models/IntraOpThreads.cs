@@ -14,15 +14,15 @@ internal static unsafe class IntraOpThreads
 {
     // torch_cpu exports MKL's entry points (linked into it) and, on Linux and macOS, resolves OpenMP's through its
     // dependencies; on Windows OpenMP lives in its own DLL.
-    private static readonly string[] Libraries =
+    private static readonly string[] _libraries =
         OperatingSystem.IsWindows() ? ["torch_cpu.dll", "libiomp5md.dll"]
         : OperatingSystem.IsMacOS() ? ["libtorch_cpu.dylib", "libomp.dylib"]
         : ["libtorch_cpu.so"];
 
-    private static readonly Lazy<(nint Omp, nint Mkl)> EntryPoints = new(Resolve);
+    private static readonly Lazy<(nint Omp, nint Mkl)> _entryPoints = new(Resolve);
 
     /// <summary>True when this platform's libtorch lets <see cref="SetForCurrentThread"/> work.</summary>
-    public static bool PerThreadSupported => EntryPoints.Value.Omp != 0;
+    public static bool PerThreadSupported => _entryPoints.Value.Omp != 0;
 
     /// <summary>
     /// Makes the calling thread's libtorch operations use <paramref name="threads"/> intra-op threads, without touching
@@ -32,10 +32,10 @@ internal static unsafe class IntraOpThreads
     public static void SetForCurrentThread(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        var (omp, mkl) = EntryPoints.Value;
+        var (omp, mkl) = _entryPoints.Value;
         if (omp == 0)
         {
-            throw new PlatformNotSupportedException($"omp_set_num_threads was not found in {string.Join(" or ", Libraries)}.");
+            throw new PlatformNotSupportedException($"omp_set_num_threads was not found in {string.Join(" or ", _libraries)}.");
         }
         // libtorch initialises a thread's counts from the process default on its first parallel operation; done now,
         // it cannot later undo the setting below. (After a torch.set_num_threads, that initialisation re-applies the
@@ -52,13 +52,23 @@ internal static unsafe class IntraOpThreads
     {
         get_num_threads();  // loads libtorch
         nint omp = 0, mkl = 0;
-        foreach (var library in Libraries)
+        foreach (var library in _libraries)
         {
             var handle = AlreadyLoaded(library);
-            if (handle == 0) continue;
-            if (omp == 0 && NativeLibrary.TryGetExport(handle, "omp_set_num_threads", out var o)) omp = o;
+            if (handle == 0)
+            {
+                continue;
+            }
+
+            if (omp == 0 && NativeLibrary.TryGetExport(handle, "omp_set_num_threads", out var o))
+            {
+                omp = o;
+            }
             // The C entry point; the lower-case mkl_set_num_threads_local beside it is Fortran's and takes a pointer.
-            if (mkl == 0 && NativeLibrary.TryGetExport(handle, "MKL_Set_Num_Threads_Local", out var m)) mkl = m;
+            if (mkl == 0 && NativeLibrary.TryGetExport(handle, "MKL_Set_Num_Threads_Local", out var m))
+            {
+                mkl = m;
+            }
         }
         return (omp, mkl);
     }
@@ -69,13 +79,24 @@ internal static unsafe class IntraOpThreads
     {
         if (OperatingSystem.IsWindows())
         {
-            if (!NativeLibrary.TryLoad("kernel32.dll", out var kernel32) || !NativeLibrary.TryGetExport(kernel32, "GetModuleHandleW", out var getModule)) return 0;
-            fixed (char* wide = library) return ((delegate* unmanaged<char*, nint>)getModule)(wide);
+            if (!NativeLibrary.TryLoad("kernel32.dll", out var kernel32) || !NativeLibrary.TryGetExport(kernel32, "GetModuleHandleW", out var getModule))
+            {
+                return 0;
+            }
+
+            fixed (char* wide = library)
+            {
+                return ((delegate* unmanaged<char*, nint>)getModule)(wide);
+            }
         }
         const int Lazy = 1;
         int noLoad = OperatingSystem.IsMacOS() ? 0x10 : 4;
         var libdl = OperatingSystem.IsMacOS() ? "libSystem.dylib" : "libdl.so.2";
-        if (!NativeLibrary.TryLoad(libdl, out var dl) || !NativeLibrary.TryGetExport(dl, "dlopen", out var dlopen)) return 0;
+        if (!NativeLibrary.TryLoad(libdl, out var dl) || !NativeLibrary.TryGetExport(dl, "dlopen", out var dlopen))
+        {
+            return 0;
+        }
+
         var name = Marshal.StringToCoTaskMemUTF8(library);
         try
         {

@@ -21,7 +21,10 @@ public sealed class Pooling : nn.Module<Tensor, Tensor, Tensor>
     public Pooling(int wordEmbeddingDimension, PoolingMode mode = PoolingMode.Mean) : base(nameof(Pooling))
     {
         if (wordEmbeddingDimension <= 0)
+        {
             throw new ArgumentOutOfRangeException(nameof(wordEmbeddingDimension), wordEmbeddingDimension, "must be positive");
+        }
+
         WordEmbeddingDimension = wordEmbeddingDimension;
         Mode = mode;
     }
@@ -46,7 +49,10 @@ public sealed class Pooling : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor tokenEmbeddings, Tensor attentionMask)
     {
         if (Mode == PoolingMode.Cls)
+        {
             return tokenEmbeddings.select(1, 0);
+        }
+
         using var scope = NewDisposeScope();
         var mask = attentionMask.unsqueeze(-1).to(tokenEmbeddings.dtype);  // [B, L, 1]
         if (Mode == PoolingMode.Max)

@@ -18,7 +18,7 @@ public sealed record PoolingConfig
     [JsonPropertyName("pooling_mode_lasttoken")] public bool PoolingModeLastToken { get; init; }
     [JsonPropertyName("include_prompt")] public bool IncludePrompt { get; init; } = true;
 
-    private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions _writeOptions = new() { WriteIndented = true };
 
     /// <summary>The config describing one pooling mode.</summary>
     public static PoolingConfig From(int wordEmbeddingDimension, PoolingMode mode) => new()
@@ -36,7 +36,10 @@ public sealed record PoolingConfig
     public PoolingMode GetMode(string source = "pooling config")
     {
         if (PoolingModeWeightedMeanTokens || PoolingModeLastToken)
+        {
             throw new InvalidDataException($"'{source}': weighted-mean and last-token pooling are not supported (cls, max, mean, mean_sqrt_len).");
+        }
+
         PoolingMode[] selected =
         [
             .. PoolingModeClsToken ? [PoolingMode.Cls] : Array.Empty<PoolingMode>(),
@@ -45,10 +48,16 @@ public sealed record PoolingConfig
             .. PoolingModeMeanSqrtLenTokens ? [PoolingMode.MeanSqrtLen] : Array.Empty<PoolingMode>(),
         ];
         if (selected.Length != 1)
+        {
             throw new InvalidDataException(
                 $"'{source}': expected exactly one pooling_mode_* flag set to true, found {selected.Length}.");
+        }
+
         if (WordEmbeddingDimension <= 0)
+        {
             throw new InvalidDataException($"'{source}': word_embedding_dimension must be positive, found {WordEmbeddingDimension}.");
+        }
+
         return selected[0];
     }
 
@@ -57,7 +66,11 @@ public sealed record PoolingConfig
     /// <exception cref="InvalidDataException">The JSON is malformed.</exception>
     public static PoolingConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Pooling config not found: '{path}'.", path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Pooling config not found: '{path}'.", path);
+        }
+
         try
         {
             return JsonSerializer.Deserialize<PoolingConfig>(File.ReadAllText(path))
@@ -70,7 +83,7 @@ public sealed record PoolingConfig
     }
 
     /// <summary>The config as sentence-transformers JSON text.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, WriteOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, _writeOptions);
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>.</summary>
     public void Save(string path) => File.WriteAllText(path, ToJson());

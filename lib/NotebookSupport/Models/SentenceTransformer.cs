@@ -26,15 +26,21 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
     public SentenceTransformer(Transformer transformer, Pooling pooling, Normalize? normalize = null) : base(nameof(SentenceTransformer))
     {
         if (pooling.WordEmbeddingDimension != transformer.Config.HiddenSize)
+        {
             throw new ArgumentException(
                 $"Pooling expects token embeddings of width {pooling.WordEmbeddingDimension}, but the transformer's hidden_size is {transformer.Config.HiddenSize}.",
                 nameof(pooling));
+        }
+
         Transformer = transformer;
         Pooling = pooling;
         Normalize = normalize;
         register_module("0", transformer);
         register_module("1", pooling);
-        if (normalize is not null) register_module("2", normalize);
+        if (normalize is not null)
+        {
+            register_module("2", normalize);
+        }
     }
 
     /// <summary>
@@ -95,20 +101,24 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
     /// </summary>
     public int? EncodeWorkers
     {
-        get => encodeWorkers;
+        get => _encodeWorkers;
         set
         {
-            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "EncodeWorkers must be at least 1 (or null for the default).");
-            encodeWorkers = value;
+            if (value < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "EncodeWorkers must be at least 1 (or null for the default).");
+            }
+
+            _encodeWorkers = value;
         }
     }
 
-    private int? encodeWorkers;
+    private int? _encodeWorkers;
 
     // Encode calls in progress, and the mode the model had before the first of them (see BeginInference).
-    private readonly object inferenceGate = new();
-    private int inferenceCalls;
-    private bool trainingBeforeInference;
+    private readonly object _inferenceGate = new();
+    private int _inferenceCalls;
+    private bool _trainingBeforeInference;
 
     /// <summary>Width of the sentence embeddings.</summary>
     public int EmbeddingDimension => Pooling.WordEmbeddingDimension;
@@ -132,7 +142,11 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         ArgumentNullException.ThrowIfNull(columns);
         bool together = columns.Count > 1 &&
                         (Transformer.AutoModel.SkipPadding || columns.All(c => c.SequenceLength == columns[0].SequenceLength));
-        if (!together) return columns.Select(Forward).ToArray();
+        if (!together)
+        {
+            return columns.Select(Forward).ToArray();
+        }
+
         using var all = Forward(TokenizedBatch.Concatenate(columns, Transformer.Tokenizer.PadTokenId));
         return all.split(columns.Select(c => (long)c.BatchSize).ToArray());
     }
@@ -146,8 +160,15 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         using var tokenEmbeddings = Transformer.Forward(batch);
         using var attentionMask = tensor(batch.AttentionMask, [batch.BatchSize, batch.SequenceLength], device: tokenEmbeddings.device);
         var pooled = Pooling.Forward(tokenEmbeddings, attentionMask);
-        if (Normalize is null) return pooled;
-        using (pooled) return Normalize.Forward(pooled);
+        if (Normalize is null)
+        {
+            return pooled;
+        }
+
+        using (pooled)
+        {
+            return Normalize.Forward(pooled);
+        }
     }
 
     /// <summary>
@@ -172,7 +193,10 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         int dimension = EmbeddingDimension;
         var rows = new float[sentences.Count][];
         for (int i = 0; i < rows.Length; i++)
+        {
             rows[i] = flat.AsSpan(i * dimension, dimension).ToArray();
+        }
+
         return rows;
     }
 
@@ -202,11 +226,18 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         {
             var (indices, batch) = item;
             var embeddings = Forward(batch);
-            if (normalizeEmbeddings) embeddings = nn.functional.normalize(embeddings, p: 2, dim: 1);
+            if (normalizeEmbeddings)
+            {
+                embeddings = nn.functional.normalize(embeddings, p: 2, dim: 1);
+            }
+
             var rows = new float[indices.Length * dimension];
             embeddings.to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(rows);
             for (int j = 0; j < indices.Length; j++)
+            {
                 Array.Copy(rows, j * dimension, result, indices[j] * dimension, dimension);
+            }
+
             lock (reporting)
             {
                 done += indices.Length;
@@ -230,11 +261,11 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
     /// </summary>
     private IDisposable BeginInference()
     {
-        lock (inferenceGate)
+        lock (_inferenceGate)
         {
-            if (inferenceCalls++ == 0)
+            if (_inferenceCalls++ == 0)
             {
-                trainingBeforeInference = training;
+                _trainingBeforeInference = training;
                 eval();
             }
         }
@@ -243,14 +274,21 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
 
     private sealed class InferenceScope(SentenceTransformer owner) : IDisposable
     {
-        private int disposed;
+        private int _disposed;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref disposed, 1) != 0) return;
-            lock (owner.inferenceGate)
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
             {
-                if (--owner.inferenceCalls == 0) owner.train(owner.trainingBeforeInference);
+                return;
+            }
+
+            lock (owner._inferenceGate)
+            {
+                if (--owner._inferenceCalls == 0)
+                {
+                    owner.train(owner._trainingBeforeInference);
+                }
             }
         }
     }

@@ -15,7 +15,7 @@ namespace NotebookSupport.Models;
 /// </remarks>
 internal sealed class TokenLayout : IDisposable
 {
-    private readonly Tensor? rows;  // [T] positions of the real tokens in the flattened [B * L] grid, when packed
+    private readonly Tensor? _rows;  // [T] positions of the real tokens in the flattened [B * L] grid, when packed
 
     private TokenLayout(long batch, long length, bool fusedAttention, long keyLength, Tensor? keyMask, Tensor? rows)
     {
@@ -24,7 +24,7 @@ internal sealed class TokenLayout : IDisposable
         FusedAttention = fusedAttention;
         KeyLength = keyLength;
         KeyMask = keyMask;
-        this.rows = rows;
+        this._rows = rows;
     }
 
     /// <summary>
@@ -75,7 +75,10 @@ internal sealed class TokenLayout : IDisposable
             ? length - tail + CpuKeyBlock
             : length;
         if (real == batch * length && keyLength == length)
+        {
             return new TokenLayout(batch, length, fusedAttention, length, null, null);
+        }
+
         using var realKeys = attentionMask.to(ScalarType.Bool);
         using var keys = keyLength == length ? realKeys.alias() : nn.functional.pad(realKeys, [0, keyLength - length]);
         var keyMask = keys.unsqueeze(1).unsqueeze(1);
@@ -96,18 +99,26 @@ internal sealed class TokenLayout : IDisposable
     /// <summary><c>[B, L, X]</c> grid to the rows the encoder carries: <c>[T, X]</c> when packed, else the grid itself.</summary>
     public Tensor Pack(Tensor grid)
     {
-        if (rows is null) return grid.alias();
+        if (_rows is null)
+        {
+            return grid.alias();
+        }
+
         using var flat = grid.reshape(Batch * Length, grid.shape[^1]);
-        return flat.index_select(0, rows);
+        return flat.index_select(0, _rows);
     }
 
     /// <summary>The rows back to the <c>[B, L, X]</c> grid, zeros at padding when packed.</summary>
     public Tensor Unpack(Tensor tokens)
     {
-        if (rows is null) return tokens.alias();
+        if (_rows is null)
+        {
+            return tokens.alias();
+        }
+
         long width = tokens.shape[^1];
         using var grid = zeros([Batch * Length, width], tokens.dtype, tokens.device);
-        using var filled = grid.index_copy(0, rows, tokens);
+        using var filled = grid.index_copy(0, _rows, tokens);
         return filled.view(Batch, Length, width);
     }
 
@@ -115,6 +126,6 @@ internal sealed class TokenLayout : IDisposable
     public void Dispose()
     {
         KeyMask?.Dispose();
-        rows?.Dispose();
+        _rows?.Dispose();
     }
 }

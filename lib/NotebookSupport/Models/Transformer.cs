@@ -17,8 +17,8 @@ namespace NotebookSupport.Models;
 /// </remarks>
 public sealed class Transformer : nn.Module<TokenizedBatch, Tensor>
 {
-    private readonly BertModel auto_model;
-    private int maxSeqLength;
+    private readonly BertModel _auto_model;
+    private int _maxSeqLength;
 
     /// <summary>Wraps <paramref name="autoModel"/> and <paramref name="tokenizer"/>.</summary>
     /// <param name="autoModel">The encoder.</param>
@@ -27,34 +27,40 @@ public sealed class Transformer : nn.Module<TokenizedBatch, Tensor>
     public Transformer(BertModel autoModel, BertWordPieceTokenizer tokenizer, int maxSeqLength = 512) : base(nameof(Transformer))
     {
         if (tokenizer.VocabSize > autoModel.Config.VocabSize)
+        {
             throw new ArgumentException(
                 $"The tokenizer has {tokenizer.VocabSize} tokens but the model's vocab_size is {autoModel.Config.VocabSize}.",
                 nameof(tokenizer));
-        auto_model = autoModel;
+        }
+
+        _auto_model = autoModel;
         Tokenizer = tokenizer;
         MaxSeqLength = maxSeqLength;
         RegisterComponents();
     }
 
     /// <summary>The BERT encoder.</summary>
-    public BertModel AutoModel => auto_model;
+    public BertModel AutoModel => _auto_model;
 
     /// <summary>The WordPiece tokenizer.</summary>
     public BertWordPieceTokenizer Tokenizer { get; }
 
     /// <summary>The encoder's configuration.</summary>
-    public BertConfig Config => auto_model.Config;
+    public BertConfig Config => _auto_model.Config;
 
     /// <summary>Longest input in tokens; longer texts are truncated.</summary>
     public int MaxSeqLength
     {
-        get => maxSeqLength;
+        get => _maxSeqLength;
         set
         {
             if (value < 2 || value > Config.MaxPositionEmbeddings)
+            {
                 throw new ArgumentOutOfRangeException(nameof(MaxSeqLength), value,
                     $"must be between 2 and max_position_embeddings ({Config.MaxPositionEmbeddings})");
-            maxSeqLength = value;
+            }
+
+            _maxSeqLength = value;
         }
     }
 
@@ -67,10 +73,12 @@ public sealed class Transformer : nn.Module<TokenizedBatch, Tensor>
     /// <inheritdoc cref="Forward"/>
     public override Tensor forward(TokenizedBatch batch)
     {
-        var (inputIds, attentionMask, tokenTypeIds) = batch.ToTensors(auto_model.Device);
+        var (inputIds, attentionMask, tokenTypeIds) = batch.ToTensors(_auto_model.Device);
         using (inputIds)
         using (attentionMask)
         using (tokenTypeIds)
-            return auto_model.call(inputIds, attentionMask, tokenTypeIds);
+        {
+            return _auto_model.call(inputIds, attentionMask, tokenTypeIds);
+        }
     }
 }

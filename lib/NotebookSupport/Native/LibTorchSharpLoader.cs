@@ -24,8 +24,8 @@ public static class LibTorchSharpLoader
 {
     private const string LibraryName = "LibTorchSharp";
     private const string FileName = "libLibTorchSharp.so";
-    private static readonly object Gate = new();
-    private static IntPtr handle;
+    private static readonly object _gate = new();
+    private static IntPtr _handle;
 
     /// <summary>
     /// The file that was loaded as <c>LibTorchSharp</c>, when this class had to patch a copy; null when TorchSharp
@@ -56,12 +56,18 @@ public static class LibTorchSharpLoader
     public static void EnsureLoadable()
     {
         if (!OperatingSystem.IsLinux())
+        {
             return;
-        lock (Gate)
+        }
+
+        lock (_gate)
         {
             var torchSharp = typeof(torch).Assembly;
-            if (handle != IntPtr.Zero || NativeLibrary.TryLoad(LibraryName, torchSharp, null, out handle))
+            if (_handle != IntPtr.Zero || NativeLibrary.TryLoad(LibraryName, torchSharp, null, out _handle))
+            {
                 return;
+            }
+
             var original = Locate(FileName, torchSharp)
                 ?? throw new DllNotFoundException($"TorchSharp's {FileName} is neither beside {torchSharp.Location}, in its runtimes/linux-x64/native/ folder, nor in a folder of the program's deps.json.");
             try
@@ -73,14 +79,14 @@ public static class LibTorchSharpLoader
                         ?? throw new DllNotFoundException($"libtorch's {dependency} is neither beside {torchSharp.Location}, in its runtimes/linux-x64/native/ folder, nor in a folder of the program's deps.json.");
                     NativeLibrary.Load(path);
                 }
-                handle = NativeLibrary.Load(copy);
+                _handle = NativeLibrary.Load(copy);
                 PatchedCopy = copy;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 throw new DllNotFoundException($"{original} does not load, and a patched copy could not be made: {e.Message}", e);
             }
-            NativeLibrary.SetDllImportResolver(torchSharp, (name, _, _) => name == LibraryName ? handle : IntPtr.Zero);
+            NativeLibrary.SetDllImportResolver(torchSharp, (name, _, _) => name == LibraryName ? _handle : IntPtr.Zero);
         }
     }
 
@@ -103,7 +109,10 @@ public static class LibTorchSharpLoader
         var folder = Path.Combine(new ModelLoadOptions().ResolveCacheFolder(), "native", BlobHash.Sha256(original));
         var copy = Path.Combine(folder, FileName);
         if (File.Exists(copy) && GlibcxxVersionNeed.IsWeak(copy))
+        {
             return copy;
+        }
+
         Directory.CreateDirectory(folder);
         // Patched beside its final name and renamed into place, so a crash never leaves a half-written copy there.
         var staging = Path.Combine(folder, $".{FileName}.{Environment.ProcessId}.{Guid.NewGuid():N}");

@@ -6,7 +6,7 @@ namespace NotebookSupport.Plotting;
 /// </summary>
 public sealed class ColorMap
 {
-    private readonly Rgb[] stops;
+    private readonly Rgb[] _stops;
 
     /// <summary>Creates a colour map through the given stops (at least two), evenly spaced over 0..1.</summary>
     public ColorMap(params Rgb[] stops)
@@ -16,7 +16,7 @@ public sealed class ColorMap
             throw new ArgumentException($"A colour map needs at least two stops, got {stops.Length}.", nameof(stops));
         }
 
-        this.stops = stops;
+        this._stops = stops;
     }
 
     /// <summary>Viridis (dark purple -> blue -> green -> yellow).</summary>
@@ -28,11 +28,11 @@ public sealed class ColorMap
     {
         if (double.IsNaN(t))
         {
-            return stops[0];
+            return _stops[0];
         }
 
-        t = Math.Clamp(t, 0, 1) * (stops.Length - 1);
-        var i = Math.Min((int)Math.Floor(t), stops.Length - 2);
-        return Rgb.Lerp(stops[i], stops[i + 1], t - i);
+        t = Math.Clamp(t, 0, 1) * (_stops.Length - 1);
+        var i = Math.Min((int)Math.Floor(t), _stops.Length - 2);
+        return Rgb.Lerp(_stops[i], _stops[i + 1], t - i);
     }
 }

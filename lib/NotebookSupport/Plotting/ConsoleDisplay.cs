@@ -8,7 +8,7 @@ namespace NotebookSupport.Plotting;
 /// </summary>
 public static class ConsoleDisplay
 {
-    private static int figureCount;
+    private static int _figureCount;
 
     /// <summary>Where figures are written; defaults to <c>artifacts/figures</c> under the current directory (the repository root when run as documented).</summary>
     public static string OutputFolder { get; set; } = Path.Combine("artifacts", "figures");
@@ -37,7 +37,7 @@ public static class ConsoleDisplay
     {
         Directory.CreateDirectory(OutputFolder);
         var name = new string(figure.Title.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
-        var path = Path.Combine(OutputFolder, $"{Interlocked.Increment(ref figureCount):00}-{name}.svg");
+        var path = Path.Combine(OutputFolder, $"{Interlocked.Increment(ref _figureCount):00}-{name}.svg");
         figure.Save(path);
         return $"{figure.Title}: written to {path}";
     }
@@ -46,14 +46,14 @@ public static class ConsoleDisplay
 /// <summary>A value shown by <see cref="ConsoleDisplay.display"/>; on a terminal, updates rewrite its line in place.</summary>
 public sealed class ConsoleDisplayedValue
 {
-    private static readonly Lock Gate = new();
-    private static ConsoleDisplayedValue? lineOwner;
+    private static readonly Lock _gate = new();
+    private static ConsoleDisplayedValue? _lineOwner;
 
     /// <summary>Replaces what is shown. Redirected output gets one line per update, so logs stay readable.</summary>
     public void Update(object? value)
     {
         var text = ConsoleDisplay.Describe(value);
-        lock (Gate)
+        lock (_gate)
         {
             if (Console.IsOutputRedirected)
             {
@@ -62,13 +62,13 @@ public sealed class ConsoleDisplayedValue
             }
 
             // The cursor stays at the end of the last line shown, so the next update of the same value can rewrite it.
-            Console.Write(lineOwner == this ? $"\r\u001b[2K{text}" : lineOwner is null ? text : $"\n{text}");
-            if (lineOwner is null)
+            Console.Write(_lineOwner == this ? $"\r\u001b[2K{text}" : _lineOwner is null ? text : $"\n{text}");
+            if (_lineOwner is null)
             {
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.WriteLine();
             }
 
-            lineOwner = this;
+            _lineOwner = this;
         }
     }
 }

@@ -17,14 +17,14 @@ namespace NotebookSupport.Plotting;
 [TypeFormatterSource(typeof(FigureFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed class Figure
 {
-    private readonly Action<ICanvas> draw;
+    private readonly Action<ICanvas> _draw;
 
     internal Figure(int width, int height, string title, Action<ICanvas> draw)
     {
         Width = width;
         Height = height;
         Title = title;
-        this.draw = draw;
+        this._draw = draw;
     }
 
     /// <summary>Width in pixels (SVG user units).</summary>
@@ -40,7 +40,7 @@ public sealed class Figure
     public string ToSvg()
     {
         var canvas = new SvgCanvas();
-        draw(canvas);
+        _draw(canvas);
         return canvas.ToSvg(Width, Height, Title);
     }
 
@@ -56,7 +56,7 @@ public sealed class Figure
         using var surface = SKSurface.Create(info);
         surface.Canvas.Clear(SKColors.White);
         surface.Canvas.Scale(scale);
-        draw(new SkiaCanvas(surface.Canvas));
+        _draw(new SkiaCanvas(surface.Canvas));
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();

@@ -5,7 +5,7 @@ namespace NotebookSupport.Plotting;
 /// <summary>Draws onto a SkiaSharp raster surface, for PNG files.</summary>
 internal sealed class SkiaCanvas(SKCanvas canvas) : ICanvas
 {
-    private static readonly SKTypeface Typeface = LoadTypeface();
+    private static readonly SKTypeface _typeface = LoadTypeface();
 
     public void Rectangle(double x, double y, double width, double height, Rgb fill, IReadOnlyDictionary<string, string>? data = null)
     {
@@ -39,7 +39,7 @@ internal sealed class SkiaCanvas(SKCanvas canvas) : ICanvas
 
     public void Text(double x, double y, string text, double fontSize, Rgb color, TextAnchor anchor = TextAnchor.Start, double rotateDegrees = 0)
     {
-        using var font = new SKFont(Typeface, (float)fontSize);
+        using var font = new SKFont(_typeface, (float)fontSize);
         using var paint = new SKPaint { Color = Color(color), IsAntialias = true };
         var align = anchor switch { TextAnchor.Middle => SKTextAlign.Center, TextAnchor.End => SKTextAlign.Right, _ => SKTextAlign.Left };
         canvas.Save();

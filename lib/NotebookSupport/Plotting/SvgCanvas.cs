@@ -7,24 +7,24 @@ namespace NotebookSupport.Plotting;
 /// <summary>Draws onto a standalone SVG document: no scripts, no external fonts or stylesheets.</summary>
 internal sealed class SvgCanvas : ICanvas
 {
-    private readonly StringBuilder body = new();
+    private readonly StringBuilder _body = new();
 
     public void Rectangle(double x, double y, double width, double height, Rgb fill, IReadOnlyDictionary<string, string>? data = null)
     {
-        body.Append($"<rect x=\"{N(x)}\" y=\"{N(y)}\" width=\"{N(width)}\" height=\"{N(height)}\" fill=\"{fill.ToHex()}\"");
+        _body.Append($"<rect x=\"{N(x)}\" y=\"{N(y)}\" width=\"{N(width)}\" height=\"{N(height)}\" fill=\"{fill.ToHex()}\"");
         foreach (var (key, value) in data ?? new Dictionary<string, string>())
         {
-            body.Append($" data-{key}=\"{WebUtility.HtmlEncode(value)}\"");
+            _body.Append($" data-{key}=\"{WebUtility.HtmlEncode(value)}\"");
         }
 
-        body.Append(" />\n");
+        _body.Append(" />\n");
     }
 
     public void Line(double x1, double y1, double x2, double y2, Rgb stroke, double strokeWidth = 1) =>
-        body.Append($"<line x1=\"{N(x1)}\" y1=\"{N(y1)}\" x2=\"{N(x2)}\" y2=\"{N(y2)}\" stroke=\"{stroke.ToHex()}\" stroke-width=\"{N(strokeWidth)}\" />\n");
+        _body.Append($"<line x1=\"{N(x1)}\" y1=\"{N(y1)}\" x2=\"{N(x2)}\" y2=\"{N(y2)}\" stroke=\"{stroke.ToHex()}\" stroke-width=\"{N(strokeWidth)}\" />\n");
 
     public void Polyline(IReadOnlyList<(double X, double Y)> points, Rgb stroke, double strokeWidth = 1.5) =>
-        body.Append($"<polyline fill=\"none\" stroke=\"{stroke.ToHex()}\" stroke-width=\"{N(strokeWidth)}\" points=\"")
+        _body.Append($"<polyline fill=\"none\" stroke=\"{stroke.ToHex()}\" stroke-width=\"{N(strokeWidth)}\" points=\"")
             .AppendJoin(' ', points.Select(p => $"{N(p.X)},{N(p.Y)}"))
             .Append("\" />\n");
 
@@ -32,7 +32,7 @@ internal sealed class SvgCanvas : ICanvas
     {
         var anchorName = anchor switch { TextAnchor.Middle => "middle", TextAnchor.End => "end", _ => "start" };
         var rotate = rotateDegrees == 0 ? "" : $" transform=\"rotate({N(rotateDegrees)} {N(x)} {N(y)})\"";
-        body.Append($"<text x=\"{N(x)}\" y=\"{N(y)}\" font-size=\"{N(fontSize)}\" fill=\"{color.ToHex()}\" text-anchor=\"{anchorName}\"{rotate}>")
+        _body.Append($"<text x=\"{N(x)}\" y=\"{N(y)}\" font-size=\"{N(fontSize)}\" fill=\"{color.ToHex()}\" text-anchor=\"{anchorName}\"{rotate}>")
             .Append(WebUtility.HtmlEncode(text))
             .Append("</text>\n");
     }
@@ -42,7 +42,7 @@ internal sealed class SvgCanvas : ICanvas
         + "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
         + $"<title>{WebUtility.HtmlEncode(title)}</title>\n"
         + $"<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\" />\n"
-        + body
+        + _body
         + "</svg>\n";
 
     private static string N(double value) => Math.Round(value, 2).ToString("0.##", CultureInfo.InvariantCulture);

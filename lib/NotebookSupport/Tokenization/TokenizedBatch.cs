@@ -43,7 +43,9 @@ public sealed record TokenizedBatch(long[] InputIds, long[] AttentionMask, long[
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var order = Enumerable.Range(0, encoded.Count).OrderByDescending(i => encoded[i].Length).ToArray();
         foreach (var indices in order.Chunk(batchSize))
+        {
             yield return (indices, Pad(Array.ConvertAll(indices, i => encoded[i]), padTokenId));
+        }
     }
 
     /// <summary>

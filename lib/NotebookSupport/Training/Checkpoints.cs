@@ -43,7 +43,7 @@ public static class Checkpoints
     private const string OptimizerFile = "optimizer.bin";
     private const string FusedOptimizerFile = "optimizer.safetensors";
     private const string RandomStateFile = "rng_state.bin";
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions _json = new() { WriteIndented = true };
 
     /// <summary>The complete checkpoints under <paramref name="root"/>, oldest first, with their steps.</summary>
     public static IReadOnlyList<(int Step, string Path)> List(string root)
@@ -131,7 +131,7 @@ public static class Checkpoints
                 var bytes = randomState.data<byte>().ToArray();
                 Write(Path.Combine(staging, RandomStateFile), s => s.Write(bytes));
             }
-            Write(Path.Combine(staging, StateFile), s => JsonSerializer.Serialize(s, state, Json));
+            Write(Path.Combine(staging, StateFile), s => JsonSerializer.Serialize(s, state, _json));
             // An existing checkpoint of this step stays whole until the exchange puts the new one in its place.
             if (DurableFile.ReplaceFolder(staging, target) is { } old)
             {

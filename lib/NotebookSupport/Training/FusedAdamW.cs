@@ -67,12 +67,26 @@ public sealed class FusedAdamW : OptimizerHelper
         ArgumentOutOfRangeException.ThrowIfNegative(lr);
         ArgumentOutOfRangeException.ThrowIfNegative(eps);
         ArgumentOutOfRangeException.ThrowIfNegative(weight_decay);
-        if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "Expected 0 <= beta1 < 1.");
-        if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "Expected 0 <= beta2 < 1.");
+        if (beta1 is < 0 or >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "Expected 0 <= beta1 < 1.");
+        }
+
+        if (beta2 is < 0 or >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "Expected 0 <= beta2 < 1.");
+        }
+
         _defaults = new AdamW.Options
         {
-            LearningRate = lr, InitialLearningRate = lr, beta1 = beta1, beta2 = beta2, eps = eps, weight_decay = weight_decay,
-            amsgrad = false, maximize = false,
+            LearningRate = lr,
+            InitialLearningRate = lr,
+            beta1 = beta1,
+            beta2 = beta2,
+            eps = eps,
+            weight_decay = weight_decay,
+            amsgrad = false,
+            maximize = false,
         };
         _parameter_groups = [];
         foreach (var group in parameters)
@@ -143,7 +157,11 @@ public sealed class FusedAdamW : OptimizerHelper
             foreach (var parameter in group.Parameters)
             {
                 using var grad = parameter.grad;
-                if (grad is null) continue;
+                if (grad is null)
+                {
+                    continue;
+                }
+
                 using var g = grad.contiguous();
                 var state = (AdamW.State)_state[parameter.Handle];
                 state.step++;
@@ -160,7 +178,10 @@ public sealed class FusedAdamW : OptimizerHelper
         foreach (var parameter in parameters())
         {
             using var grad = parameter.grad;
-            if (grad is not null) parameter.grad = null;
+            if (grad is not null)
+            {
+                parameter.grad = null;
+            }
         }
     }
 
@@ -175,7 +196,11 @@ public sealed class FusedAdamW : OptimizerHelper
         };
         foreach (var (i, _, s) in States())
         {
-            if (s.step == 0) continue;
+            if (s.step == 0)
+            {
+                continue;
+            }
+
             tensors[$"state.{i}.exp_avg"] = s.exp_avg;
             tensors[$"state.{i}.exp_avg_sq"] = s.exp_avg_sq;
             tensors[$"state.{i}.step"] = tensor(new long[] { s.step });
@@ -236,7 +261,10 @@ public sealed class FusedAdamW : OptimizerHelper
         }
         finally
         {
-            foreach (var t in tensors.Values) t.Dispose();
+            foreach (var t in tensors.Values)
+            {
+                t.Dispose();
+            }
         }
     }
 
@@ -294,18 +322,30 @@ public sealed class FusedAdamW : OptimizerHelper
     private static long Scalar(Dictionary<string, Tensor> tensors, string key, string path)
     {
         if (!tensors.TryGetValue(key, out var t))
+        {
             throw new InvalidDataException($"{path}: entry '{key}' is missing; not a FusedAdamW state file.");
+        }
+
         if (t.dtype != ScalarType.Int64 || t.numel() != 1)
+        {
             throw new InvalidDataException($"{path}: entry '{key}' should be one I64 value, found {t.dtype} of shape [{string.Join(", ", t.shape)}].");
+        }
+
         return t.item<long>();
     }
 
     private static Tensor Moment(Dictionary<string, Tensor> tensors, string key, Tensor moment, string path)
     {
         if (!tensors.TryGetValue(key, out var t))
+        {
             throw new InvalidDataException($"{path}: entry '{key}' is missing.");
+        }
+
         if (t.dtype != ScalarType.Float32 || !t.shape.SequenceEqual(moment.shape))
+        {
             throw new InvalidDataException($"{path}: entry '{key}' is {t.dtype} [{string.Join(", ", t.shape)}], but the parameter is Float32 [{string.Join(", ", moment.shape)}]; was it saved for another model?");
+        }
+
         return t;
     }
 
@@ -321,7 +361,10 @@ public sealed class FusedAdamW : OptimizerHelper
             fixed (byte* pp = parameter.bytes, gp = grad.bytes, mp = expAvg.bytes, vp = expAvgSq.bytes)
             {
                 float* pf = (float*)pp, gf = (float*)gp, mf = (float*)mp, vf = (float*)vp;
-                if (parts == 1) Range(pf, gf, mf, vf, 0, n, c);
+                if (parts == 1)
+                {
+                    Range(pf, gf, mf, vf, 0, n, c);
+                }
                 else
                 {
                     nint pAddr = (nint)pf, gAddr = (nint)gf, mAddr = (nint)mf, vAddr = (nint)vf;

@@ -125,7 +125,11 @@ public sealed record RunFingerprint
             foreach (var text in example.Texts)
             {
                 int length = Encoding.UTF8.GetByteCount(text);
-                if (buffer.Length < length) buffer = new byte[Math.Max(length, buffer.Length * 2)];
+                if (buffer.Length < length)
+                {
+                    buffer = new byte[Math.Max(length, buffer.Length * 2)];
+                }
+
                 Encoding.UTF8.GetBytes(text, buffer);
                 Add(length);
                 hash.AppendData(buffer, 0, length);

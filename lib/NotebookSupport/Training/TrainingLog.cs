@@ -9,7 +9,7 @@ namespace NotebookSupport.Training;
 /// </summary>
 public sealed class TrainingLog : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    private static readonly JsonSerializerOptions _json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     private readonly StreamWriter _writer;
 
     private TrainingLog(StreamWriter writer) => _writer = writer;
@@ -39,7 +39,7 @@ public sealed class TrainingLog : IDisposable
     public void Dispose() => _writer.Dispose();
 
     /// <summary>One entry as a JSON line.</summary>
-    public static string ToJson(TrainingLogEntry entry) => JsonSerializer.Serialize(entry, Json);
+    public static string ToJson(TrainingLogEntry entry) => JsonSerializer.Serialize(entry, _json);
 
     /// <summary>Writes all <paramref name="entries"/> to <paramref name="path"/>.</summary>
     public static void Write(string path, IEnumerable<TrainingLogEntry> entries)
@@ -61,7 +61,7 @@ public sealed class TrainingLog : IDisposable
             }
             try
             {
-                entries.Add(JsonSerializer.Deserialize<TrainingLogEntry>(line, Json)
+                entries.Add(JsonSerializer.Deserialize<TrainingLogEntry>(line, _json)
                     ?? throw new InvalidDataException($"{path}: line {number}: expected a JSON object, found null."));
             }
             catch (JsonException e)

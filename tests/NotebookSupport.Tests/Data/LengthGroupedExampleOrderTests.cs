@@ -8,7 +8,7 @@ namespace NotebookSupport.Tests.Data;
 
 public sealed class LengthGroupedExampleOrderTests
 {
-    private static readonly Lazy<BertWordPieceTokenizer> MiniLmTokenizer = new(() =>
+    private static readonly Lazy<BertWordPieceTokenizer> _miniLmTokenizer = new(() =>
     {
         using var vocab = BundledMiniLm.OpenVocab();
         return BertWordPieceTokenizer.FromVocabStream(vocab, "all-MiniLM-L6-v2 vocab.txt");
@@ -74,7 +74,7 @@ public sealed class LengthGroupedExampleOrderTests
     public void OnSnliPairsWithTheRealTokenizerItCutsPaddingFarBelowRandomOrder()
     {
         var pairs = SnliPairs.Get();
-        var tokenizer = MiniLmTokenizer.Value;
+        var tokenizer = _miniLmTokenizer.Value;
         var lengths = new Dictionary<string, int>();
         int Tokens(string text) => lengths.TryGetValue(text, out var n) ? n : lengths[text] = tokenizer.Encode(text, 256).Length;
 

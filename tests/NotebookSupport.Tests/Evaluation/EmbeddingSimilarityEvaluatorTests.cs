@@ -25,15 +25,15 @@ public sealed class CorrelationTests
 
 public sealed class StsBenchmarkTests : IDisposable
 {
-    private static readonly string TestFile = Path.Combine(RepoRoot(), "data", "stsb", "sts-test.csv");
-    private readonly string folder = Directory.CreateTempSubdirectory("sts").FullName;
+    private static readonly string _testFile = Path.Combine(RepoRoot(), "data", "stsb", "sts-test.csv");
+    private readonly string _folder = Directory.CreateTempSubdirectory("sts").FullName;
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
     public void LoadsTheTestSplitWithRawQuotesAndExtraFields()
     {
-        var pairs = StsBenchmark.Load(TestFile);
+        var pairs = StsBenchmark.Load(_testFile);
         Assert.Equal(1379, pairs.Count);
         Assert.Equal(new StsPair("A girl is styling her hair.", "A girl is brushing her hair.", 2.5), pairs[0]);
         // line 408 has quotes inside a sentence; line 643 has 9 fields (licence columns after sentence 2)
@@ -46,7 +46,7 @@ public sealed class StsBenchmarkTests : IDisposable
     [Fact]
     public void MalformedLinesNameFileAndLine()
     {
-        var path = Path.Combine(folder, "bad.csv");
+        var path = Path.Combine(_folder, "bad.csv");
         File.WriteAllLines(path, ["g\tf\t2012\t1\t2.5\tA.\tB.", "g\tf\t2012\t2\t3.0\tonly six fields"]);
         var e = Assert.Throws<InvalidDataException>(() => StsBenchmark.Load(path));
         Assert.Contains(path, e.Message);
@@ -56,7 +56,7 @@ public sealed class StsBenchmarkTests : IDisposable
         e = Assert.Throws<InvalidDataException>(() => StsBenchmark.Load(path));
         Assert.Contains("line 1, field 5", e.Message);
         Assert.Contains("'five'", e.Message);
-        Assert.Throws<FileNotFoundException>(() => StsBenchmark.Load(Path.Combine(folder, "none.csv")));
+        Assert.Throws<FileNotFoundException>(() => StsBenchmark.Load(Path.Combine(_folder, "none.csv")));
     }
 
     [Theory]
@@ -68,7 +68,7 @@ public sealed class StsBenchmarkTests : IDisposable
     public void NonFiniteScoresAreRefusedNamingFileAndLine(string score)
     {
         // double.TryParse accepts all of these, and NaN slips through a range check (NaN < 0 and NaN > 5 are both false).
-        var path = Path.Combine(folder, "nan.csv");
+        var path = Path.Combine(_folder, "nan.csv");
         File.WriteAllLines(path, ["g\tf\t2012\t1\t2.5\tA.\tB.", "", $"g\tf\t2012\t3\t{score}\tC.\tD."]);
 
         var e = Assert.Throws<InvalidDataException>(() => StsBenchmark.Load(path));
@@ -91,7 +91,11 @@ public sealed class StsBenchmarkTests : IDisposable
     internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NotebookSupport.sln"))) dir = dir.Parent;
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NotebookSupport.sln")))
+        {
+            dir = dir.Parent;
+        }
+
         return dir?.FullName ?? throw new InvalidOperationException("NotebookSupport.sln not found above " + AppContext.BaseDirectory);
     }
 }

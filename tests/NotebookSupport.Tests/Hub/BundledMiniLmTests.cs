@@ -16,13 +16,18 @@ public sealed class BundledMiniLmTests(BundledMiniLmFixture fixture)
             var expected = bert.state_dict();
             Assert.Equal(expected.Keys.Order(), weights.Keys.Order());
             foreach (var (name, tensor) in expected)
+            {
                 Assert.Equal(tensor.shape, weights[name].shape);
+            }
             // Linear weights come out as [out, in]: intermediate.dense maps 384 -> 1536.
             Assert.Equal([1536L, 384], weights["encoder.layer.5.intermediate.dense.weight"].shape);
         }
         finally
         {
-            foreach (var t in weights.Values) t.Dispose();
+            foreach (var t in weights.Values)
+            {
+                t.Dispose();
+            }
         }
     }
 

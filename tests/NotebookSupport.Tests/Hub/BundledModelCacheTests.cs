@@ -6,7 +6,7 @@ public sealed class BundledModelCacheTests
 {
     private const string Spec = "bundled:all-MiniLM-L6-v2";
     private const string Marker = ".notebooksupport-complete.json";
-    private static readonly string[] Sentences = ["How big is London?", "London has 9,787,426 inhabitants.", "A man is playing guitar."];
+    private static readonly string[] _sentences = ["How big is London?", "London has 9,787,426 inhabitants.", "A man is playing guitar."];
 
     private static void AssertSameEmbeddings(float[][] expected, float[][] actual)
     {
@@ -34,7 +34,7 @@ public sealed class BundledModelCacheTests
         Assert.True(File.Exists(Path.Combine(folder, "model.safetensors")));
         Assert.Equal(256, cached.MaxSeqLength);
         Assert.NotNull(cached.Normalize);
-        AssertSameEmbeddings(converted.Encode(Sentences), cached.Encode(Sentences));
+        AssertSameEmbeddings(converted.Encode(_sentences), cached.Encode(_sentences));
     }
 
     [Fact]
@@ -114,8 +114,8 @@ public sealed class BundledModelCacheTests
         Assert.Contains(folder, log[0]);
         Assert.Contains(expected, log[0]);
         Assert.StartsWith("Converted", log[1], StringComparison.Ordinal);
-        AssertSameEmbeddings(converted.Encode(Sentences), repaired.Encode(Sentences));
-        AssertSameEmbeddings(converted.Encode(Sentences), cached.Encode(Sentences));
+        AssertSameEmbeddings(converted.Encode(_sentences), repaired.Encode(_sentences));
+        AssertSameEmbeddings(converted.Encode(_sentences), cached.Encode(_sentences));
         Assert.Equal([folder], Directory.GetFileSystemEntries(Path.Combine(temp.Path, "bundled")));
     }
 

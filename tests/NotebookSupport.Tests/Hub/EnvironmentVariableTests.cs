@@ -12,15 +12,15 @@ public sealed class ProcessEnvironmentCollection
 [Collection(ProcessEnvironmentCollection.Name)]
 public sealed class EnvironmentVariableTests
 {
-    private static readonly string[] Variables =
+    private static readonly string[] _variables =
         ["HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME", "HF_HUB_OFFLINE", "HF_ENDPOINT", "NOTEBOOKSUPPORT_CACHE"];
 
     private static void WithCleanEnvironment(Action test)
     {
-        var saved = Variables.ToDictionary(n => n, Environment.GetEnvironmentVariable);
+        var saved = _variables.ToDictionary(n => n, Environment.GetEnvironmentVariable);
         try
         {
-            foreach (var name in Variables)
+            foreach (var name in _variables)
             {
                 Environment.SetEnvironmentVariable(name, null);
             }

@@ -13,7 +13,8 @@ public sealed class ModelFolderSafetyTests
         HubCacheFolder = temp.Combine("hub-cache"),
         CacheFolder = temp.Combine("nbs-cache"),
         Offline = true,
-        Log = log is null ? _ => { } : log.Add,
+        Log = log is null ? _ => { }
+        : log.Add,
     };
 
     private static string SavedTinyModel(TempFolder temp, string name = "tiny")

@@ -14,7 +14,8 @@ public sealed class ModelLoaderTests
         HubCacheFolder = temp.Combine("hub-cache"),
         CacheFolder = temp.Combine("nbs-cache"),
         Offline = true,
-        Log = log is null ? _ => { } : log.Add,
+        Log = log is null ? _ => { }
+        : log.Add,
     };
 
     private static void AssertSameEmbeddings(float[][] expected, float[][] actual)

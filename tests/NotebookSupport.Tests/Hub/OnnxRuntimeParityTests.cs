@@ -14,7 +14,7 @@ namespace NotebookSupport.Tests.Hub;
 [Collection(BundledMiniLmCollection.Name)]
 public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
 {
-    private static readonly string[] Sentences =
+    private static readonly string[] _sentences =
     [
         "A man is playing a guitar.",
         "",
@@ -40,7 +40,7 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
     public void TokenEmbeddingsAndPooledEmbeddingsMatchOnnxRuntime()
     {
         var model = fixture.Model;
-        var batch = model.Tokenize(Sentences);
+        var batch = model.Tokenize(_sentences);
         Assert.Contains(0L, batch.AttentionMask);  // the batch really is padded
         Assert.Equal(BundledMiniLm.MaxSeqLength, batch.SequenceLength);  // and the long sentence truncated
 
@@ -83,7 +83,7 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
         Assert.True(packedPadding > 0, "the packed output equals ONNX Runtime at padding positions too: packing did not happen");
         Assert.True(MaxAbsDiff(expected, packedSentences) <= 1e-5, $"packed: sentence embeddings differ by {MaxAbsDiff(expected, packedSentences)}");
 
-        var encoded = model.Encode(Sentences, batchSize: 3).SelectMany(e => e).ToArray();
+        var encoded = model.Encode(_sentences, batchSize: 3).SelectMany(e => e).ToArray();
         Assert.True(MaxAbsDiff(expected, encoded) <= 1e-5, $"Encode differs by {MaxAbsDiff(expected, encoded)}");
     }
 
@@ -92,7 +92,7 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
     {
         // A batch whose length is not a multiple of 16: on the CPU the encoder rounds the keys up (TokenLayout.KeyLength).
         var model = fixture.Model;
-        var batch = model.Tokenize([Sentences[0], Sentences[1], Sentences[4]]);
+        var batch = model.Tokenize([_sentences[0], _sentences[1], _sentences[4]]);
         Assert.True(batch.SequenceLength % TokenLayout.CpuKeyBlock >= 4, $"length {batch.SequenceLength}: pick sentences whose keys get rounded up");
         var (ortTokens, _) = RunOnnxRuntime(batch);
         model.eval();
@@ -132,13 +132,23 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
             double count = 0;
             for (int t = 0; t < batch.SequenceLength; t++)
             {
-                if (batch.AttentionMask[b * batch.SequenceLength + t] == 0) continue;
+                if (batch.AttentionMask[b * batch.SequenceLength + t] == 0)
+                {
+                    continue;
+                }
+
                 count++;
-                for (int h = 0; h < Hidden; h++) sum[h] += tokens[(b * batch.SequenceLength + t) * Hidden + h];
+                for (int h = 0; h < Hidden; h++)
+                {
+                    sum[h] += tokens[(b * batch.SequenceLength + t) * Hidden + h];
+                }
             }
             var mean = sum.Select(s => s / count).ToArray();
             double norm = Math.Sqrt(mean.Sum(m => m * m));
-            for (int h = 0; h < Hidden; h++) result[b * Hidden + h] = (float)(mean[h] / norm);
+            for (int h = 0; h < Hidden; h++)
+            {
+                result[b * Hidden + h] = (float)(mean[h] / norm);
+            }
         }
         return result;
     }
@@ -147,12 +157,21 @@ public sealed class OnnxRuntimeParityTests(BundledMiniLmFixture fixture)
     {
         double real = 0, padding = 0;
         for (int position = 0; position < batch.AttentionMask.Length; position++)
+        {
             for (int h = 0; h < Hidden; h++)
             {
                 double d = Math.Abs((double)expected[position * Hidden + h] - actual[position * Hidden + h]);
-                if (batch.AttentionMask[position] == 1) real = Math.Max(real, d);
-                else padding = Math.Max(padding, d);
+                if (batch.AttentionMask[position] == 1)
+                {
+                    real = Math.Max(real, d);
+                }
+                else
+                {
+                    padding = Math.Max(padding, d);
+                }
             }
+        }
+
         return (real, padding);
     }
 

@@ -17,7 +17,7 @@ namespace NotebookSupport.Tests.Hub;
 public sealed class SaveKillTests(ITestOutputHelper output)
 {
     private const int Kills = 55;
-    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(2.5);
+    private static readonly TimeSpan _budget = TimeSpan.FromMinutes(2.5);
 
     /// <summary>What the child said before it died: the last completed version of each path and the one it was writing.</summary>
     private sealed class Announced
@@ -72,7 +72,7 @@ public sealed class SaveKillTests(ITestOutputHelper output)
         next = announced.Running?.Version + 1 ?? announced.Done.Values.Max() + 1;
         Verify(modelFolder, root, announced, temp);
 
-        while (kills < Kills && stopwatch.Elapsed < Budget)
+        while (kills < Kills && stopwatch.Elapsed < _budget)
         {
             // The first save of a run is slow (JIT); delays up to 800 ms reach every later part of the loop: staging, commit,
             // moves, checkpoint exchange.
@@ -90,7 +90,7 @@ public sealed class SaveKillTests(ITestOutputHelper output)
         {
             output.WriteLine($"  {count,3}  {phase}");
         }
-        Assert.True(kills >= 50, $"only {kills} kills within {Budget}");
+        Assert.True(kills >= 50, $"only {kills} kills within {_budget}");
         Assert.True(phases.Keys.Count(p => p.StartsWith("model save", StringComparison.Ordinal)) >= 2
                     && phases.Keys.Any(p => p.StartsWith("checkpoint save", StringComparison.Ordinal)),
             $"kills hit too few phases: {string.Join("; ", phases.Keys)}");

@@ -12,15 +12,15 @@ public sealed class CachedMultipleNegativesRankingLossTests
 {
     private const double Tolerance = 1e-5;
 
-    private static readonly string[] Subjects = ["A man", "Two women", "A child", "The old dog", "A chef", "Some tourists", "A girl", "Three boys", "A cyclist", "The band"];
-    private static readonly string[] Actions = ["is playing a guitar", "are walking on the beach", "jumps into a lake", "sleeps under a tree", "cooks pasta", "take photos of a bridge", "reads a long book", "kick a red ball", "rides up a hill", "performs on stage"];
+    private static readonly string[] _subjects = ["A man", "Two women", "A child", "The old dog", "A chef", "Some tourists", "A girl", "Three boys", "A cyclist", "The band"];
+    private static readonly string[] _actions = ["is playing a guitar", "are walking on the beach", "jumps into a lake", "sleeps under a tree", "cooks pasta", "take photos of a bridge", "reads a long book", "kick a red ball", "rides up a hill", "performs on stage"];
 
     private static List<InputExample> Batch(int size, bool hardNegatives) =>
         Enumerable.Range(0, size).Select(i =>
         {
-            var anchor = $"{Subjects[i % 10]} {Actions[i % 10]} near house {i}.";
-            var positive = $"{Subjects[i % 10]} is outside {i}.";
-            var negative = $"Nobody {Actions[(i + 3) % 10]} today {i}.";
+            var anchor = $"{_subjects[i % 10]} {_actions[i % 10]} near house {i}.";
+            var positive = $"{_subjects[i % 10]} is outside {i}.";
+            var negative = $"Nobody {_actions[(i + 3) % 10]} today {i}.";
             return hardNegatives ? new InputExample(anchor, positive, negative) : new InputExample(anchor, positive);
         }).ToList();
 

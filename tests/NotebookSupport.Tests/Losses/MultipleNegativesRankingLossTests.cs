@@ -10,7 +10,7 @@ public sealed class MultipleNegativesRankingLossTests
 {
     private const int Batch = 5;
     private const int Dim = 7;
-    private static readonly NotebookSupport.Models.SentenceTransformer Model = TestModels.Tiny();
+    private static readonly NotebookSupport.Models.SentenceTransformer _model = TestModels.Tiny();
 
     [Theory]
     [InlineData(0, 20.0, SimilarityFunction.Cosine)]
@@ -20,7 +20,7 @@ public sealed class MultipleNegativesRankingLossTests
     [InlineData(2, 1.0, SimilarityFunction.DotProduct)]
     public void LossAndGradientsMatchFloat64Reference(int negativeSets, double scale, SimilarityFunction similarity)
     {
-        var loss = new MultipleNegativesRankingLoss(Model, scale, similarity);
+        var loss = new MultipleNegativesRankingLoss(_model, scale, similarity);
         AssertMatchesReference(negativeSets, scale, similarity, symmetric: false, seed: 11 + negativeSets,
             (a, p, n) => loss.CalculateLoss(a, p, n));
     }
@@ -30,7 +30,7 @@ public sealed class MultipleNegativesRankingLossTests
     [InlineData(2)]
     public void SymmetricLossAndGradientsMatchFloat64Reference(int negativeSets)
     {
-        var loss = new MultipleNegativesSymmetricRankingLoss(Model);
+        var loss = new MultipleNegativesSymmetricRankingLoss(_model);
         AssertMatchesReference(negativeSets, 20.0, SimilarityFunction.Cosine, symmetric: true, seed: 5 + negativeSets,
             (a, p, n) => loss.CalculateLoss(a, p, n));
     }
@@ -38,7 +38,7 @@ public sealed class MultipleNegativesRankingLossTests
     [Fact]
     public void CachedLossMathIsTheSameFormula()
     {
-        var loss = new CachedMultipleNegativesRankingLoss(Model, miniBatchSize: 2);
+        var loss = new CachedMultipleNegativesRankingLoss(_model, miniBatchSize: 2);
         AssertMatchesReference(1, 20.0, SimilarityFunction.Cosine, symmetric: false, seed: 3,
             (a, p, n) => loss.CalculateLoss(a, p, n));
     }
@@ -48,7 +48,7 @@ public sealed class MultipleNegativesRankingLossTests
     {
         var (anchors, candidates) = RandomEmbeddings(Batch * 2, seed: 21);
         var expected = RankingLossReference.Compute(anchors, candidates, 20.0, cosine: true);
-        var loss = new MultipleNegativesRankingLoss(Model);
+        var loss = new MultipleNegativesRankingLoss(_model);
         using var scope = NewDisposeScope();
         var a = ToTensor(anchors, ScalarType.Float32);
         var p = ToTensor(candidates[..Batch], ScalarType.Float32);
@@ -63,7 +63,7 @@ public sealed class MultipleNegativesRankingLossTests
         // loss = log(1 + (B - 1) e^-20) for scale 20 — a hand-computed value.
         using var scope = NewDisposeScope();
         var eye = torch.eye(4, dtype: ScalarType.Float64);
-        var loss = new MultipleNegativesRankingLoss(Model).CalculateLoss(eye, eye).ToDouble();
+        var loss = new MultipleNegativesRankingLoss(_model).CalculateLoss(eye, eye).ToDouble();
         Assert.Equal(Math.Log(1 + 3 * Math.Exp(-20)), loss, 1e-12);
     }
 
@@ -71,7 +71,7 @@ public sealed class MultipleNegativesRankingLossTests
     public void MismatchedShapesNameTheArgument()
     {
         using var scope = NewDisposeScope();
-        var loss = new MultipleNegativesRankingLoss(Model);
+        var loss = new MultipleNegativesRankingLoss(_model);
         var ex = Assert.Throws<ArgumentException>(() => loss.CalculateLoss(torch.zeros(4, 3), torch.zeros(4, 3), torch.zeros(3, 3)));
         Assert.Contains("negatives[0]", ex.Message);
     }
@@ -79,10 +79,10 @@ public sealed class MultipleNegativesRankingLossTests
     [Fact]
     public void BadScaleOrSimilarityNameTheArgument()
     {
-        Assert.Equal("scale", Assert.Throws<ArgumentOutOfRangeException>(() => new MultipleNegativesRankingLoss(Model, scale: 0)).ParamName);
-        Assert.Equal("scale", Assert.Throws<ArgumentOutOfRangeException>(() => new MultipleNegativesSymmetricRankingLoss(Model, scale: -1)).ParamName);
+        Assert.Equal("scale", Assert.Throws<ArgumentOutOfRangeException>(() => new MultipleNegativesRankingLoss(_model, scale: 0)).ParamName);
+        Assert.Equal("scale", Assert.Throws<ArgumentOutOfRangeException>(() => new MultipleNegativesSymmetricRankingLoss(_model, scale: -1)).ParamName);
         Assert.Equal("similarity", Assert.Throws<ArgumentOutOfRangeException>(
-            () => new CachedMultipleNegativesRankingLoss(Model, similarity: (SimilarityFunction)7)).ParamName);
+            () => new CachedMultipleNegativesRankingLoss(_model, similarity: (SimilarityFunction)7)).ParamName);
     }
 
     private static void AssertMatchesReference(int negativeSets, double scale, SimilarityFunction similarity, bool symmetric, int seed,

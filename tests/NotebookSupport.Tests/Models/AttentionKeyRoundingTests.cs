@@ -11,12 +11,16 @@ namespace NotebookSupport.Tests.Models;
 /// </summary>
 public sealed class AttentionKeyRoundingTests : IDisposable
 {
-    private readonly BertModel bert = new(BundledMiniLm.Config with
+    private readonly BertModel _bert = new(BundledMiniLm.Config with
     {
-        HiddenSize = 16, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 32, MaxPositionEmbeddings = 64,
+        HiddenSize = 16,
+        NumHiddenLayers = 1,
+        NumAttentionHeads = 2,
+        IntermediateSize = 32,
+        MaxPositionEmbeddings = 64,
     });
 
-    public void Dispose() => bert.Dispose();
+    public void Dispose() => _bert.Dispose();
 
     [Theory]
     [InlineData(13, true, 16)]   // 13 leftover keys: rounded up
@@ -27,7 +31,7 @@ public sealed class AttentionKeyRoundingTests : IDisposable
     public void KeysAreRoundedUpOnlyWhereItPays(int length, bool fusedAttention, int expected)
     {
         using var scope = NewDisposeScope();
-        using var layout = TokenLayout.For(ones(2, length, dtype: ScalarType.Int64), bert, fusedAttention);
+        using var layout = TokenLayout.For(ones(2, length, dtype: ScalarType.Int64), _bert, fusedAttention);
         Assert.Equal(expected, layout.KeyLength);
         if (expected == length)
         {
@@ -36,7 +40,10 @@ public sealed class AttentionKeyRoundingTests : IDisposable
         }
         Assert.Equal([2L, 1, 1, expected], layout.KeyMask!.shape);
         var mask = layout.KeyMask.reshape(2, expected).data<bool>().ToArray();
-        for (int t = 0; t < expected; t++) Assert.Equal(t < length, mask[t]);
+        for (int t = 0; t < expected; t++)
+        {
+            Assert.Equal(t < length, mask[t]);
+        }
     }
 
     [Fact]
@@ -48,7 +55,7 @@ public sealed class AttentionKeyRoundingTests : IDisposable
         var attentionMask = ones(batch, length, dtype: ScalarType.Int64);
         attentionMask[0, 9..] = zeros(4, dtype: ScalarType.Int64);  // a padded row
         attentionMask[2, 1..] = zeros(12, dtype: ScalarType.Int64);  // a single real token
-        using var layout = TokenLayout.For(attentionMask, bert, fusedAttention: true);
+        using var layout = TokenLayout.For(attentionMask, _bert, fusedAttention: true);
         Assert.Equal(16, layout.KeyLength);
 
         var q = randn(batch, heads, length, size, requires_grad: true);
@@ -63,7 +70,9 @@ public sealed class AttentionKeyRoundingTests : IDisposable
         Assert.Equal(expected.shape, rounded.shape);
         Assert.True((expected - rounded).abs().max().item<float>() <= 1e-6f);
         for (int i = 0; i < 3; i++)
+        {
             Assert.True((expectedGrads[i] - roundedGrads[i]).abs().max().item<float>() <= 1e-5f, $"gradient {i}");
+        }
     }
 
     [Fact]
@@ -77,13 +86,13 @@ public sealed class AttentionKeyRoundingTests : IDisposable
         var mask = ones(2, 13, dtype: ScalarType.Int64);
         mask[1, 10..] = zeros(3, dtype: ScalarType.Int64);
         var types = zeros(2, 13, dtype: ScalarType.Int64);
-        bert.eval();
+        _bert.eval();
         using var noGrad = no_grad();
         foreach (bool skipPadding in new[] { false, true })
         {
-            bert.SkipPadding = skipPadding;
-            var rounded = bert.call(ids, mask, types);
-            var padded = bert.call(nn.functional.pad(ids, [0, 3]), nn.functional.pad(mask, [0, 3]), nn.functional.pad(types, [0, 3]));
+            _bert.SkipPadding = skipPadding;
+            var rounded = _bert.call(ids, mask, types);
+            var padded = _bert.call(nn.functional.pad(ids, [0, 3]), nn.functional.pad(mask, [0, 3]), nn.functional.pad(types, [0, 3]));
             var real = mask.to(ScalarType.Bool);
             var difference = (rounded[real] - padded[.., ..13][real]).abs().max().item<float>();
             Assert.True(difference <= 1e-5f, $"SkipPadding {skipPadding}: token embeddings differ by {difference}");

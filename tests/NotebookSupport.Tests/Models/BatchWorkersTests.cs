@@ -49,7 +49,11 @@ public sealed class BatchWorkersTests
             int startedDuring = 0, workerDuring = 0;
             BatchWorkers.ForEach(4, 2, i =>
             {
-                if (i != 0) return;
+                if (i != 0)
+                {
+                    return;
+                }
+
                 workerDuring = get_num_threads();
                 startedDuring = RunOnNewThread(get_num_threads);
             });
@@ -79,7 +83,11 @@ public sealed class BatchWorkersTests
         var error = Assert.Throws<InvalidDataException>(() => BatchWorkers.ForEach(1000, 2, i =>
         {
             Interlocked.Increment(ref ran);
-            if (i == 3) throw new InvalidDataException("batch 3 is broken");
+            if (i == 3)
+            {
+                throw new InvalidDataException("batch 3 is broken");
+            }
+
             Thread.Sleep(1);
         }));
         Assert.Equal("batch 3 is broken", error.Message);
@@ -95,7 +103,11 @@ public sealed class BatchWorkersTests
         {
             for (int i = 0; ; i++)
             {
-                if (i == 5) throw new InvalidDataException("line 6 of the input is malformed");
+                if (i == 5)
+                {
+                    throw new InvalidDataException("line 6 of the input is malformed");
+                }
+
                 Interlocked.Increment(ref made);
                 yield return i;
             }

@@ -4,7 +4,7 @@ namespace NotebookSupport.Tests.Models;
 
 public sealed class BertConfigTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("bertconfig").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("bertconfig").FullName;
 
     // config.json of sentence-transformers/all-MiniLM-L6-v2 on the Hugging Face hub.
     private const string MiniLmConfigJson = """
@@ -32,19 +32,19 @@ public sealed class BertConfigTests : IDisposable
         }
         """;
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
     public void LoadsHuggingFaceConfigAndKeepsUnknownFields()
     {
-        var path = Path.Combine(folder, "config.json");
+        var path = Path.Combine(_folder, "config.json");
         File.WriteAllText(path, MiniLmConfigJson);
         var config = BertConfig.Load(path);
         Assert.Equal((384, 6, 12, 1536, 30522, 512, 2, 1e-12, "gelu"),
             (config.HiddenSize, config.NumHiddenLayers, config.NumAttentionHeads, config.IntermediateSize, config.VocabSize,
              config.MaxPositionEmbeddings, config.TypeVocabSize, config.LayerNormEps, config.HiddenAct));
 
-        var copy = Path.Combine(folder, "copy.json");
+        var copy = Path.Combine(_folder, "copy.json");
         config.Save(copy);
         var reloaded = BertConfig.Load(copy);
         Assert.Equal(config.ToJson(), reloaded.ToJson());
@@ -55,7 +55,7 @@ public sealed class BertConfigTests : IDisposable
     [Fact]
     public void MalformedConfigNamesFileAndLine()
     {
-        var path = Path.Combine(folder, "config.json");
+        var path = Path.Combine(_folder, "config.json");
         File.WriteAllText(path, "{\n  \"hidden_size\": 384,\n  \"num_hidden_layers\": six\n}");
         var e = Assert.Throws<InvalidDataException>(() => BertConfig.Load(path));
         Assert.Contains(path, e.Message);
@@ -65,10 +65,10 @@ public sealed class BertConfigTests : IDisposable
     [Fact]
     public void InconsistentConfigIsRejected()
     {
-        var path = Path.Combine(folder, "config.json");
+        var path = Path.Combine(_folder, "config.json");
         File.WriteAllText(path, """{ "hidden_size": 100, "num_attention_heads": 12 }""");
         var e = Assert.Throws<InvalidDataException>(() => BertConfig.Load(path));
         Assert.Contains("not a multiple of num_attention_heads", e.Message);
-        Assert.Throws<FileNotFoundException>(() => BertConfig.Load(Path.Combine(folder, "missing.json")));
+        Assert.Throws<FileNotFoundException>(() => BertConfig.Load(Path.Combine(_folder, "missing.json")));
     }
 }

@@ -6,10 +6,15 @@ namespace NotebookSupport.Tests.Models;
 
 public sealed class BertModelTests
 {
-    private static readonly BertConfig Tiny = new()
+    private static readonly BertConfig _tiny = new()
     {
-        VocabSize = 100, HiddenSize = 8, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 16,
-        MaxPositionEmbeddings = 16, TypeVocabSize = 2,
+        VocabSize = 100,
+        HiddenSize = 8,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 2,
+        IntermediateSize = 16,
+        MaxPositionEmbeddings = 16,
+        TypeVocabSize = 2,
     };
 
     [Fact]
@@ -22,15 +27,20 @@ public sealed class BertModelTests
             "embeddings.token_type_embeddings.weight", "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias",
         };
         for (int i = 0; i < 2; i++)
+        {
             foreach (var p in new[]
                      {
                          "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
                          "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm",
                      })
+            {
                 expected.AddRange([$"encoder.layer.{i}.{p}.weight", $"encoder.layer.{i}.{p}.bias"]);
+            }
+        }
+
         expected.AddRange(["pooler.dense.weight", "pooler.dense.bias"]);
 
-        using var bert = new BertModel(Tiny);
+        using var bert = new BertModel(_tiny);
         var stateDict = bert.state_dict();
         Assert.Equal(expected, stateDict.Keys);
         Assert.Equal([100L, 8], stateDict["embeddings.word_embeddings.weight"].shape);
@@ -42,7 +52,7 @@ public sealed class BertModelTests
     [Fact]
     public void RandomInitialisationFollowsHuggingFace()
     {
-        using var bert = new BertModel(Tiny with { VocabSize = 4000, HiddenSize = 64, NumAttentionHeads = 4, PadTokenId = 3 });
+        using var bert = new BertModel(_tiny with { VocabSize = 4000, HiddenSize = 64, NumAttentionHeads = 4, PadTokenId = 3 });
         var sd = bert.state_dict();
         var words = sd["embeddings.word_embeddings.weight"];
         Assert.InRange(words.std().item<float>(), 0.019, 0.021);
@@ -58,7 +68,7 @@ public sealed class BertModelTests
     {
         // Large weights, so that attending to padding or changing segments moves the outputs far beyond rounding.
         manual_seed(7);
-        using var bert = new BertModel(Tiny with { InitializerRange = 0.5 });
+        using var bert = new BertModel(_tiny with { InitializerRange = 0.5 });
         bert.eval();
         using var _ = no_grad();
         using var ids = tensor(new long[] { 2, 17, 42, 3 }, [1, 4]);
@@ -86,7 +96,7 @@ public sealed class BertModelTests
     [Fact]
     public void DropoutOnlyInTrainingMode()
     {
-        using var bert = new BertModel(Tiny);
+        using var bert = new BertModel(_tiny);
         using var ids = tensor(new long[] { 2, 17, 42, 3, 9, 11 }, [2, 3]);
         using var mask = ones(2, 3, dtype: ScalarType.Int64);
         using var types = zeros(2, 3, dtype: ScalarType.Int64);
@@ -99,7 +109,7 @@ public sealed class BertModelTests
         using var d = bert.call(ids, mask, types);
         Assert.True(c.allclose(d, rtol: 0, atol: 0));
 
-        using var noDropout = new BertModel(Tiny with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 });
+        using var noDropout = new BertModel(_tiny with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 });
         noDropout.train();
         using var e = noDropout.call(ids, mask, types);
         noDropout.eval();
@@ -110,8 +120,8 @@ public sealed class BertModelTests
     [Fact]
     public void LoadWeightsRoundTripsAndAcceptsTaskCheckpointNames()
     {
-        using var source = new BertModel(Tiny);
-        using var target = new BertModel(Tiny);
+        using var source = new BertModel(_tiny);
+        using var target = new BertModel(_tiny);
         // A BertForPreTraining-style checkpoint: `bert.` prefix, gamma/beta LayerNorm names, a head to ignore.
         var checkpoint = source.state_dict().ToDictionary(
             kv => "bert." + kv.Key.Replace("LayerNorm.weight", "LayerNorm.gamma").Replace("LayerNorm.bias", "LayerNorm.beta"),
@@ -120,27 +130,29 @@ public sealed class BertModelTests
         checkpoint["bert.embeddings.position_ids"] = arange(16).unsqueeze(0);
         target.LoadWeights(checkpoint, "pytorch_model.bin");
         foreach (var (name, value) in source.state_dict())
+        {
             Assert.True(value.allclose(target.state_dict()[name], rtol: 0, atol: 0), name);
+        }
     }
 
     [Fact]
     public void WeightsOfAnotherShapeGiveAClearError()
     {
-        using var source = new BertModel(Tiny);
-        using var wider = new BertModel(Tiny with { IntermediateSize = 32 });
+        using var source = new BertModel(_tiny);
+        using var wider = new BertModel(_tiny with { IntermediateSize = 32 });
         var e = Assert.Throws<InvalidDataException>(() => wider.LoadWeights(source.state_dict(), "model.safetensors"));
         Assert.Contains("'model.safetensors'", e.Message);
         Assert.Contains("encoder.layer.0.intermediate.dense.weight", e.Message);
         Assert.Contains("[16, 8]", e.Message);
         Assert.Contains("[32, 8]", e.Message);
 
-        using var deeper = new BertModel(Tiny with { NumHiddenLayers = 3 });
+        using var deeper = new BertModel(_tiny with { NumHiddenLayers = 3 });
         e = Assert.Throws<InvalidDataException>(() => deeper.LoadWeights(source.state_dict(), "model.safetensors"));
         Assert.Contains("Missing: encoder.layer.2.attention.self.query.weight", e.Message);
 
         var withoutPooler = source.state_dict().Where(kv => !kv.Key.StartsWith("pooler.")).ToDictionary();
         Assert.Throws<InvalidDataException>(() => wider.LoadWeights(withoutPooler, "x"));
-        using var lenient = new BertModel(Tiny);
+        using var lenient = new BertModel(_tiny);
         lenient.LoadWeights(withoutPooler, "x", strict: false);
     }
 
@@ -156,7 +168,10 @@ public sealed class BertModelTests
         }
         finally
         {
-            foreach (var t in weights.Values) t.Dispose();
+            foreach (var t in weights.Values)
+            {
+                t.Dispose();
+            }
         }
     }
 }

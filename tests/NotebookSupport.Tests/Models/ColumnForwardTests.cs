@@ -11,21 +11,21 @@ namespace NotebookSupport.Tests.Models;
 /// </summary>
 public sealed class ColumnForwardTests : IDisposable
 {
-    private static readonly string[] Anchors = ["A man is playing a guitar on a stage in front of a crowd.", "Two dogs run.", "A child eats soup."];
-    private static readonly string[] Positives = ["Music.", "Animals are outside running around in the park together.", "Someone is eating."];
+    private static readonly string[] _anchors = ["A man is playing a guitar on a stage in front of a crowd.", "Two dogs run.", "A child eats soup."];
+    private static readonly string[] _positives = ["Music.", "Animals are outside running around in the park together.", "Someone is eating."];
 
-    private readonly SentenceTransformer model = BundledMiniLm.Create();
+    private readonly SentenceTransformer _model = BundledMiniLm.Create();
 
-    public void Dispose() => model.Dispose();
+    public void Dispose() => _model.Dispose();
 
     [Fact]
     public void ConcatenatePadsEveryRowToTheLongestAndKeepsTheRowsInOrder()
     {
-        var tokenizer = model.Transformer.Tokenizer;
-        var a = tokenizer.EncodeBatch(Anchors, 64);
-        var p = tokenizer.EncodeBatch(Positives, 64);
+        var tokenizer = _model.Transformer.Tokenizer;
+        var a = tokenizer.EncodeBatch(_anchors, 64);
+        var p = tokenizer.EncodeBatch(_positives, 64);
         var both = TokenizedBatch.Concatenate([a, p], tokenizer.PadTokenId);
-        var expected = tokenizer.EncodeBatch([.. Anchors, .. Positives], 64);
+        var expected = tokenizer.EncodeBatch([.. _anchors, .. _positives], 64);
         Assert.Equal(expected.BatchSize, both.BatchSize);
         Assert.Equal(expected.SequenceLength, both.SequenceLength);
         Assert.Equal(expected.InputIds, both.InputIds);
@@ -38,13 +38,13 @@ public sealed class ColumnForwardTests : IDisposable
     [InlineData(false)]
     public void ColumnsTogetherGiveTheEmbeddingsAndGradientsOfOnePassPerColumn(bool skipPadding)
     {
-        model.Transformer.AutoModel.SkipPadding = skipPadding;
-        model.eval();  // no dropout: both ways compute the same function
-        var columns = new[] { model.Tokenize(Anchors), model.Tokenize(Positives) };
+        _model.Transformer.AutoModel.SkipPadding = skipPadding;
+        _model.eval();  // no dropout: both ways compute the same function
+        var columns = new[] { _model.Tokenize(_anchors), _model.Tokenize(_positives) };
         Assert.NotEqual(columns[0].SequenceLength, columns[1].SequenceLength);
 
-        var (separate, separateGrad) = Run(() => columns.Select(model.Forward).ToArray());
-        var (together, togetherGrad) = Run(() => model.Forward(columns));
+        var (separate, separateGrad) = Run(() => columns.Select(_model.Forward).ToArray());
+        var (together, togetherGrad) = Run(() => _model.Forward(columns));
 
         for (int c = 0; c < 2; c++)
         {
@@ -59,7 +59,7 @@ public sealed class ColumnForwardTests : IDisposable
     // Embeddings per column, and the gradient of layer 2's query weight for a loss that mixes the columns.
     private (float[][] Embeddings, float[] Gradient) Run(Func<Tensor[]> forward)
     {
-        model.zero_grad();
+        _model.zero_grad();
         float[][] embeddings;
         using (var scope = NewDisposeScope())
         {
@@ -67,7 +67,7 @@ public sealed class ColumnForwardTests : IDisposable
             embeddings = e.Select(t => t.data<float>().ToArray()).ToArray();
             (e[0].matmul(e[1].t()) * 20).log_softmax(1).diagonal().sum().backward();
         }
-        var query = model.named_parameters().Single(p => p.name.EndsWith("encoder.layer.2.attention.self.query.weight", StringComparison.Ordinal)).parameter;
+        var query = _model.named_parameters().Single(p => p.name.EndsWith("encoder.layer.2.attention.self.query.weight", StringComparison.Ordinal)).parameter;
         using var grad = query.grad!;
         return (embeddings, grad.data<float>().ToArray());
     }

@@ -17,7 +17,7 @@ public sealed class ConcurrentEncodeTests
     private const int CallsPerThread = 50;
 
     // Lengths from 1 to ~30 tokens, so batches are padded and the encoder packs some of them.
-    private static readonly string[] Sentences =
+    private static readonly string[] _sentences =
     [
         "A man is eating food.",
         "x",
@@ -42,7 +42,7 @@ public sealed class ConcurrentEncodeTests
         // Training mode with dropout: a call that restored it while another ran would change that one's embeddings.
         model.train();
         // Each thread encodes its own rotation of the sentences, in batches of 2, so batches differ between threads.
-        var inputs = Enumerable.Range(0, Threads).Select(t => Sentences.Skip(t).Concat(Sentences.Take(t)).ToArray()).ToArray();
+        var inputs = Enumerable.Range(0, Threads).Select(t => _sentences.Skip(t).Concat(_sentences.Take(t)).ToArray()).ToArray();
         var expected = inputs.Select(input => model.Encode(input, batchSize: 2)).ToArray();
         Assert.True(model.training);
 
@@ -64,13 +64,19 @@ public sealed class ConcurrentEncodeTests
                     // only tolerance is for libtorch's choice of kernel; dropout would differ by far more.
                     if (difference > 1e-6)
                     {
-                        lock (failures) failures.Add($"thread {t}, call {call}: embeddings differ by {difference}");
+                        lock (failures)
+                        {
+                            failures.Add($"thread {t}, call {call}: embeddings differ by {difference}");
+                        }
                     }
                 }
             }
             catch (Exception e)
             {
-                lock (failures) failures.Add($"thread {t}: {e.GetType().Name}: {e.Message}");
+                lock (failures)
+                {
+                    failures.Add($"thread {t}: {e.GetType().Name}: {e.Message}");
+                }
             }
         })).ToList();
         threads.ForEach(t => t.Start());
@@ -86,16 +92,16 @@ public sealed class ConcurrentEncodeTests
     {
         using var model = Model();
         var bert = model.Transformer.AutoModel;
-        var expected = model.Encode(Sentences);
+        var expected = model.Encode(_sentences);
         long tensorsBefore = Tensor.TotalCount;
         var first = bert.CacheWeightsForInference();
         var second = bert.CacheWeightsForInference();
-        Assert.Equal(expected, model.Encode(Sentences));
+        Assert.Equal(expected, model.Encode(_sentences));
         long cached = Tensor.TotalCount - tensorsBefore;
         Assert.True(cached > 0, "Encode inside the scopes cached no weights");
         first.Dispose();
         first.Dispose();  // a second Dispose of one scope must not end the other
-        Assert.Equal(expected, model.Encode(Sentences));
+        Assert.Equal(expected, model.Encode(_sentences));
         Assert.Equal(tensorsBefore + cached, Tensor.TotalCount);
         second.Dispose();
         Assert.Equal(tensorsBefore, Tensor.TotalCount);
@@ -107,8 +113,8 @@ public sealed class ConcurrentEncodeTests
         using var model = Model();
         model.train();
         using var cache = model.Transformer.AutoModel.CacheWeightsForInference();
-        model.Encode(Sentences);  // fills the cache
-        using var embeddings = model.Forward(Sentences);
+        model.Encode(_sentences);  // fills the cache
+        using var embeddings = model.Forward(_sentences);
         using var loss = embeddings.sum();
         loss.backward();
         var query = model.named_parameters().Single(p => p.name.EndsWith("layer.0.attention.self.query.weight", StringComparison.Ordinal)).parameter;
@@ -122,7 +128,11 @@ public sealed class ConcurrentEncodeTests
         manual_seed(7);
         var config = BundledMiniLm.Config with
         {
-            HiddenSize = 32, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 64, MaxPositionEmbeddings = 64,
+            HiddenSize = 32,
+            NumHiddenLayers = 2,
+            NumAttentionHeads = 2,
+            IntermediateSize = 64,
+            MaxPositionEmbeddings = 64,
         };
         using var vocab = BundledMiniLm.OpenVocab();
         var tokenizer = BertWordPieceTokenizer.FromVocabStream(vocab, "vocab.txt");
@@ -132,7 +142,11 @@ public sealed class ConcurrentEncodeTests
 
     private static double MaxDifference(float[][] expected, float[][] actual)
     {
-        if (expected.Length != actual.Length) return double.PositiveInfinity;
+        if (expected.Length != actual.Length)
+        {
+            return double.PositiveInfinity;
+        }
+
         return expected.Zip(actual, (e, a) => e.Zip(a, (x, y) => (double)Math.Abs(x - y)).Max()).Max();
     }
 }

@@ -37,11 +37,13 @@ public sealed class FastDropoutTests
         // Element i of each quarter comes from the same 62-bit draw (bits 0-14, 15-29, 30-44, 45-59).
         var dropped = FastDropout.KeepMask([4 * n], 0.5, CPU).logical_not().reshape(4, n).to(ScalarType.Float64);
         for (int a = 0; a < 4; a++)
+        {
             for (int b = a + 1; b < 4; b++)
             {
                 double both = (dropped[a] * dropped[b]).mean().item<double>();
                 Assert.InRange(both, 0.25 - 0.003, 0.25 + 0.003);
             }
+        }
     }
 
     [Fact]

@@ -25,7 +25,10 @@ public sealed class PoolingTests
         using var pooled = pooling.Forward(tokens, mask);
         Assert.Equal([2L, 2], pooled.shape);
         var actual = pooled.data<float>().ToArray();
-        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i], 1e-5f);
+        }
     }
 
     [Fact]
@@ -62,7 +65,9 @@ public sealed class PoolingTests
             Assert.True(root.GetProperty("pooling_mode_max_tokens").GetBoolean());
             foreach (var flag in new[] { "pooling_mode_cls_token", "pooling_mode_mean_tokens", "pooling_mode_mean_sqrt_len_tokens",
                                          "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken" })
+            {
                 Assert.False(root.GetProperty(flag).GetBoolean(), flag);
+            }
 
             File.WriteAllText(path, """{ "word_embedding_dimension": 384, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true }""");
             var e = Assert.Throws<InvalidDataException>(() => PoolingConfig.Load(path).GetMode(path));

@@ -8,7 +8,7 @@ namespace NotebookSupport.Tests.Models;
 
 public sealed class SentenceTransformerTests : IDisposable
 {
-    private static readonly string[] Sentences =
+    private static readonly string[] _sentences =
     [
         "Short.",
         "A considerably longer sentence about a man who is playing a guitar on the street.",
@@ -19,31 +19,35 @@ public sealed class SentenceTransformerTests : IDisposable
         "x",
     ];
 
-    private readonly SentenceTransformer model;
+    private readonly SentenceTransformer _model;
 
     public SentenceTransformerTests()
     {
         // A small random BERT with the real uncased vocabulary: fast, and still exercises every code path.
         var config = BundledMiniLm.Config with
         {
-            HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 32, MaxPositionEmbeddings = 64,
+            HiddenSize = 16,
+            NumHiddenLayers = 2,
+            NumAttentionHeads = 2,
+            IntermediateSize = 32,
+            MaxPositionEmbeddings = 64,
         };
         using var vocab = BundledMiniLm.OpenVocab();
         var tokenizer = BertWordPieceTokenizer.FromVocabStream(vocab, "vocab.txt");
-        model = new SentenceTransformer(new Transformer(new BertModel(config), tokenizer, maxSeqLength: 64),
+        _model = new SentenceTransformer(new Transformer(new BertModel(config), tokenizer, maxSeqLength: 64),
             new Pooling(16, PoolingMode.Mean));
     }
 
-    public void Dispose() => model.Dispose();
+    public void Dispose() => _model.Dispose();
 
     [Fact]
     public void EncodeReturnsEmbeddingsInInputOrder()
     {
-        var batched = model.Encode(Sentences, batchSize: 3);
-        Assert.Equal(Sentences.Length, batched.Length);
-        for (int i = 0; i < Sentences.Length; i++)
+        var batched = _model.Encode(_sentences, batchSize: 3);
+        Assert.Equal(_sentences.Length, batched.Length);
+        for (int i = 0; i < _sentences.Length; i++)
         {
-            var alone = model.Encode([Sentences[i]])[0];
+            var alone = _model.Encode([_sentences[i]])[0];
             Assert.Equal(16, alone.Length);
             Assert.True(alone.Zip(batched[i], (a, b) => Math.Abs(a - b)).Max() <= 1e-5, $"sentence {i}");
         }
@@ -54,46 +58,49 @@ public sealed class SentenceTransformerTests : IDisposable
     [Fact]
     public void EncodeHasNoGradientsNoDropoutAndRestoresTheMode()
     {
-        model.train();
+        _model.train();
         var progress = new List<EncodeProgress>();
-        using var first = model.EncodeToTensor(Sentences, batchSize: 4, progress: new SynchronousProgress(progress));
-        using var second = model.EncodeToTensor(Sentences, batchSize: 4);
+        using var first = _model.EncodeToTensor(_sentences, batchSize: 4, progress: new SynchronousProgress(progress));
+        using var second = _model.EncodeToTensor(_sentences, batchSize: 4);
         Assert.False(first.requires_grad);
         Assert.True(first.allclose(second, rtol: 0, atol: 0));  // dropout was off
-        Assert.True(model.training);
-        Assert.All(model.parameters(), p => Assert.Null(p.grad));
+        Assert.True(_model.training);
+        Assert.All(_model.parameters(), p => Assert.Null(p.grad));
         // Two batches (4 and 3 sentences), in whichever order the batch workers finish them.
         Assert.Equal(2, progress.Count);
         Assert.Contains(progress[0].Done, new[] { 3, 4 });
         Assert.Equal(new EncodeProgress(7, 7), progress[1]);
 
-        model.eval();
-        model.Encode(Sentences);
-        Assert.False(model.training);
+        _model.eval();
+        _model.Encode(_sentences);
+        Assert.False(_model.training);
     }
 
     [Fact]
     public void BatchWorkersGiveTheSameEmbeddingsAsOneBatchAtATime()
     {
-        model.EncodeWorkers = 1;
+        _model.EncodeWorkers = 1;
         var progress = new List<EncodeProgress>();
-        var alone = model.Encode(Sentences, batchSize: 2, progress: new SynchronousProgress(progress));
+        var alone = _model.Encode(_sentences, batchSize: 2, progress: new SynchronousProgress(progress));
         Assert.Equal([2, 4, 6, 7], progress.Select(p => p.Done));
-        model.EncodeWorkers = 2;
-        var together = model.Encode(Sentences, batchSize: 2);
-        model.EncodeWorkers = null;
-        for (int i = 0; i < Sentences.Length; i++)
+        _model.EncodeWorkers = 2;
+        var together = _model.Encode(_sentences, batchSize: 2);
+        _model.EncodeWorkers = null;
+        for (int i = 0; i < _sentences.Length; i++)
+        {
             Assert.True(alone[i].Zip(together[i], (a, b) => Math.Abs(a - b)).Max() <= 1e-5, $"sentence {i}");
-        Assert.Throws<ArgumentOutOfRangeException>(() => model.EncodeWorkers = 0);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => _model.EncodeWorkers = 0);
     }
 
     [Fact]
     public void ANullSentenceIsNamedByItsIndex()
     {
-        var error = Assert.Throws<ArgumentException>(() => model.Encode(["fine", null!, "fine too"]));
+        var error = Assert.Throws<ArgumentException>(() => _model.Encode(["fine", null!, "fine too"]));
         Assert.Equal("sentences", error.ParamName);
         Assert.StartsWith("sentences[1] is null; expected a string.", error.Message);
-        var batchError = Assert.Throws<ArgumentException>(() => model.Tokenize(["fine", null!]));
+        var batchError = Assert.Throws<ArgumentException>(() => _model.Tokenize(["fine", null!]));
         Assert.Equal("texts", batchError.ParamName);
         Assert.StartsWith("texts[1] is null; expected a string.", batchError.Message);
     }
@@ -101,27 +108,29 @@ public sealed class SentenceTransformerTests : IDisposable
     [Fact]
     public void ForwardKeepsTheGraphForLosses()
     {
-        model.train();
+        _model.train();
         using var scope = NewDisposeScope();
-        var embeddings = model.Forward(["A man is eating.", "A woman plays."]);
+        var embeddings = _model.Forward(["A man is eating.", "A woman plays."]);
         Assert.Equal([2L, 16], embeddings.shape);
         Assert.True(embeddings.requires_grad);
         embeddings.sum().backward();
-        Assert.NotNull(model.Transformer.AutoModel.state_dict()["embeddings.word_embeddings.weight"].grad);
-        model.zero_grad();
+        Assert.NotNull(_model.Transformer.AutoModel.state_dict()["embeddings.word_embeddings.weight"].grad);
+        _model.zero_grad();
     }
 
     [Fact]
     public void NormalizedEmbeddingsHaveUnitLength()
     {
-        foreach (var embedding in model.Encode(Sentences, normalizeEmbeddings: true))
+        foreach (var embedding in _model.Encode(_sentences, normalizeEmbeddings: true))
+        {
             Assert.Equal(1.0, Math.Sqrt(embedding.Sum(x => (double)x * x)), 5);
+        }
     }
 
     [Fact]
     public void ParametersAreNamedAsInSentenceTransformers()
     {
-        var keys = model.state_dict().Keys.ToList();
+        var keys = _model.state_dict().Keys.ToList();
         Assert.Contains("0.auto_model.embeddings.word_embeddings.weight", keys);
         Assert.Contains("0.auto_model.encoder.layer.1.output.LayerNorm.bias", keys);
         Assert.All(keys, k => Assert.StartsWith("0.auto_model.", k));
@@ -130,10 +139,10 @@ public sealed class SentenceTransformerTests : IDisposable
     [Fact]
     public void MaxSeqLengthTruncatesAndIsChecked()
     {
-        model.MaxSeqLength = 5;
-        Assert.Equal(5, model.Tokenize([Sentences[1]]).SequenceLength);
-        Assert.Throws<ArgumentOutOfRangeException>(() => model.MaxSeqLength = 65);
-        Assert.Throws<ArgumentException>(() => new SentenceTransformer(model.Transformer, new Pooling(32)));
+        _model.MaxSeqLength = 5;
+        Assert.Equal(5, _model.Tokenize([_sentences[1]]).SequenceLength);
+        Assert.Throws<ArgumentOutOfRangeException>(() => _model.MaxSeqLength = 65);
+        Assert.Throws<ArgumentException>(() => new SentenceTransformer(_model.Transformer, new Pooling(32)));
     }
 
     private sealed class SynchronousProgress(List<EncodeProgress> reports) : IProgress<EncodeProgress>

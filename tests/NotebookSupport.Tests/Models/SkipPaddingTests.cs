@@ -12,7 +12,7 @@ namespace NotebookSupport.Tests.Models;
 public sealed class SkipPaddingTests : IDisposable
 {
     // 4 + 3 + 24 + 6 real tokens in a grid of 4 x 24: 39% real, far below the packing threshold.
-    private static readonly string[] Sentences =
+    private static readonly string[] _sentences =
     [
         "Dogs run.",
         "Hello!",
@@ -20,16 +20,16 @@ public sealed class SkipPaddingTests : IDisposable
         "The cat sat quietly.",
     ];
 
-    private readonly SentenceTransformer model = BundledMiniLm.Create();
+    private readonly SentenceTransformer _model = BundledMiniLm.Create();
 
-    public void Dispose() => model.Dispose();
+    public void Dispose() => _model.Dispose();
 
     [Fact]
     public void PackedGradientsEqualPaddedGradients()
     {
-        var batch = model.Tokenize(Sentences);
+        var batch = _model.Tokenize(_sentences);
         Assert.True(batch.AttentionMask.Average() < BertModel.SkipPaddingBelowDensity, "the batch must be sparse enough to be packed");
-        model.eval();  // no dropout, so both runs see the same function; autograd stays on
+        _model.eval();  // no dropout, so both runs see the same function; autograd stays on
         var padded = Gradients(batch, skipPadding: false);
         var packed = Gradients(batch, skipPadding: true);
         Assert.Equal(padded.Keys, packed.Keys);
@@ -47,13 +47,13 @@ public sealed class SkipPaddingTests : IDisposable
     [Fact]
     public void PackedBFloat16StaysWithinCosine0999OfPaddedFloat32()
     {
-        var bert = model.Transformer.AutoModel;
+        var bert = _model.Transformer.AutoModel;
         bert.SkipPadding = false;
-        var reference = model.Encode(Sentences, batchSize: 4);
+        var reference = _model.Encode(_sentences, batchSize: 4);
         bert.SkipPadding = true;
-        model.Precision = Precision.BFloat16;
-        var packed = model.Encode(Sentences, batchSize: 4);
-        for (int i = 0; i < Sentences.Length; i++)
+        _model.Precision = Precision.BFloat16;
+        var packed = _model.Encode(_sentences, batchSize: 4);
+        for (int i = 0; i < _sentences.Length; i++)
         {
             double cosine = Similarity.PairwiseCosSim([reference[i]], [packed[i]])[0];
             Assert.True(cosine >= 0.999, $"sentence {i}: cosine {cosine:F5}");
@@ -64,13 +64,13 @@ public sealed class SkipPaddingTests : IDisposable
     public void NearlyFullBatchesStayOnThePaddedGrid()
     {
         // 12 and 13 tokens: one padding position in 26, above the threshold, so the grid is computed as it is.
-        var batch = model.Tokenize(["A man is playing a large guitar on the stage.", "A man is playing a large guitar on the big stage."]);
+        var batch = _model.Tokenize(["A man is playing a large guitar on the stage.", "A man is playing a large guitar on the big stage."]);
         Assert.True(batch.AttentionMask.Average() > BertModel.SkipPaddingBelowDensity);
         Assert.Contains(0L, batch.AttentionMask);
-        model.eval();
+        _model.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var tokens = model.Transformer.Forward(batch);
+        var tokens = _model.Transformer.Forward(batch);
         int pad = Array.IndexOf(batch.AttentionMask, 0L);
         var atPadding = tokens.reshape(-1, tokens.shape[^1])[pad];
         Assert.True(atPadding.abs().max().item<float>() > 0, "a padding position was zeroed: the batch was packed");
@@ -78,20 +78,23 @@ public sealed class SkipPaddingTests : IDisposable
 
     private Dictionary<string, float[]> Gradients(NotebookSupport.Tokenization.TokenizedBatch batch, bool skipPadding)
     {
-        model.Transformer.AutoModel.SkipPadding = skipPadding;
-        model.zero_grad();
+        _model.Transformer.AutoModel.SkipPadding = skipPadding;
+        _model.zero_grad();
         using (var scope = NewDisposeScope())
         {
-            var embeddings = model.Forward(batch);
+            var embeddings = _model.Forward(batch);
             // A loss that weighs dimensions differently, so no gradient cancels by symmetry.
             using var weights = linspace(-1, 1, embeddings.shape[1]);
             (embeddings * weights).sum().backward();
         }
         var result = new Dictionary<string, float[]>();
-        foreach (var (name, parameter) in model.named_parameters())
+        foreach (var (name, parameter) in _model.named_parameters())
         {
             using var grad = parameter.grad;
-            if (grad is not null) result[name] = grad.data<float>().ToArray();
+            if (grad is not null)
+            {
+                result[name] = grad.data<float>().ToArray();
+            }
         }
         return result;
     }

@@ -11,10 +11,10 @@ namespace NotebookSupport.Tests.Tokenization;
 /// </summary>
 public sealed class BertWordPieceTokenizerReferenceIdsTests
 {
-    private static readonly Lazy<BertWordPieceTokenizer> Tokenizer =
+    private static readonly Lazy<BertWordPieceTokenizer> _tokenizer =
         new(() => BertWordPieceTokenizer.FromVocabStream(MiniLmVocab.Open(), MiniLmVocab.ResourceName));
 
-    private static readonly Lazy<HfBertTokenizerReference> Reference = new(() => new HfBertTokenizerReference(MiniLmVocab.Lines()));
+    private static readonly Lazy<HfBertTokenizerReference> _reference = new(() => new HfBertTokenizerReference(MiniLmVocab.Lines()));
 
     public static TheoryData<HfExpectedCase> Cases() => HfExpectedIds.TheoryCases();
 
@@ -31,17 +31,17 @@ public sealed class BertWordPieceTokenizerReferenceIdsTests
     [MemberData(nameof(Cases))]
     public void Encode_gives_the_ids_of_the_python_reference(HfExpectedCase c)
     {
-        int[] ids = Tokenizer.Value.Encode(c.Text, c.MaxSeqLength);
+        int[] ids = _tokenizer.Value.Encode(c.Text, c.MaxSeqLength);
 
         Assert.Equal(c.Ids, ids);
-        Assert.Equal(c.Tokens, Tokenizer.Value.ConvertIdsToTokens(ids));
+        Assert.Equal(c.Tokens, _tokenizer.Value.ConvertIdsToTokens(ids));
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void The_csharp_reference_agrees_with_the_python_reference(HfExpectedCase c)
     {
-        Assert.Equal(c.Ids, Reference.Value.Encode(c.Text, c.MaxSeqLength));
+        Assert.Equal(c.Ids, _reference.Value.Encode(c.Text, c.MaxSeqLength));
     }
 
     [Theory]
@@ -55,7 +55,7 @@ public sealed class BertWordPieceTokenizerReferenceIdsTests
     [InlineData("हिन्दी ক্ষ ಕನ್ನಡ")]
     public void Encode_agrees_with_the_csharp_reference_on_harder_cases(string text)
     {
-        Assert.Equal(Reference.Value.Encode(text, 512), Tokenizer.Value.Encode(text, 512));
+        Assert.Equal(_reference.Value.Encode(text, 512), _tokenizer.Value.Encode(text, 512));
     }
 
     [Theory]
@@ -76,7 +76,7 @@ public sealed class BertWordPieceTokenizerReferenceIdsTests
 
     [Property(MaxTest = 300, Arbitrary = [typeof(TrickyTextArbitrary)])]
     public bool Random_tricky_text_gets_the_reference_ids(TrickyText text) =>
-        Reference.Value.Encode(text.Value, 64).SequenceEqual(Tokenizer.Value.Encode(text.Value, 64));
+        _reference.Value.Encode(text.Value, 64).SequenceEqual(_tokenizer.Value.Encode(text.Value, 64));
 
     public sealed record TrickyText(string Value)
     {
@@ -85,7 +85,7 @@ public sealed class BertWordPieceTokenizerReferenceIdsTests
 
     public static class TrickyTextArbitrary
     {
-        private static readonly string[] Pieces =
+        private static readonly string[] _pieces =
         [
             "a", "B", "z", "É", "é", "e\u0301", "ß", "İ", "Σ", "ς", "ж", "Ж", "7", "0", " ", "  ", "\t", "\n", "\r\n",
             "\u00a0", "\u2003", "\u3000", "\u200b", "\u200d", "\ufeff", "\u00ad", "\0", "\u0007", "\ufffd", "\u2028",
@@ -95,6 +95,6 @@ public sealed class BertWordPieceTokenizerReferenceIdsTests
         ];
 
         public static Arbitrary<TrickyText> Text() =>
-            Gen.ArrayOf(Gen.Elements(Pieces)).Select(parts => new TrickyText(string.Concat(parts))).ToArbitrary();
+            Gen.ArrayOf(Gen.Elements(_pieces)).Select(parts => new TrickyText(string.Concat(parts))).ToArbitrary();
     }
 }

@@ -10,10 +10,10 @@ namespace NotebookSupport.Tests.Tokenization;
 /// </summary>
 public sealed class BertWordPieceTokenizerTests : IDisposable
 {
-    private static readonly Lazy<BertWordPieceTokenizer> MiniLm =
+    private static readonly Lazy<BertWordPieceTokenizer> _miniLm =
         new(() => BertWordPieceTokenizer.FromVocabStream(MiniLmVocab.Open(), MiniLmVocab.ResourceName));
 
-    private static readonly Lazy<Dictionary<string, int>> MiniLmIds =
+    private static readonly Lazy<Dictionary<string, int>> _miniLmIds =
         new(() => MiniLmVocab.Lines().Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i));
 
     private readonly string _dir = Directory.CreateTempSubdirectory("tok-tests-").FullName;
@@ -29,7 +29,7 @@ public sealed class BertWordPieceTokenizerTests : IDisposable
         return path;
     }
 
-    private static int[] Ids(params string[] tokens) => tokens.Select(t => MiniLmIds.Value[t]).ToArray();
+    private static int[] Ids(params string[] tokens) => tokens.Select(t => _miniLmIds.Value[t]).ToArray();
 
     [Fact]
     public void Wordpiece_docstring_example_unaffable()
@@ -55,8 +55,8 @@ public sealed class BertWordPieceTokenizerTests : IDisposable
     [InlineData(" \t\u00a0\u200b ", new string[0])]
     public void Tokenize_gives_the_hand_written_tokens(string text, string[] expected)
     {
-        Assert.Equal(expected, MiniLm.Value.Tokenize(text));
-        Assert.Equal([MiniLm.Value.ClsTokenId, .. Ids(expected), MiniLm.Value.SepTokenId], MiniLm.Value.Encode(text, 512));
+        Assert.Equal(expected, _miniLm.Value.Tokenize(text));
+        Assert.Equal([_miniLm.Value.ClsTokenId, .. Ids(expected), _miniLm.Value.SepTokenId], _miniLm.Value.Encode(text, 512));
     }
 
     [Fact]
@@ -65,14 +65,14 @@ public sealed class BertWordPieceTokenizerTests : IDisposable
         var cased = BertWordPieceTokenizer.FromVocabStream(MiniLmVocab.Open(), MiniLmVocab.ResourceName, doLowerCase: false);
 
         // Hugging Face: the lower-casing pass runs before cleaning, so the uncased model never sees "[SEP]" here.
-        Assert.Equal(["[", "sep", "]"], MiniLm.Value.Tokenize("[SE\u200bP]"));
+        Assert.Equal(["[", "sep", "]"], _miniLm.Value.Tokenize("[SE\u200bP]"));
         Assert.Equal(["[SEP]"], cased.Tokenize("[SE\u200bP]"));
     }
 
     [Fact]
     public void Special_token_ids_are_those_of_bert_base_uncased()
     {
-        BertWordPieceTokenizer t = MiniLm.Value;
+        BertWordPieceTokenizer t = _miniLm.Value;
         Assert.Equal((0, 100, 101, 102, 30522), (t.PadTokenId, t.UnkTokenId, t.ClsTokenId, t.SepTokenId, t.VocabSize));
         Assert.True(t.DoLowerCase);
         Assert.True(t.StripAccents);
@@ -93,20 +93,20 @@ public sealed class BertWordPieceTokenizerTests : IDisposable
     {
         string text = string.Join(' ', Enumerable.Repeat("guitar", 600));
 
-        int[] ids = MiniLm.Value.Encode(text, 256);
+        int[] ids = _miniLm.Value.Encode(text, 256);
 
         Assert.Equal(256, ids.Length);
         Assert.Equal(Ids("[CLS]"), ids[..1]);
         Assert.Equal(Ids("[SEP]"), ids[^1..]);
-        Assert.All(ids[1..^1], id => Assert.Equal(MiniLmIds.Value["guitar"], id));
-        Assert.Equal(Ids("[CLS]", "[SEP]"), MiniLm.Value.Encode(text, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => MiniLm.Value.Encode(text, 1));
+        Assert.All(ids[1..^1], id => Assert.Equal(_miniLmIds.Value["guitar"], id));
+        Assert.Equal(Ids("[CLS]", "[SEP]"), _miniLm.Value.Encode(text, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _miniLm.Value.Encode(text, 1));
     }
 
     [Fact]
     public void EncodeBatch_pads_to_the_longest_with_mask_and_zero_token_types()
     {
-        TokenizedBatch batch = MiniLm.Value.EncodeBatch(["A man.", "", "A man is playing guitar."], maxSeqLength: 6);
+        TokenizedBatch batch = _miniLm.Value.EncodeBatch(["A man.", "", "A man is playing guitar."], maxSeqLength: 6);
 
         Assert.Equal((3, 6), (batch.BatchSize, batch.SequenceLength));
         long[] expected =
@@ -123,17 +123,17 @@ public sealed class BertWordPieceTokenizerTests : IDisposable
     [Fact]
     public void EncodeBatch_of_short_texts_is_only_as_long_as_the_longest()
     {
-        TokenizedBatch batch = MiniLm.Value.EncodeBatch(["hi", "hi there"], maxSeqLength: 256);
+        TokenizedBatch batch = _miniLm.Value.EncodeBatch(["hi", "hi there"], maxSeqLength: 256);
 
         Assert.Equal(4, batch.SequenceLength);
-        Assert.Throws<ArgumentException>(() => MiniLm.Value.EncodeBatch(["ok", null!], 16));
+        Assert.Throws<ArgumentException>(() => _miniLm.Value.EncodeBatch(["ok", null!], 16));
     }
 
     [Fact]
     public void Save_then_FromFolder_gives_the_same_ids_and_hugging_face_files()
     {
         string folder = Path.Combine(_dir, "saved");
-        MiniLm.Value.Save(folder);
+        _miniLm.Value.Save(folder);
         var loaded = BertWordPieceTokenizer.FromFolder(folder);
 
         foreach (HfExpectedCase c in HfExpectedIds.Cases)
@@ -295,10 +295,10 @@ public sealed class BertWordPieceTokenizerTests : IDisposable
         var plain = Microsoft.ML.Tokenizers.BertTokenizer.Create(MiniLmVocab.Open(), new Microsoft.ML.Tokenizers.BertOptions());
         const string text = "tab\tseparated, $5 + zero\u200bwidth";
 
-        Assert.NotEqual(plain.EncodeToIds(text), MiniLm.Value.Encode(text, 512));
+        Assert.NotEqual(plain.EncodeToIds(text), _miniLm.Value.Encode(text, 512));
         Assert.Equal(
             Ids("[CLS]", "tab", "separated", ",", "$", "5", "+", "zero", "##wi", "##dt", "##h", "[SEP]"),
-            MiniLm.Value.Encode(text, 512));
+            _miniLm.Value.Encode(text, 512));
     }
 
     private sealed class FailingStream : Stream

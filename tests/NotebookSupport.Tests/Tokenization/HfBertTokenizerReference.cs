@@ -10,10 +10,10 @@ namespace NotebookSupport.Tests.Tokenization;
 /// </summary>
 internal sealed class HfBertTokenizerReference
 {
-    private static readonly string[] SpecialTokens = ["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"];
+    private static readonly string[] _specialTokens = ["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"];
 
     // Python's str.isspace(): the characters str.split() breaks on.
-    private static readonly HashSet<int> PythonWhitespace =
+    private static readonly HashSet<int> _pythonWhitespace =
     [
         0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680,
         0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A,
@@ -55,7 +55,7 @@ internal sealed class HfBertTokenizerReference
         int i = 0;
         while (i < cps.Length)
         {
-            string? special = SpecialTokens.Where(s => _vocab.ContainsKey(s) && StartsWith(cps, i, s)).OrderByDescending(s => s.Length).FirstOrDefault();
+            string? special = _specialTokens.Where(s => _vocab.ContainsKey(s) && StartsWith(cps, i, s)).OrderByDescending(s => s.Length).FirstOrDefault();
             if (special is null)
             {
                 pending.AddRange(_lower ? PythonLower(cps[i]) : [cps[i]]);
@@ -103,7 +103,7 @@ internal sealed class HfBertTokenizerReference
         foreach (int[] word in PythonSplit(ToCodePoints(nfc)))
         {
             // BasicTokenizer.tokenize(text, never_split=all_special_tokens): such a word is neither lower-cased nor split.
-            if (SpecialTokens.Contains(FromCodePoints(word)))
+            if (_specialTokens.Contains(FromCodePoints(word)))
             {
                 output.AddRange(WordPiece(word));
                 continue;
@@ -188,7 +188,7 @@ internal sealed class HfBertTokenizerReference
         var word = new List<int>();
         foreach (int cp in cps)
         {
-            if (PythonWhitespace.Contains(cp))
+            if (_pythonWhitespace.Contains(cp))
             {
                 if (word.Count > 0)
                 {

@@ -11,7 +11,7 @@ public sealed record HfExpectedCase(string Text, int MaxSeqLength, int[] Ids, st
 
 internal static class HfExpectedIds
 {
-    private static readonly Lazy<(string Sha, HfExpectedCase[] Cases)> Fixture = new(() =>
+    private static readonly Lazy<(string Sha, HfExpectedCase[] Cases)> _fixture = new(() =>
     {
         using Stream stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("NotebookSupport.Tests.Tokenization.hf_expected_ids.json")
             ?? throw new InvalidOperationException("Embedded fixture hf_expected_ids.json is missing.");
@@ -26,9 +26,9 @@ internal static class HfExpectedIds
         return (doc.RootElement.GetProperty("vocab_sha256").GetString()!, cases);
     });
 
-    public static string VocabSha256 => Fixture.Value.Sha;
+    public static string VocabSha256 => _fixture.Value.Sha;
 
-    public static IReadOnlyList<HfExpectedCase> Cases => Fixture.Value.Cases;
+    public static IReadOnlyList<HfExpectedCase> Cases => _fixture.Value.Cases;
 
     public static TheoryData<HfExpectedCase> TheoryCases()
     {

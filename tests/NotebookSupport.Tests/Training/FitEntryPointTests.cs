@@ -13,7 +13,7 @@ namespace NotebookSupport.Tests.Training;
 [Collection(RunsAlone.Name)]
 public sealed class FitEntryPointTests
 {
-    private static readonly IReadOnlyList<IReadOnlyList<InputExample>> FiveBatches = [.. SnliPairs.Get(40).Chunk(8)];
+    private static readonly IReadOnlyList<IReadOnlyList<InputExample>> _fiveBatches = [.. SnliPairs.Get(40).Chunk(8)];
 
     /// <summary>A user's own loader: given batches, each epoch starting one batch later than the one before.</summary>
     private sealed class RotatingBatches(IReadOnlyList<IReadOnlyList<InputExample>> batches) : IDataLoader
@@ -33,13 +33,13 @@ public sealed class FitEntryPointTests
         var before = model.parameters().Select(p => p.data<float>().ToArray()).ToList();
         var loss = new FitTests.Recording(model);
 
-        var result = model.Fit([(new RotatingBatches(FiveBatches), loss)], Options());
+        var result = model.Fit([(new RotatingBatches(_fiveBatches), loss)], Options());
 
         Assert.True(result.Completed);
         Assert.Equal(15, result.TotalSteps);
         Assert.Equal(15, result.GlobalStep);
         Assert.Equal(Enumerable.Range(1, 15), result.Losses.Select(l => l.Step));
-        var expected = Enumerable.Range(0, 3).SelectMany(new RotatingBatches(FiveBatches).Batches).ToList();
+        var expected = Enumerable.Range(0, 3).SelectMany(new RotatingBatches(_fiveBatches).Batches).ToList();
         Assert.Equal(expected, loss.Batches);
         var after = model.parameters().Select(p => p.data<float>().ToArray()).ToList();
         Assert.Contains(before.Zip(after), p => !p.First.SequenceEqual(p.Second));
@@ -54,13 +54,13 @@ public sealed class FitEntryPointTests
     public void AUserWrittenLoaderResumesExactlyAndOtherDataIsRefused() => SingleThreaded.Run(() =>
     {
         var first = TestModels.Tiny(seed: 8, maxSeqLength: 24);
-        var uninterrupted = first.Fit([(new RotatingBatches(FiveBatches), new MultipleNegativesRankingLoss(first))], Options());
+        var uninterrupted = first.Fit([(new RotatingBatches(_fiveBatches), new MultipleNegativesRankingLoss(first))], Options());
 
         using var temp = new TrainingTempFolder();
         var root = temp.Combine("checkpoints");
         using var cancel = new CancellationTokenSource();
         var model = TestModels.Tiny(seed: 8, maxSeqLength: 24);
-        var interrupted = model.Fit([(new RotatingBatches(FiveBatches), new MultipleNegativesRankingLoss(model))], Options(root) with
+        var interrupted = model.Fit([(new RotatingBatches(_fiveBatches), new MultipleNegativesRankingLoss(model))], Options(root) with
         {
             CancellationToken = cancel.Token,
             Progress = new ImmediateProgress<TrainingProgress>(p => { if (p.Step == 7) { cancel.Cancel(); } }),
@@ -70,7 +70,7 @@ public sealed class FitEntryPointTests
 
         // Step 7 is in the middle of epoch 2: the resume re-creates that epoch and skips its first two batches.
         var other = TestModels.Tiny(seed: 9, maxSeqLength: 24);
-        var resumed = other.Fit([(new RotatingBatches(FiveBatches), new MultipleNegativesRankingLoss(other))], Options(root) with { ResumeFromCheckpoint = root });
+        var resumed = other.Fit([(new RotatingBatches(_fiveBatches), new MultipleNegativesRankingLoss(other))], Options(root) with { ResumeFromCheckpoint = root });
         Assert.True(resumed.Completed);
         Assert.Equal(uninterrupted.Losses.Select(l => l.Step), resumed.Losses.Select(l => l.Step));
         Assert.All(uninterrupted.Losses.Zip(resumed.Losses), p => Assert.True(Math.Abs(p.First.Loss - p.Second.Loss) <= 1e-7 * Math.Max(1, p.First.Loss),
@@ -90,7 +90,7 @@ public sealed class FitEntryPointTests
     {
         var model = TestModels.Tiny(seed: 2);
         var error = Assert.Throws<ArgumentException>(() =>
-            new Trainer(model, [(new RotatingBatches(FiveBatches), new MultipleNegativesRankingLoss(model))], Options() with { GroupByLength = true }));
+            new Trainer(model, [(new RotatingBatches(_fiveBatches), new MultipleNegativesRankingLoss(model))], Options() with { GroupByLength = true }));
         Assert.Contains("FitOptions.GroupByLength", error.Message);
         Assert.Contains(nameof(RotatingBatches), error.Message);
     }

@@ -14,7 +14,7 @@ namespace NotebookSupport.Tests.Training;
 [Collection(RunsAlone.Name)]
 public sealed class FitTests
 {
-    private static readonly IReadOnlyList<InputExample> Pairs = SnliPairs.Get(64);
+    private static readonly IReadOnlyList<InputExample> _pairs = SnliPairs.Get(64);
 
     internal static FitOptions Options(string? checkpoints = null) => new()
     {
@@ -29,7 +29,7 @@ public sealed class FitTests
     private static (SentenceTransformer Model, (NoDuplicatesDataLoader, SentenceTransformerLoss) Objective) Setup(int modelSeed)
     {
         var model = TestModels.Tiny(seed: modelSeed, maxSeqLength: 24);
-        return (model, (new NoDuplicatesDataLoader(Pairs, batchSize: 8, seed: 5), new MultipleNegativesRankingLoss(model)));
+        return (model, (new NoDuplicatesDataLoader(_pairs, batchSize: 8, seed: 5), new MultipleNegativesRankingLoss(model)));
     }
 
     private static Dictionary<string, float[]> Weights(SentenceTransformer model) =>
@@ -94,7 +94,7 @@ public sealed class FitTests
         using var temp = new TrainingTempFolder();
         var root = temp.Combine("checkpoints");
         var model = TestModels.Tiny(seed: 2, maxSeqLength: 24);
-        var loader = new NoDuplicatesDataLoader(Pairs, batchSize: 8, seed: 5);
+        var loader = new NoDuplicatesDataLoader(_pairs, batchSize: 8, seed: 5);
         var loss = new NanAtStep(model, step: 7);
         var ex = Assert.Throws<TrainingDivergedException>(() =>
             model.Fit([(loader, loss)], Options(root) with { CheckpointSaveSteps = 3 }));
@@ -219,7 +219,7 @@ public sealed class FitTests
     public void BFloat16AndGroupByLengthTrainOnGroupedBatchesInMixedPrecisionAndRestoreFloat32() => SingleThreaded.Run(() =>
     {
         var model = TestModels.Tiny(seed: 6, maxSeqLength: 24);
-        var loader = new NoDuplicatesDataLoader(Pairs, batchSize: 8, seed: 5);
+        var loader = new NoDuplicatesDataLoader(_pairs, batchSize: 8, seed: 5);
         var loss = new Recording(model);
         var trainer = new Trainer(model, [(loader, loss)], Options() with { Precision = Precision.BFloat16, GroupByLength = true });
         var result = trainer.Train();
@@ -246,7 +246,7 @@ public sealed class FitTests
     {
         var model = TestModels.Tiny(seed: 2);
         var loss = new MultipleNegativesRankingLoss(model);
-        var loader = new NoDuplicatesDataLoader(Pairs, batchSize: 8);
+        var loader = new NoDuplicatesDataLoader(_pairs, batchSize: 8);
 
         var custom = loader.WithOrder(new Reversed());
         var grouping = Assert.Throws<ArgumentException>(() => new Trainer(model, [(custom, loss)], Options() with { GroupByLength = true }));

@@ -32,7 +32,11 @@ public sealed class FusedAdamWTests
         for (int step = 0; step < 5; step++)
         {
             double lr = 1e-2 * (step + 1) / 5;   // a schedule: the rate may change between steps
-            foreach (var g in fused.ParamGroups.Concat(reference.ParamGroups)) g.LearningRate = lr;
+            foreach (var g in fused.ParamGroups.Concat(reference.ParamGroups))
+            {
+                g.LearningRate = lr;
+            }
+
             using var gradDecayed = randn(size) * (step + 1);
             using var gradPlain = randn(size);
             foreach (var (p, g) in new[] { (fusedDecayed, gradDecayed), (torchDecayed, gradDecayed), (fusedPlain, gradPlain), (torchPlain, gradPlain) })
@@ -99,7 +103,11 @@ public sealed class FusedAdamWTests
         {
             for (int step = from; step < to; step++)
             {
-                foreach (var g in optimizer.ParamGroups) g.LearningRate = 1e-2 * (10 - step) / 10;
+                foreach (var g in optimizer.ParamGroups)
+                {
+                    g.LearningRate = 1e-2 * (10 - step) / 10;
+                }
+
                 p[0].grad = grads[step, 0].clone();
                 p[1].grad = step < 3 ? null : grads[step, 1].clone();   // state appears late for one parameter
                 p[2].grad = grads[step, 2].view(10, 100).clone();
@@ -174,7 +182,10 @@ public sealed class FusedAdamWTests
         entries.Remove("param_group_sizes", out var sizes);
         sizes!.Dispose();
         SafeTensors.Save(entries, path, new Dictionary<string, string> { ["optimizer"] = "FusedAdamW", ["parameters"] = "2" });
-        foreach (var t in entries.Values) t.Dispose();
+        foreach (var t in entries.Values)
+        {
+            t.Dispose();
+        }
 
         var resumed = new[] { new Parameter(first[0].detach().clone()), new Parameter(first[1].detach().clone()) };
         var after = new FusedAdamW(resumed, lr: 1e-2, weight_decay: 0.01);
@@ -237,7 +248,10 @@ public sealed class FusedAdamWTests
                 : e.Key,
             e => e.Value);
         SafeTensors.Save(old, path, new Dictionary<string, string> { ["optimizer"] = "FusedAdamW", ["parameters"] = "3" });
-        foreach (var t in entries.Values) t.Dispose();
+        foreach (var t in entries.Values)
+        {
+            t.Dispose();
+        }
 
         var resumed = first.Select(p => new Parameter(p.detach().clone())).ToArray();
         var refused = Grouped(resumed);
@@ -258,7 +272,11 @@ public sealed class FusedAdamWTests
         var optimizer = new FusedAdamW([new Parameter(ones(3))], lr: 2e-5);
         var schedule = new LinearScheduleWithWarmup(optimizer, warmupSteps: 10, totalSteps: 110);
         Assert.Equal(0.0, optimizer.ParamGroups.Single().LearningRate);
-        for (int i = 0; i < 5; i++) schedule.Step();
+        for (int i = 0; i < 5; i++)
+        {
+            schedule.Step();
+        }
+
         Assert.Equal(1e-5, optimizer.ParamGroups.Single().LearningRate, 1e-15);
         schedule.LastStep = 60;
         Assert.Equal(1e-5, schedule.LearningRate, 1e-15);

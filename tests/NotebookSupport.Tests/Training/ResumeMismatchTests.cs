@@ -16,7 +16,7 @@ namespace NotebookSupport.Tests.Training;
 [Collection(RunsAlone.Name)]  // torch's random generator and Console.Error are per process
 public sealed class ResumeMismatchTests
 {
-    private static readonly IReadOnlyList<InputExample> Pairs = SnliPairs.Get(64);
+    private static readonly IReadOnlyList<InputExample> _pairs = SnliPairs.Get(64);
 
     // Four steps whatever the batch size (8 -> 8 batches available, 16 -> 4), so only the run's identity can differ.
     private static FitOptions Options(string root) => new()
@@ -36,7 +36,7 @@ public sealed class ResumeMismatchTests
     private static TrainingResult Fit(Run run, FitOptions options)
     {
         var model = TestModels.Tiny(seed: 11, maxSeqLength: run.MaxSeqLength);
-        var loader = new NoDuplicatesDataLoader(run.Data ?? Pairs, batchSize: run.BatchSize, seed: 5);
+        var loader = new NoDuplicatesDataLoader(run.Data ?? _pairs, batchSize: run.BatchSize, seed: 5);
         return model.Fit([(loader, new MultipleNegativesRankingLoss(model, scale: run.Scale))], options);
     }
 
@@ -62,7 +62,7 @@ public sealed class ResumeMismatchTests
     {
         using var temp = new TrainingTempFolder();
         var checkpoint = Checkpoint(temp);
-        var changedPairs = Pairs.Select((p, i) => i == 17 ? p with { Texts = [p.Texts[0], p.Texts[1] + " (edited)"] } : p).ToList();
+        var changedPairs = _pairs.Select((p, i) => i == 17 ? p with { Texts = [p.Texts[0], p.Texts[1] + " (edited)"] } : p).ToList();
         var (run, seed) = setting switch
         {
             "seed" => (new Run(), 4),

@@ -33,11 +33,11 @@ internal sealed class TrainingTempFolder : IDisposable
 /// <summary>The bundled SNLI entailment pairs (dev + test: 6,697 pairs), loaded once.</summary>
 internal static class SnliPairs
 {
-    private static readonly Lazy<IReadOnlyList<InputExample>> All = new(() =>
+    private static readonly Lazy<IReadOnlyList<InputExample>> _all = new(() =>
         [.. NliLoader.Load(RepoData.Path("snli", "snli_1.0_dev.csv")).ToPairs().Examples,
          .. NliLoader.Load(RepoData.Path("snli", "snli_1.0_test.csv")).ToPairs().Examples]);
 
-    public static IReadOnlyList<InputExample> Get(int count = int.MaxValue) => [.. All.Value.Take(count)];
+    public static IReadOnlyList<InputExample> Get(int count = int.MaxValue) => [.. _all.Value.Take(count)];
 }
 
 /// <summary>

@@ -21,7 +21,7 @@ namespace NotebookSupport.Data.Nli;
 /// </remarks>
 public sealed class NliDataset
 {
-    private static readonly IReadOnlyDictionary<string, long> NoSkips = new Dictionary<string, long>();
+    private static readonly IReadOnlyDictionary<string, long> _noSkips = new Dictionary<string, long>();
 
     /// <summary>Wraps a data frame whose columns match <paramref name="features"/> in name, order and type.</summary>
     /// <param name="name">A short name for messages, e.g. "snli".</param>
@@ -61,7 +61,7 @@ public sealed class NliDataset
         Name = name;
         Frame = frame;
         Features = features;
-        Skipped = skipped ?? NoSkips;
+        Skipped = skipped ?? _noSkips;
     }
 
     /// <summary>A short name for messages, e.g. the file name or "snli+mnli".</summary>

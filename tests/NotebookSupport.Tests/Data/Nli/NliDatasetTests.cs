@@ -6,9 +6,9 @@ namespace NotebookSupport.Tests.Data.Nli;
 /// <summary>The tutorial's steps on Hugging Face parquet fixtures: remove idx, the schema error, cast, concatenate, filter, count.</summary>
 public sealed class NliDatasetTests : IDisposable
 {
-    private static readonly FixtureRow[] SnliRows = NliFixtures.Rows;
+    private static readonly FixtureRow[] _snliRows = NliFixtures.Rows;
 
-    private static readonly FixtureRow[] MnliRows =
+    private static readonly FixtureRow[] _mnliRows =
     [
         new("Conceptually cream skimming has two basic dimensions - product and geography.", "Product and geography are what make cream skimming work.", 1),
         new("you know during the season and i guess at at your level uh you lose them to the next level", "You lose the things to the following level if the people recall.", 0),
@@ -64,10 +64,10 @@ public sealed class NliDatasetTests : IDisposable
 
         var dataset = NliDataset.Concatenate(snli.Cast(mnli.Features), mnli);
 
-        Assert.Equal(SnliRows.Length + MnliRows.Length, dataset.RowCount);
+        Assert.Equal(_snliRows.Length + _mnliRows.Length, dataset.RowCount);
         Assert.Equal("snli+mnli", dataset.Name);
-        Assert.Equal(SnliRows.Concat(MnliRows).Select(r => r.Hypothesis), dataset.Rows.Select(r => r.Hypothesis));
-        Assert.Equal(SnliRows.Concat(MnliRows).Select(r => r.Label), dataset.Rows.Select(r => r.Label));
+        Assert.Equal(_snliRows.Concat(_mnliRows).Select(r => r.Hypothesis), dataset.Rows.Select(r => r.Hypothesis));
+        Assert.Equal(_snliRows.Concat(_mnliRows).Select(r => r.Label), dataset.Rows.Select(r => r.Label));
         Assert.Equal(mnli.Features.ToString(), dataset.Features.ToString());
     }
 
@@ -131,7 +131,7 @@ public sealed class NliDatasetTests : IDisposable
         Assert.Equal(new NliLabelCounts(2, 1, 1, 0), labelled.CountLabels());
         var entailment = snli.Filter(row => row.Label == NliLabel.Entailment);
         Assert.Equal(
-            SnliRows.Where(r => r.Label == 0).Select(r => (r.Premise, r.Hypothesis)),
+            _snliRows.Where(r => r.Label == 0).Select(r => (r.Premise, r.Hypothesis)),
             entailment.Rows.Select(r => (r.Premise!, r.Hypothesis!)));
         Assert.Equal(5, snli.RowCount);
     }
@@ -139,7 +139,7 @@ public sealed class NliDatasetTests : IDisposable
     private async Task<NliDataset> LoadSnli(bool labelRequired)
     {
         var path = _temp.File($"snli-{labelRequired}.parquet");
-        await NliFixtures.WriteHfParquetAsync(path, SnliRows, withIdx: false, labelRequired);
+        await NliFixtures.WriteHfParquetAsync(path, _snliRows, withIdx: false, labelRequired);
         var loaded = NliLoader.Load(path);
         return new NliDataset("snli", loaded.Frame, loaded.Features);
     }
@@ -149,7 +149,7 @@ public sealed class NliDatasetTests : IDisposable
         var path = _temp.File("mnli.parquet");
         if (!File.Exists(path))
         {
-            await NliFixtures.WriteHfParquetAsync(path, MnliRows, withIdx: true);
+            await NliFixtures.WriteHfParquetAsync(path, _mnliRows, withIdx: true);
         }
 
         var loaded = NliLoader.Load(path);

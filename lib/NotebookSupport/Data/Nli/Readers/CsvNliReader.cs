@@ -12,7 +12,7 @@ namespace NotebookSupport.Data.Nli.Readers;
 /// </summary>
 internal static class CsvNliReader
 {
-    private static readonly string[] LabelColumns = ["similarity", "gold_label", "label"];
+    private static readonly string[] _labelColumns = ["similarity", "gold_label", "label"];
 
     public static NliDataset Load(string path, IProgress<NliLoadProgress>? progress)
     {
@@ -47,13 +47,13 @@ internal static class CsvNliReader
         }
 
         var header = parser.Record!;
-        var label = Array.FindIndex(header, h => LabelColumns.Contains(h));
+        var label = Array.FindIndex(header, h => _labelColumns.Contains(h));
         var premise = Array.IndexOf(header, "sentence1");
         var hypothesis = Array.IndexOf(header, "sentence2");
         if (label < 0 || premise < 0 || hypothesis < 0)
         {
             throw new NliFormatException(path, 1,
-                $"expected a header with a label column ({string.Join(", ", LabelColumns)}), sentence1 and sentence2; found {string.Join(", ", header)}.");
+                $"expected a header with a label column ({string.Join(", ", _labelColumns)}), sentence1 and sentence2; found {string.Join(", ", header)}.");
         }
 
         var builder = new NliFrameBuilder(path, [], progress, () => file.Position, file.Length);

@@ -9,7 +9,7 @@ namespace NotebookSupport.Data.Nli.Readers;
 /// </summary>
 internal static class JsonlNliReader
 {
-    private static readonly NliFeature[] KnownExtras =
+    private static readonly NliFeature[] _knownExtras =
     [
         NliFeature.Text("captionID"),
         NliFeature.Text("genre"),
@@ -40,7 +40,7 @@ internal static class JsonlNliReader
 
             if (builder is null)
             {
-                extras = KnownExtras.Where(f => record.TryGetProperty(f.Name, out _)).ToArray();
+                extras = _knownExtras.Where(f => record.TryGetProperty(f.Name, out _)).ToArray();
                 builder = Create(path, extras, progress, file);
             }
 
