@@ -1,9 +1,11 @@
+using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace NotebookSupport.Notebooks;
 
 /// <summary>One cell of a notebook: markdown prose or C# code, with the outputs of its last run.</summary>
-public sealed class NotebookCell
+public sealed partial class NotebookCell
 {
     /// <summary>Creates a cell; code cells default to the <c>csharp</c> kernel.</summary>
     public NotebookCell(string cellType, string source, string? id = null)
@@ -44,6 +46,15 @@ public sealed class NotebookCell
         Metadata["polyglot_notebook"]?["kernelName"]?.GetValue<string>()
         ?? Metadata["dotnet_interactive"]?["language"]?.GetValue<string>();
 
+    /// <summary>
+    /// The visible text of each output: streams as written, else the plain-text form, else the HTML (an SVG figure's
+    /// labels included) without style and script blocks, each tag read as a space and entities decoded.
+    /// </summary>
+    public IEnumerable<string> OutputTexts() => Outputs.Select(o =>
+        o["text"] is { } text ? NotebookDocument.JoinText(text)
+        : o["data"]?["text/plain"] is { } plain ? NotebookDocument.JoinText(plain)
+        : WebUtility.HtmlDecode(Tag().Replace(Hidden().Replace(NotebookDocument.JoinText(o["data"]?["text/html"]), ""), " ")).Trim());
+
     /// <summary>A markdown cell.</summary>
     public static NotebookCell Markdown(string source) => new("markdown", source);
 
@@ -54,4 +65,10 @@ public sealed class NotebookCell
         cell.Metadata = NotebookMetadata.CSharpCellMetadata();
         return cell;
     }
+
+    [GeneratedRegex("<(style|script)\\b.*?</\\1>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex Hidden();
+
+    [GeneratedRegex("<[^>]+>")]
+    private static partial Regex Tag();
 }

@@ -117,8 +117,43 @@ public sealed class NotebookDocument
         return Encoding.UTF8.GetString(stream.ToArray()).ReplaceLineEndings("\n") + "\n";
     }
 
-    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>.</summary>
-    public void Save(string path) => File.WriteAllText(path, ToJson());
+    /// <summary>
+    /// Writes <see cref="ToJson"/> to <paramref name="path"/> through a temporary file in the same folder, renamed over
+    /// it, so an interrupted write never leaves a truncated notebook.
+    /// </summary>
+    public void Save(string path)
+    {
+        var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(temporary, ToJson());
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// Replaces every code cell's outputs and execution count with those of <paramref name="executed"/>, a run of this
+    /// notebook; sources and metadata stay as they are (the kernel rewrites <c>language_info</c>, for one).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The run's cells are not this notebook's (it changed while it ran).</exception>
+    public void CopyOutputsFrom(NotebookDocument executed)
+    {
+        if (executed.Cells.Count != Cells.Count || Cells.Where((cell, i) => cell.CellType != executed.Cells[i].CellType || cell.Source != executed.Cells[i].Source).Any())
+        {
+            throw new InvalidOperationException($"{Name} changed while it ran; run it again.");
+        }
+
+        for (var i = 0; i < Cells.Count; i++)
+        {
+            Cells[i].ExecutionCount = executed.Cells[i].ExecutionCount;
+            Cells[i].Outputs.Clear();
+            Cells[i].Outputs.AddRange(executed.Cells[i].Outputs.Select(o => (JsonObject)o.DeepClone()));
+        }
+    }
 
     private static JsonObject CellToJson(NotebookCell cell)
     {
@@ -139,20 +174,22 @@ public sealed class NotebookDocument
     }
 
     // Jupyter stores multi-line strings as lists of lines, each but the last ending in '\n'; diffs then show lines.
+    // The kernel writes "\r\n" inside its HTML; one line ending keeps refreshed outputs free of line-ending churn.
     private static JsonObject SplitOutputText(JsonObject output)
     {
-        if (output["text"] is JsonValue text)
+        if (output["text"] is JsonValue or JsonArray)
         {
-            output["text"] = Lines(text.ToString());
+            output["text"] = Lines(JoinText(output["text"]));
         }
 
         if (output["data"] is JsonObject data)
         {
             foreach (var key in data.Select(p => p.Key).ToList())
             {
-                if (data[key] is JsonValue value && value.TryGetValue<string>(out var s) && !key.EndsWith("json", StringComparison.Ordinal))
+                if (!key.EndsWith("json", StringComparison.Ordinal)
+                    && (data[key] is JsonValue value && value.TryGetValue<string>(out _) || data[key] is JsonArray))
                 {
-                    data[key] = Lines(s);
+                    data[key] = Lines(JoinText(data[key]));
                 }
             }
         }

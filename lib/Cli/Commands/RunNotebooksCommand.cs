@@ -2,16 +2,22 @@ using NotebookSupport.Notebooks;
 
 namespace NotebookSupport.Cli.Commands;
 
-/// <summary><c>run-notebooks [--output DIR | --in-place] [notebooks...]</c>: execute notebooks headlessly, in-process.</summary>
+/// <summary>
+/// <c>run-notebooks [--output DIR | --in-place] [notebooks...]</c>: execute notebooks headlessly in the kernel users
+/// start (<see cref="JupyterKernel"/>), the way the notebook tests run them.
+/// </summary>
 internal static class RunNotebooksCommand
 {
     public static Command Create()
     {
         var notebooks = CommandOptions.Notebooks("Notebooks to run (default: every notebooks/*.ipynb).");
         var output = CommandOptions.Output("Folder for the executed copies (default: artifacts/notebooks).", "DIR", required: false);
-        var inPlace = new Option<bool>("--in-place") { Description = "Overwrite each notebook with its executed copy." };
+        var inPlace = new Option<bool>("--in-place") { Description = "Replace the outputs saved in each notebook run with the fresh ones (how the committed outputs are refreshed)." };
         var timeout = CommandOptions.AtLeastOne("--cell-timeout", "Seconds a cell may run before the run fails.", 180);
-        var command = new Command("run-notebooks", "Build the library the notebooks load, execute them top to bottom in-process (the .NET Interactive C# kernel) and write executed copies.");
+        var command = new Command("run-notebooks",
+            "Build the library the notebooks load, execute them top to bottom in the notebook kernel (dotnet-interactive from "
+            + ".config/dotnet-tools.json, driven by jupyter-nbconvert) and write executed copies. Needs `dotnet tool restore` "
+            + $"and Debian's Jupyter packages ({JupyterKernel.JupyterInstallCommand}).");
         command.Arguments.Add(notebooks);
         command.Options.Add(output);
         command.Options.Add(inPlace);
@@ -27,7 +33,14 @@ internal static class RunNotebooksCommand
             }
 
             var paths = NotebookFolder.Resolve(parseResult.GetValue(notebooks));
+            if (paths.Count == 0)
+            {
+                throw new FileNotFoundException($"no notebooks (*.ipynb) in {NotebookFolder.Find()}.");
+            }
             outputFolder ??= Path.Combine(Path.GetDirectoryName(NotebookFolder.Find())!, "artifacts", "notebooks");
+
+            // Before the build, which takes longer: a missing jupyter-nbconvert or kernel tool fails at once.
+            using var kernel = await JupyterKernel.InstallAsync(Path.GetDirectoryName(paths[0])!, cancellationToken);
 
             // The notebooks #r a library's build output: build it first, so they load the current code (and a
             // missing Debug build never surfaces as a compiler error inside a cell).
@@ -48,11 +61,11 @@ internal static class RunNotebooksCommand
             foreach (var path in paths)
             {
                 var started = DateTime.UtcNow;
-                console.Write($"{Path.GetFileName(path)}: cells");
-                var notebook = NotebookDocument.Load(path);
+                console.Write($"{Path.GetFileName(path)} in dotnet-interactive {kernel.Version}: cells");
+                var run = await kernel.ExecuteAsync(path, options, cancellationToken);
                 try
                 {
-                    await NotebookRunner.RunAsync(notebook, Path.GetDirectoryName(path)!, options, cancellationToken);
+                    run.ThrowOnFailure();
                 }
                 catch (NotebookCellFailedException)
                 {
@@ -60,6 +73,9 @@ internal static class RunNotebooksCommand
                     console.WriteLine();
                     throw;
                 }
+                // The notebook as it is, with the fresh outputs: the kernel also rewrites the notebook's metadata.
+                var notebook = NotebookDocument.Load(path);
+                notebook.CopyOutputsFrom(run.Notebook);
                 var target = overwrite ? path : Path.Combine(outputFolder, Path.GetFileName(path));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 notebook.Save(target);
