@@ -141,7 +141,7 @@ public sealed class NliTrainingDataHubTests : IDisposable
 [Collection(ProcessEnvironmentCollection.Name)]
 public sealed class NliTrainingDataOfflineTests
 {
-    private static void WithHubEnvironment(string endpoint, string cache, Action test)
+    private static void WithHubEnvironment(string endpoint, string cache, Action test, bool offline = false)
     {
         string[] names = ["HF_ENDPOINT", "HF_HUB_CACHE", "HF_HUB_OFFLINE"];
         var saved = names.ToDictionary(n => n, Environment.GetEnvironmentVariable);
@@ -149,7 +149,7 @@ public sealed class NliTrainingDataOfflineTests
         {
             Environment.SetEnvironmentVariable("HF_ENDPOINT", endpoint);
             Environment.SetEnvironmentVariable("HF_HUB_CACHE", cache);
-            Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", null);
+            Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", offline ? "1" : null);
             test();
         }
         finally
@@ -172,6 +172,21 @@ public sealed class NliTrainingDataOfflineTests
 
             NliTrainingDataHubTests.AssertNamesRepositoryFileCacheAndWaysOut(error.Message, temp.Path, endpoint);
         });
+    }
+
+    [Fact]
+    public void OfflineModeNamesTheCacheAndDoesNotAskTheHub()
+    {
+        using var temp = new TempDirectory();
+        WithHubEnvironment("http://127.0.0.1:9", temp.Path, () =>
+        {
+            var error = Assert.Throws<NliDataNotFoundException>(() => NliTrainingData.LoadPairs(fullExperiment: true));
+
+            Assert.Contains($"Hugging Face cache '{Path.Combine(temp.Path, "datasets--stanfordnlp--snli")}'", error.Message);
+            Assert.Contains("the hub: not asked, offline mode (HF_HUB_OFFLINE is set; unset it to download)", error.Message);
+            Assert.DoesNotContain("127.0.0.1:9", error.Message);
+            Assert.Contains("HF_ENDPOINT", error.Message);
+        }, offline: true);
     }
 
     [Fact]

@@ -147,7 +147,7 @@ public static class NliTrainingData
         }
         catch (InvalidOperationException e) when (HuggingFaceCache.OfflineFromEnvironment() && HubDatasetFile.TryGetCached(source.RepoId, source.FilePath, cacheDirectory: cache) is null)
         {
-            throw new NliDataNotFoundException(source, repoFolder, "the hub: not asked, offline mode (HF_HUB_OFFLINE)", e);
+            throw new NliDataNotFoundException(source, repoFolder, "the hub: not asked, offline mode (HF_HUB_OFFLINE is set; unset it to download)", e);
         }
     }
 
