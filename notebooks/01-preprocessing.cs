@@ -25,7 +25,7 @@ Directory.SetCurrentDirectory((string)AppContext.GetData("EntryPointFileDirector
 //
 // Softmax loss (the previous lesson) classifies pairs into those three labels. MNR loss ignores the labels: it only needs **(anchor, positive)** pairs, where the positive follows from the anchor — the entailment rows. A model that embeds anchor and positive with the same weights is a *Siamese* network; add a third sentence that contradicts the anchor (a *negative*) and it becomes a *triplet* network.
 //
-// *Run time with the defaults: about 40 seconds on 2 cores (measured in the real kernel, its start included).*
+// *Run time with the defaults: 30–40 seconds on 2 cores (measured in the real kernel, its start included).*
 
 // Build the library once (`dotnet build lib/NotebookSupport`, see the README), then reference it. The path is relative to this notebook, so it works from VS Code and from `run-notebooks` alike; TorchSharp's native libraries load from the same folder.
 
