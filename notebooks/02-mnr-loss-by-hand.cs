@@ -46,8 +46,7 @@ torch.manual_seed(42);
 //
 // As in notebook 1: keep the entailment rows, premise = anchor, hypothesis = positive.
 
-var snli = NliLoader.Load("../data/snli/snli_1.0_dev.csv");
-var pairs = snli.ToPairs().Examples.Take(batchSize * steps).ToList();
+var pairs = NliTrainingData.LoadPairs(fullExperiment).Examples.Take(batchSize * steps).ToList();
 display($"{pairs.Count} pairs, e.g. \"{pairs[0].Texts[0]}\" => \"{pairs[0].Texts[1]}\"");
 
 // ## One model

@@ -40,7 +40,7 @@ torch.manual_seed(42);
 //
 // Training takes a list of `InputExample`s. For MNR loss each holds two texts, (anchor, positive), and no label: the labels 0..n-1 are made per batch inside the loss.
 
-var examples = NliLoader.Load("../data/snli/snli_1.0_dev.csv").ToPairs().Examples;
+var examples = NliTrainingData.LoadPairs(fullExperiment).Examples;
 display(examples[0]);
 
 // ## Why a `NoDuplicatesDataLoader`

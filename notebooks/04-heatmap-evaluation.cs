@@ -83,8 +83,7 @@ display(untrained.ToString());
 
 // Train it exactly as notebook 3 does — (anchor, positive) pairs, the no-duplicates loader with batch 32, MNR loss with scale 20 — only with a larger learning rate, because the weights start from nothing.
 
-var pairs = NliLoader.Load("../data/snli/snli_1.0_dev.csv").ToPairs().Examples
-    .Concat(NliLoader.Load("../data/snli/snli_1.0_test.csv").ToPairs().Examples).ToList();
+var pairs = NliTrainingData.LoadPairs(fullExperiment: false).Examples;   // the bundled pairs: 200 steps use 6,400 of them
 var training = display("training...");
 small.Fit(
     trainObjectives: [(new NoDuplicatesDataLoader(pairs, batchSize: 32), new MultipleNegativesRankingLoss(small))],

@@ -34,21 +34,21 @@ public sealed class JupyterKernel : IDisposable
     // `dotnet interactive` launcher Jupyter stops leaves the kernel itself running (at full CPU once its input closes).
     private const string RunVariable = "NOTEBOOKSUPPORT_KERNEL_RUN";
 
-    private static readonly string ProgressHook = $$"""
+    private static readonly string _progressHook = $$"""
         import sys
         def _cell_started(cell, cell_index, **_):
             print("{{ProgressPrefix}}%d started" % cell_index, file=sys.stderr, flush=True)
         c.ExecutePreprocessor.on_cell_execute = _cell_started
         """;
 
-    private readonly string folder;
-    private readonly string nbconvert;
-    private readonly HashSet<string> checkedFolders = [];
+    private readonly string _folder;
+    private readonly string _nbconvert;
+    private readonly HashSet<string> _checkedFolders = [];
 
     private JupyterKernel(string folder, string nbconvert, string version)
     {
-        this.folder = folder;
-        this.nbconvert = nbconvert;
+        this._folder = folder;
+        this._nbconvert = nbconvert;
         Version = version;
     }
 
@@ -71,8 +71,8 @@ public sealed class JupyterKernel : IDisposable
         var kernel = new JupyterKernel(folder, nbconvert, version);
         try
         {
-            kernel.checkedFolders.Add(Path.GetFullPath(workingFolder));
-            File.WriteAllText(Path.Combine(folder, "progress.py"), ProgressHook);
+            kernel._checkedFolders.Add(Path.GetFullPath(workingFolder));
+            File.WriteAllText(Path.Combine(folder, "progress.py"), _progressHook);
             var install = await RunAsync(Dotnet, ["interactive", "jupyter", "install", "--path", Directory.CreateDirectory(Path.Combine(folder, "kernels")).FullName],
                 workingFolder, null, null, cancellationToken);
             if (install.ExitCode != 0)
@@ -101,20 +101,20 @@ public sealed class JupyterKernel : IDisposable
         options ??= new NotebookRunOptions();
         path = Path.GetFullPath(path);
         var notebookFolder = Path.GetDirectoryName(path)!;
-        if (checkedFolders.Add(notebookFolder))
+        if (_checkedFolders.Add(notebookFolder))
         {
             await ToolVersionAsync(notebookFolder, cancellationToken);
         }
 
         var notebook = NotebookDocument.Load(path);
         var name = Path.GetFileName(path);
-        var outputFolder = Directory.CreateDirectory(Path.Combine(folder, "executed-" + Guid.NewGuid().ToString("N"))).FullName;
+        var outputFolder = Directory.CreateDirectory(Path.Combine(_folder, "executed-" + Guid.NewGuid().ToString("N"))).FullName;
         var run = Guid.NewGuid().ToString("N");
         var running = -1;
         var watch = Stopwatch.StartNew();
-        var result = await RunAsync(nbconvert,
+        var result = await RunAsync(_nbconvert,
             [
-                "--config", Path.Combine(folder, "progress.py"),
+                "--config", Path.Combine(_folder, "progress.py"),
                 "--to", "notebook", "--execute",
                 $"--ExecutePreprocessor.kernel_name={KernelName}",
                 $"--ExecutePreprocessor.timeout={Math.Max(1, (int)options.CellTimeout.TotalSeconds)}",
@@ -127,8 +127,8 @@ public sealed class JupyterKernel : IDisposable
             notebookFolder,
             new Dictionary<string, string?>
             {
-                ["JUPYTER_PATH"] = folder,
-                ["JUPYTER_RUNTIME_DIR"] = Path.Combine(folder, "runtime"),
+                ["JUPYTER_PATH"] = _folder,
+                ["JUPYTER_RUNTIME_DIR"] = Path.Combine(_folder, "runtime"),
                 ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
                 ["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1",
                 [RunVariable] = run,
@@ -176,9 +176,9 @@ public sealed class JupyterKernel : IDisposable
     /// <summary>Deletes the private kernel spec folder.</summary>
     public void Dispose()
     {
-        if (Directory.Exists(folder))
+        if (Directory.Exists(_folder))
         {
-            Directory.Delete(folder, recursive: true);
+            Directory.Delete(_folder, recursive: true);
         }
     }
 

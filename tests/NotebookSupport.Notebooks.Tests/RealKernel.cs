@@ -12,16 +12,16 @@ public sealed class RealKernel : IDisposable
     /// <summary>Each cell's limit in the tests, as in <c>run-notebooks</c>.</summary>
     public static readonly TimeSpan CellTimeout = TimeSpan.FromMinutes(3);
 
-    private readonly JupyterKernel kernel;
-    private readonly ConcurrentDictionary<string, Lazy<Task<NotebookExecution>>> runs = new();
-    private readonly string testNotebooks = Path.Combine(RepositoryPaths.Root, "TestResults", "kernel-tests", Guid.NewGuid().ToString("N"));
+    private readonly JupyterKernel _kernel;
+    private readonly ConcurrentDictionary<string, Lazy<Task<NotebookExecution>>> _runs = new();
+    private readonly string _testNotebooks = Path.Combine(RepositoryPaths.Root, "TestResults", "kernel-tests", Guid.NewGuid().ToString("N"));
 
     public RealKernel()
     {
         ChildProcess.RunAsync("dotnet", ["tool", "restore"], RepositoryPaths.Root, TimeSpan.FromMinutes(5)).Result.Succeeded();
         try
         {
-            kernel = JupyterKernel.InstallAsync(RepositoryPaths.Root).GetAwaiter().GetResult();
+            _kernel = JupyterKernel.InstallAsync(RepositoryPaths.Root).GetAwaiter().GetResult();
         }
         catch (InvalidOperationException e)
         {
@@ -30,15 +30,15 @@ public sealed class RealKernel : IDisposable
     }
 
     /// <summary>The kernel tool's version.</summary>
-    public string Version => kernel.Version;
+    public string Version => _kernel.Version;
 
     /// <summary>Executes the notebook at <paramref name="path"/> in a new kernel; the file is not changed.</summary>
     public Task<NotebookExecution> ExecuteAsync(string path, TimeSpan cellTimeout) =>
-        kernel.ExecuteAsync(path, new NotebookRunOptions { CellTimeout = cellTimeout });
+        _kernel.ExecuteAsync(path, new NotebookRunOptions { CellTimeout = cellTimeout });
 
     /// <summary>The run of the repository notebook <paramref name="name"/> (notebooks/), started by the first caller.</summary>
     public Task<NotebookExecution> RepositoryNotebookAsync(string name) =>
-        runs.GetOrAdd(name, n => new Lazy<Task<NotebookExecution>>(() => ExecuteAsync(Path.Combine(RepositoryPaths.Notebooks, n), CellTimeout))).Value;
+        _runs.GetOrAdd(name, n => new Lazy<Task<NotebookExecution>>(() => ExecuteAsync(Path.Combine(RepositoryPaths.Notebooks, n), CellTimeout))).Value;
 
     /// <summary>
     /// Writes a notebook for a test inside the repository (TestResults/kernel-tests/), as users' notebooks are: the
@@ -47,17 +47,17 @@ public sealed class RealKernel : IDisposable
     /// </summary>
     public string WriteNotebook(string name, params NotebookCell[] cells)
     {
-        var path = Path.Combine(Directory.CreateDirectory(Path.Combine(testNotebooks, Guid.NewGuid().ToString("N"))).FullName, name);
+        var path = Path.Combine(Directory.CreateDirectory(Path.Combine(_testNotebooks, Guid.NewGuid().ToString("N"))).FullName, name);
         new NotebookDocument(name, [.. cells]).Save(path);
         return path;
     }
 
     public void Dispose()
     {
-        kernel.Dispose();
-        if (Directory.Exists(testNotebooks))
+        _kernel.Dispose();
+        if (Directory.Exists(_testNotebooks))
         {
-            Directory.Delete(testNotebooks, recursive: true);
+            Directory.Delete(_testNotebooks, recursive: true);
         }
     }
 }

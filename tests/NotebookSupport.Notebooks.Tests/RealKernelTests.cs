@@ -12,10 +12,10 @@ namespace NotebookSupport.Notebooks.Tests;
 [Collection(NotebookCollection.Name)]
 public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<RealKernel>
 {
-    private static readonly TimeSpan CellTimeout = RealKernel.CellTimeout;
+    private static readonly TimeSpan _cellTimeout = RealKernel.CellTimeout;
     // Each default notebook is meant to finish within 3 minutes on 2 cores. That is a speed target, not a unit-test
     // assertion (a busy machine would make it flaky): the time is recorded and tests/run prints it against the budget.
-    private static readonly TimeSpan NotebookBudget = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan _notebookBudget = TimeSpan.FromMinutes(3);
 
     [Theory]
     [MemberData(nameof(RepositoryPaths.NotebookNames), MemberType = typeof(RepositoryPaths))]
@@ -58,7 +58,7 @@ public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<R
             NotebookCell.Code("throw new InvalidOperationException(\"boom at \" + x);"),
             NotebookCell.Code("int n = \"not a number\";"));
 
-        var run = await kernel.ExecuteAsync(path, CellTimeout);
+        var run = await kernel.ExecuteAsync(path, _cellTimeout);
 
         Assert.Equal([2, 3], run.Failures().Select(f => f.CellIndex));
         var first = Assert.Throws<NotebookCellFailedException>(run.ThrowOnFailure);
@@ -90,7 +90,7 @@ public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<R
             NotebookCell.Code("Console.WriteLine(\"hello\");\n1 + 2"),
             NotebookCell.Code("LinePlot.Create(new double[] { 3, 2, 1.5, 1.2 })"));
 
-        var run = await kernel.ExecuteAsync(path, CellTimeout);
+        var run = await kernel.ExecuteAsync(path, _cellTimeout);
 
         AssertNoFailures(run);
         // The kernel's hidden script looking for its HTTP API is not an output of the first cell.
@@ -125,7 +125,7 @@ public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<R
                 NotebookCell.Code("torch.ones(2, 3).sum().item<float>()"),
                 NotebookCell.Code("string.Join(\"\\n\", System.IO.File.ReadLines(\"/proc/self/maps\").Where(l => l.Contains(\"libLibTorchSharp\")).Select(l => l[(l.IndexOf('/'))..]).Distinct())"));
 
-            var run = await kernel.ExecuteAsync(path, CellTimeout);
+            var run = await kernel.ExecuteAsync(path, _cellTimeout);
 
             AssertNoFailures(run);
             Assert.Equal("6", Assert.Single(run.OutputTexts(1)));
@@ -165,7 +165,7 @@ public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<R
         var folder = Directory.CreateDirectory(Path.Combine(RepositoryPaths.Root, "TestResults")).FullName;
         File.AppendAllText(Path.Combine(folder, "notebooks-in-kernel.txt"),
             $"{name}: {wallTime.TotalSeconds:0.0} s in dotnet-interactive {kernel.Version} (Jupyter nbconvert), {DateTime.UtcNow:u}"
-            + (wallTime > NotebookBudget ? $", OVER the {NotebookBudget.TotalMinutes:0}-minute budget\n" : $", within the {NotebookBudget.TotalMinutes:0}-minute budget\n"));
+            + (wallTime > _notebookBudget ? $", OVER the {_notebookBudget.TotalMinutes:0}-minute budget\n" : $", within the {_notebookBudget.TotalMinutes:0}-minute budget\n"));
     }
 
     [GeneratedRegex("""(?<name>\w+) = display\("(?<first>[^"]+)"\);(?=[\s\S]*\k<name>\.Update\()""")]

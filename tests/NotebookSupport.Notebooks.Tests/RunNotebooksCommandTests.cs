@@ -10,13 +10,13 @@ namespace NotebookSupport.Notebooks.Tests;
 [Collection(NotebookCollection.Name)]
 public sealed class RunNotebooksCommandTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("run-notebooks-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("run-notebooks-").FullName;
 
     [Fact]
     public void InPlaceBuildsTheReferencedProjectAndRefreshesOnlyTheNamedNotebooksOutputs()
     {
         var notebook = WriteWorkbook("public static class Mini { public static int Answer => 42; }");
-        var other = Path.Combine(folder, "notebooks", "other.ipynb");
+        var other = Path.Combine(_folder, "notebooks", "other.ipynb");
         File.Copy(notebook, other);
         var otherBefore = File.ReadAllText(other);
         var before = NotebookDocument.Load(notebook);
@@ -26,7 +26,7 @@ public sealed class RunNotebooksCommandTests : IDisposable
         Assert.True(exitCode == CliApp.Success, $"{output}\n{errors}");
         Assert.Contains("building Mini (Debug), which the notebooks load: dotnet build ", output);
         Assert.Matches(@"mini\.ipynb in dotnet-interactive 1\.0\.\d+: cells 0 1 ok in", output);
-        Assert.True(File.Exists(Path.Combine(folder, "lib", "Mini", "bin", "Debug", "net10.0", "Mini.dll")));
+        Assert.True(File.Exists(Path.Combine(_folder, "lib", "Mini", "bin", "Debug", "net10.0", "Mini.dll")));
         var executed = NotebookDocument.Load(notebook);
         Assert.Contains("42", string.Join(" ", executed.Cells[1].OutputTexts()));
         Assert.Equal(1, executed.Cells[0].ExecutionCount);
@@ -41,9 +41,9 @@ public sealed class RunNotebooksCommandTests : IDisposable
     public void MissingKernelToolSaysHowToInstallItAndBuildsNothing()
     {
         var notebook = WriteWorkbook("public static class Mini { public static int Answer => 42; }");
-        File.Delete(Path.Combine(folder, ".config", "dotnet-tools.json"));
+        File.Delete(Path.Combine(_folder, ".config", "dotnet-tools.json"));
 
-        var (exitCode, output, errors) = RunNotebooks(notebook, "--output", Path.Combine(folder, "out"));
+        var (exitCode, output, errors) = RunNotebooks(notebook, "--output", Path.Combine(_folder, "out"));
 
         Assert.Equal(CliApp.RuntimeFailure, exitCode);
         Assert.Contains("error: The notebook kernel (dotnet-interactive) is not available in ", errors);
@@ -54,17 +54,17 @@ public sealed class RunNotebooksCommandTests : IDisposable
     [Fact]
     public void FailedBuildTellsTheExactCommandAndRunsNoCell()
     {
-        var (exitCode, output, errors) = RunNotebooks(WriteWorkbook("public static class Mini { public static int Answer => \"not a number\"; }"), "--output", Path.Combine(folder, "out"));
+        var (exitCode, output, errors) = RunNotebooks(WriteWorkbook("public static class Mini { public static int Answer => \"not a number\"; }"), "--output", Path.Combine(_folder, "out"));
 
         Assert.Equal(CliApp.RuntimeFailure, exitCode);
         Assert.Contains("error: Building Mini for the notebooks failed", errors);
-        Assert.Contains($"dotnet build {Path.GetRelativePath(Directory.GetCurrentDirectory(), Path.Combine(folder, "lib", "Mini", "Mini.csproj"))} -c Debug", errors);
+        Assert.Contains($"dotnet build {Path.GetRelativePath(Directory.GetCurrentDirectory(), Path.Combine(_folder, "lib", "Mini", "Mini.csproj"))} -c Debug", errors);
         Assert.Contains("CS0029", errors);
         Assert.DoesNotContain("cells", output);
-        Assert.False(File.Exists(Path.Combine(folder, "out", "mini.ipynb")));
+        Assert.False(File.Exists(Path.Combine(_folder, "out", "mini.ipynb")));
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static (int ExitCode, string Output, string Errors) RunNotebooks(string notebook, params string[] options)
     {
@@ -78,16 +78,16 @@ public sealed class RunNotebooksCommandTests : IDisposable
     // the repository's tool manifest, from which the kernel is started.
     private string WriteWorkbook(string code)
     {
-        var manifest = Path.Combine(Directory.CreateDirectory(Path.Combine(folder, ".config")).FullName, "dotnet-tools.json");
+        var manifest = Path.Combine(Directory.CreateDirectory(Path.Combine(_folder, ".config")).FullName, "dotnet-tools.json");
         File.Copy(Path.Combine(RepositoryPaths.Root, ".config", "dotnet-tools.json"), manifest);
-        var project = Directory.CreateDirectory(Path.Combine(folder, "lib", "Mini")).FullName;
+        var project = Directory.CreateDirectory(Path.Combine(_folder, "lib", "Mini")).FullName;
         File.WriteAllText(Path.Combine(project, "Mini.csproj"), """
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
             </Project>
             """);
         File.WriteAllText(Path.Combine(project, "Mini.cs"), code);
-        var notebooks = Directory.CreateDirectory(Path.Combine(folder, "notebooks")).FullName;
+        var notebooks = Directory.CreateDirectory(Path.Combine(_folder, "notebooks")).FullName;
         var path = Path.Combine(notebooks, "mini.ipynb");
         new NotebookDocument("mini.ipynb",
         [

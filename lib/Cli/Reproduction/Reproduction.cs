@@ -77,7 +77,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
             output.WriteLine($"{dataset.Name}: {dataset.RowCount:N0} rows ({counts})");
             _report.Sources.Add((dataset.Name, dataset.RowCount, counts.ToString(), dataset.Skipped));
         }
-        var all = datasets.Count == 1 ? datasets[0] : NliDataset.Concatenate([.. datasets]);
+        var all = NliTrainingData.Combine([.. datasets]);
         var labelled = all.Filter(row => row.Label != NliLabel.None);
         _report.DroppedNoLabel = all.RowCount - labelled.RowCount;
         var pairs = labelled.ToPairs();
@@ -102,12 +102,11 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         return datasets;
     }
 
-    // The video's preprocessing: SNLI and MultiNLI train, drop MultiNLI's idx, cast SNLI to MultiNLI's features, concatenate.
-    private List<NliDataset> LoadHubDatasets()
+    // SNLI and MultiNLI train, as the notebooks' full experiment loads them; PreparePairs combines them as the video does.
+    private static List<NliDataset> LoadHubDatasets()
     {
-        var snli = NliLoader.LoadHub("stanfordnlp/snli", "plain_text", "train");
-        var mnli = NliLoader.LoadHub("nyu-mll/glue", "mnli", "train").RemoveColumns("idx");
-        return [snli.Cast(mnli.Features), mnli];
+        var (snli, mnli) = NliTrainingData.LoadSources(fullExperiment: true);
+        return [snli, mnli];
     }
 
     private SentenceTransformer LoadModel()

@@ -34,7 +34,7 @@ internal sealed record ReproductionSettings
     public bool Overwrite { get; init; }
 
     /// <summary>
-    /// <c>default</c>: the bundled all-MiniLM-L6-v2 and the bundled SNLI dev + test files (the repository's data/).
+    /// <c>default</c>: the bundled all-MiniLM-L6-v2 and the bundled SNLI dev + test files (the repository's data/, test in GLUE's schema).
     /// <c>video</c>: bert-base-uncased with SNLI + MultiNLI train (943k rows), as in the video.
     /// </summary>
     public static ReproductionSettings ForPreset(string preset) => preset switch
@@ -43,7 +43,7 @@ internal sealed record ReproductionSettings
         {
             Preset = preset,
             Model = "bundled:all-MiniLM-L6-v2",
-            DataFiles = [RepositoryData.Path("snli", "snli_1.0_dev.csv"), RepositoryData.Path("snli", "snli_1.0_test.csv")],
+            DataFiles = NliTrainingData.DefaultFiles(RepositoryData.Folder),
         },
         "video" => new ReproductionSettings { Preset = preset, Model = "bert-base-uncased", HubData = true },
         _ => throw new ArgumentException($"--preset: unknown preset '{preset}'; expected default or video."),

@@ -32,23 +32,35 @@ internal sealed class LocalHubServer : IDisposable
         IEnumerable<string>? lfsFiles = null,
         HubRepoType repoType = HubRepoType.Model,
         string? cdnEndpoint = null)
+        : this([(repoId, files, lfsFiles ?? [])], repoType, cdnEndpoint)
     {
-        var resolve = (repoType == HubRepoType.Dataset ? "/datasets/" : "/") + repoId + "/resolve/";
-        _resolve = resolve;
+    }
+
+    /// <summary>Several repositories of one type on one endpoint, as the hub serves stanfordnlp/snli and nyu-mll/glue side by side.</summary>
+    public LocalHubServer(
+        IReadOnlyList<(string RepoId, IReadOnlyDictionary<string, byte[]> Files, IEnumerable<string> LfsFiles)> repos,
+        HubRepoType repoType,
+        string? cdnEndpoint = null)
+    {
+        _resolve = (repoType == HubRepoType.Dataset ? "/datasets/" : "/") + repos[0].RepoId + "/resolve/";
         string[] revisions = ["main", Commit];
-        foreach (var (name, bytes) in files)
+        foreach (var (repoId, files, lfsFiles) in repos)
         {
-            foreach (var revision in revisions)
+            var resolve = (repoType == HubRepoType.Dataset ? "/datasets/" : "/") + repoId + "/resolve/";
+            foreach (var (name, bytes) in files)
             {
-                _files[$"{resolve}{revision}/{name}"] = bytes;
+                foreach (var revision in revisions)
+                {
+                    _files[$"{resolve}{revision}/{name}"] = bytes;
+                }
+                _files[$"/cdn/{Etag(bytes)}"] = bytes;
             }
-            _files[$"/cdn/{Etag(bytes)}"] = bytes;
-        }
-        foreach (var name in lfsFiles ?? [])
-        {
-            foreach (var revision in revisions)
+            foreach (var name in lfsFiles)
             {
-                _lfs.Add($"{resolve}{revision}/{name}");
+                foreach (var revision in revisions)
+                {
+                    _lfs.Add($"{resolve}{revision}/{name}");
+                }
             }
         }
         _cdnEndpoint = cdnEndpoint ?? "";

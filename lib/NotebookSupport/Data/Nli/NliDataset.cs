@@ -230,7 +230,7 @@ public sealed class NliDataset
 
     private static void CheckConcatenable(NliDataset first, NliDataset other)
     {
-        var fix = $"Cast one to the other's features first, e.g. {other.Name}.Cast({first.Name}.Features), as the tutorial does.";
+        var fix = $"Cast one to the other's features first, as the tutorial casts SNLI to MultiNLI's: {first.Name}.Cast({other.Name}.Features).";
         foreach (var feature in first.Features)
         {
             var match = other.Features.Find(feature.Name);

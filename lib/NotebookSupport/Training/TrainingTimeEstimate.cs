@@ -1,15 +1,23 @@
 using System.Diagnostics;
+using NotebookSupport.Data;
+using NotebookSupport.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace NotebookSupport.Cli.Reproduction;
+namespace NotebookSupport.Training;
 
 /// <summary>
 /// A rough, printed-before-it-starts estimate of an MNR epoch: the matmul work of the steps (3 x the forward's
 /// 2 x weights x tokens, padded as the loader's batches are, or only the real tokens where the encoder skips padding)
 /// divided by the matmul speed this machine shows right now in the training precision, at an assumed efficiency.
+/// What <c>st reproduce</c> and the notebooks' full experiments print before training starts.
 /// </summary>
-internal static class TrainingTimeEstimate
+/// <remarks>
+/// <code>
+/// var (duration, gflops, padded) = TrainingTimeEstimate.Estimate(model, loader, Precision.Float32);
+/// </code>
+/// </remarks>
+public static class TrainingTimeEstimate
 {
     // A training step keeps the matmul units busy for about half its time on a CPU (measured on MiniLM-L6).
     private const double StepEfficiency = 0.5;
