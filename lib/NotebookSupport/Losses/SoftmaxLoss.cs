@@ -30,7 +30,7 @@ namespace NotebookSupport.Losses;
 /// </remarks>
 public sealed class SoftmaxLoss : SentenceTransformerLoss
 {
-    private readonly Linear _classifier;
+    private readonly Linear classifier;
 
     /// <summary>Creates the loss and its classifier.</summary>
     /// <param name="model">The model to train.</param>
@@ -51,8 +51,8 @@ public sealed class SoftmaxLoss : SentenceTransformerLoss
         ConcatenationSentRep = concatenationSentRep;
         ConcatenationSentDifference = concatenationSentDifference;
         ConcatenationSentMultiplication = concatenationSentMultiplication;
-        _classifier = nn.Linear(parts * model.EmbeddingDimension, numLabels);
-        register_module(nameof(_classifier), _classifier);
+        classifier = nn.Linear(parts * model.EmbeddingDimension, numLabels);
+        register_module(nameof(classifier), classifier);
     }
 
     /// <summary>Number of classes.</summary>
@@ -102,7 +102,7 @@ public sealed class SoftmaxLoss : SentenceTransformerLoss
         {
             features.Add(u * v);
         }
-        return _classifier.forward(cat(features, 1)).MoveToOuterDisposeScope();
+        return classifier.forward(cat(features, 1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Cross-entropy of <see cref="Logits"/> against <paramref name="labels"/> (<c>int64</c>, <c>[B]</c>).</summary>

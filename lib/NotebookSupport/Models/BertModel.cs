@@ -24,9 +24,9 @@ namespace NotebookSupport.Models;
 /// </remarks>
 public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
 {
-    private readonly BertEmbeddings _embeddings;
-    private readonly BertEncoder _encoder;
-    private readonly BertPooler _pooler;
+    private readonly BertEmbeddings embeddings;
+    private readonly BertEncoder encoder;
+    private readonly BertPooler pooler;
     private readonly BertCompute _compute = new();
 
     /// <summary>Creates a randomly initialised encoder, as Hugging Face does (normal(0, initializer_range), LayerNorm 1/0).</summary>
@@ -34,9 +34,9 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
     {
         config.Validate("BertConfig");
         Config = config;
-        _embeddings = new BertEmbeddings(config);
-        _encoder = new BertEncoder(config, _compute);
-        _pooler = new BertPooler(config);
+        embeddings = new BertEmbeddings(config);
+        encoder = new BertEncoder(config, _compute);
+        pooler = new BertPooler(config);
         RegisterComponents();
     }
 
@@ -81,7 +81,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
     public bool SkipsPaddingOf(long realTokens, long gridTokens) => SkipPadding && realTokens <= SkipPaddingBelowDensity * gridTokens;
 
     /// <summary>The device the parameters live on.</summary>
-    public Device Device => _embeddings.Device;
+    public Device Device => embeddings.Device;
 
     /// <summary>Runs the encoder.</summary>
     /// <param name="inputIds">Token ids <c>[B, L]</c>.</param>
@@ -99,14 +99,14 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
         // The one place that decides how attention runs: while training with attention dropout it takes its own path
         // (BertSelfAttention.AttentionWithDropout), otherwise libtorch's fused kernel.
         using var layout = TokenLayout.For(attentionMask, this, fusedAttention: !(training && Config.AttentionProbsDropoutProb > 0));
-        using var grid = _embeddings.call(inputIds, tokenTypeIds);
+        using var grid = embeddings.call(inputIds, tokenTypeIds);
         using var hidden = layout.Pack(grid);
-        using var output = _encoder.call(hidden, layout);
+        using var output = encoder.call(hidden, layout);
         return layout.Unpack(output);
     }
 
     /// <summary>BERT's pooler: <c>tanh(dense(hidden[:, 0]))</c>, <c>[B, H]</c>. Sentence embeddings use <see cref="Pooling"/> instead.</summary>
-    public Tensor PoolerOutput(Tensor lastHiddenState) => _pooler.call(lastHiddenState);
+    public Tensor PoolerOutput(Tensor lastHiddenState) => pooler.call(lastHiddenState);
 
     /// <summary>
     /// Copies a Hugging Face <c>BertModel</c> state dict into this encoder after checking that every key and shape
@@ -216,32 +216,32 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor, Tensor>
 /// <summary>word + position + token-type embeddings, then LayerNorm and dropout.</summary>
 internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
 {
-    private readonly Embedding _word_embeddings;
-    private readonly Embedding _position_embeddings;
-    private readonly Embedding _token_type_embeddings;
-    private readonly LayerNorm _layerNorm;
+    private readonly Embedding word_embeddings;
+    private readonly Embedding position_embeddings;
+    private readonly Embedding token_type_embeddings;
+    private readonly LayerNorm LayerNorm;
     private readonly double _dropout;
 
     public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
     {
-        _word_embeddings = BertModel.NewEmbedding(config.VocabSize, config.HiddenSize, config, config.PadTokenId);
-        _position_embeddings = BertModel.NewEmbedding(config.MaxPositionEmbeddings, config.HiddenSize, config);
-        _token_type_embeddings = BertModel.NewEmbedding(config.TypeVocabSize, config.HiddenSize, config);
-        _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        word_embeddings = BertModel.NewEmbedding(config.VocabSize, config.HiddenSize, config, config.PadTokenId);
+        position_embeddings = BertModel.NewEmbedding(config.MaxPositionEmbeddings, config.HiddenSize, config);
+        token_type_embeddings = BertModel.NewEmbedding(config.TypeVocabSize, config.HiddenSize, config);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         _dropout = config.HiddenDropoutProb;
         RegisterComponents();
     }
 
-    public Device Device => _word_embeddings.weight!.device;
+    public Device Device => word_embeddings.weight!.device;
 
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
     {
         using var positions = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device);  // [L], broadcast over B
-        using var words = _word_embeddings.call(inputIds);
-        using var types = _token_type_embeddings.call(tokenTypeIds);
-        using var place = _position_embeddings.call(positions);
+        using var words = word_embeddings.call(inputIds);
+        using var types = token_type_embeddings.call(tokenTypeIds);
+        using var place = position_embeddings.call(positions);
         using var sum = words + types + place;
-        using var normed = _layerNorm.call(sum);
+        using var normed = LayerNorm.call(sum);
         return FastDropout.Apply(normed, _dropout, training);
     }
 }
@@ -249,9 +249,9 @@ internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
 /// <summary>Multi-head scaled dot-product self-attention (libtorch's fused kernel).</summary>
 internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
 {
-    private readonly Linear _query;
-    private readonly Linear _key;
-    private readonly Linear _value;
+    private readonly Linear query;
+    private readonly Linear key;
+    private readonly Linear value;
     private readonly int _heads;
     private readonly int _headSize;
     private readonly double _attentionDropout;
@@ -263,9 +263,9 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
         _heads = config.NumAttentionHeads;
         _headSize = config.HiddenSize / config.NumAttentionHeads;
         _attentionDropout = config.AttentionProbsDropoutProb;
-        _query = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
-        _key = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
-        _value = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        query = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        key = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        value = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
         RegisterComponents();
     }
 
@@ -274,7 +274,7 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
         long batch = layout.Batch, length = layout.Length;
         // One matrix product for query, key and value on the rows the layout carries, then the [B, L, 3H] grid
         // -> 3 x [B, heads, L, d].
-        using var qkvRows = _compute.FusedLinear(hidden, [_query, _key, _value]);
+        using var qkvRows = _compute.FusedLinear(hidden, [query, key, value]);
         using var qkv = layout.Unpack(qkvRows);
         using var heads5 = qkv.view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
         using var q = heads5[0];
@@ -310,41 +310,41 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
 
 internal sealed class BertAttention : Module<Tensor, TokenLayout, Tensor>
 {
-    private readonly BertSelfAttention _self;
-    private readonly BertOutput _output;
+    private readonly BertSelfAttention self;
+    private readonly BertOutput output;
 
     public BertAttention(BertConfig config, BertCompute compute) : base(nameof(BertAttention))
     {
-        _self = new BertSelfAttention(config, compute);
-        _output = new BertOutput(config.HiddenSize, config, compute);
+        self = new BertSelfAttention(config, compute);
+        output = new BertOutput(config.HiddenSize, config, compute);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
-        using var attended = _self.call(hidden, layout);
-        return _output.call(attended, hidden);
+        using var attended = self.call(hidden, layout);
+        return output.call(attended, hidden);
     }
 }
 
 /// <summary>First half of the feed-forward block: widen to intermediate_size and apply the activation.</summary>
 internal sealed class BertIntermediate : Module<Tensor, Tensor>
 {
-    private readonly Linear _dense;
+    private readonly Linear dense;
     private readonly string _activation;
     private readonly BertCompute _compute;
 
     public BertIntermediate(BertConfig config, BertCompute compute) : base(nameof(BertIntermediate))
     {
         this._compute = compute;
-        _dense = BertModel.NewLinear(config.HiddenSize, config.IntermediateSize, config);
+        dense = BertModel.NewLinear(config.HiddenSize, config.IntermediateSize, config);
         _activation = config.HiddenAct;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden)
     {
-        using var widened = _compute.Linear(hidden, _dense);
+        using var widened = _compute.Linear(hidden, dense);
         return _activation switch
         {
             // Without autograd the activation can overwrite its input: one large allocation less per layer.
@@ -363,67 +363,67 @@ internal sealed class BertIntermediate : Module<Tensor, Tensor>
 /// </summary>
 internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
 {
-    private readonly Linear _dense;
-    private readonly LayerNorm _layerNorm;
+    private readonly Linear dense;
+    private readonly LayerNorm LayerNorm;
     private readonly double _dropout;
     private readonly BertCompute _compute;
 
     public BertOutput(int inputSize, BertConfig config, BertCompute compute) : base(nameof(BertOutput))
     {
         this._compute = compute;
-        _dense = BertModel.NewLinear(inputSize, config.HiddenSize, config);
-        _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        dense = BertModel.NewLinear(inputSize, config.HiddenSize, config);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         _dropout = config.HiddenDropoutProb;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor input, Tensor residual)
     {
-        using var projected = _compute.Linear(input, _dense);
+        using var projected = _compute.Linear(input, dense);
         using var dropped = FastDropout.Apply(projected, _dropout, training);
         // float32 + bf16 promotes to float32: the residual stream and LayerNorm stay at full precision.
         using var sum = dropped + residual;
-        return _layerNorm.call(sum);
+        return LayerNorm.call(sum);
     }
 }
 
 /// <summary>One transformer block: self-attention, then feed-forward.</summary>
 internal sealed class BertLayer : Module<Tensor, TokenLayout, Tensor>
 {
-    private readonly BertAttention _attention;
-    private readonly BertIntermediate _intermediate;
-    private readonly BertOutput _output;
+    private readonly BertAttention attention;
+    private readonly BertIntermediate intermediate;
+    private readonly BertOutput output;
 
     public BertLayer(BertConfig config, BertCompute compute) : base(nameof(BertLayer))
     {
-        _attention = new BertAttention(config, compute);
-        _intermediate = new BertIntermediate(config, compute);
-        _output = new BertOutput(config.IntermediateSize, config, compute);
+        attention = new BertAttention(config, compute);
+        intermediate = new BertIntermediate(config, compute);
+        output = new BertOutput(config.IntermediateSize, config, compute);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
-        using var attended = _attention.call(hidden, layout);
-        using var widened = _intermediate.call(attended);
-        return _output.call(widened, attended);
+        using var attended = attention.call(hidden, layout);
+        using var widened = intermediate.call(attended);
+        return output.call(widened, attended);
     }
 }
 
 internal sealed class BertEncoder : Module<Tensor, TokenLayout, Tensor>
 {
-    private readonly ModuleList<BertLayer> _layer;
+    private readonly ModuleList<BertLayer> layer;
 
     public BertEncoder(BertConfig config, BertCompute compute) : base(nameof(BertEncoder))
     {
-        _layer = ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config, compute)).ToArray());
+        layer = ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config, compute)).ToArray());
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
         var x = hidden.alias();
-        foreach (var block in _layer)
+        foreach (var block in layer)
         {
             var next = block.call(x, layout);
             x.Dispose();
@@ -436,18 +436,18 @@ internal sealed class BertEncoder : Module<Tensor, TokenLayout, Tensor>
 /// <summary>tanh(dense(first token)): BERT's next-sentence-prediction pooler, kept so checkpoints round-trip.</summary>
 internal sealed class BertPooler : Module<Tensor, Tensor>
 {
-    private readonly Linear _dense;
+    private readonly Linear dense;
 
     public BertPooler(BertConfig config) : base(nameof(BertPooler))
     {
-        _dense = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
+        dense = BertModel.NewLinear(config.HiddenSize, config.HiddenSize, config);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden)
     {
         using var first = hidden.select(1, 0);
-        using var projected = _dense.call(first);
+        using var projected = dense.call(first);
         return projected.tanh();
     }
 }

@@ -17,7 +17,7 @@ namespace NotebookSupport.Models;
 /// </remarks>
 public sealed class Transformer : nn.Module<TokenizedBatch, Tensor>
 {
-    private readonly BertModel _auto_model;
+    private readonly BertModel auto_model;
     private int _maxSeqLength;
 
     /// <summary>Wraps <paramref name="autoModel"/> and <paramref name="tokenizer"/>.</summary>
@@ -33,20 +33,20 @@ public sealed class Transformer : nn.Module<TokenizedBatch, Tensor>
                 nameof(tokenizer));
         }
 
-        _auto_model = autoModel;
+        auto_model = autoModel;
         Tokenizer = tokenizer;
         MaxSeqLength = maxSeqLength;
         RegisterComponents();
     }
 
     /// <summary>The BERT encoder.</summary>
-    public BertModel AutoModel => _auto_model;
+    public BertModel AutoModel => auto_model;
 
     /// <summary>The WordPiece tokenizer.</summary>
     public BertWordPieceTokenizer Tokenizer { get; }
 
     /// <summary>The encoder's configuration.</summary>
-    public BertConfig Config => _auto_model.Config;
+    public BertConfig Config => auto_model.Config;
 
     /// <summary>Longest input in tokens; longer texts are truncated.</summary>
     public int MaxSeqLength
@@ -73,12 +73,12 @@ public sealed class Transformer : nn.Module<TokenizedBatch, Tensor>
     /// <inheritdoc cref="Forward"/>
     public override Tensor forward(TokenizedBatch batch)
     {
-        var (inputIds, attentionMask, tokenTypeIds) = batch.ToTensors(_auto_model.Device);
+        var (inputIds, attentionMask, tokenTypeIds) = batch.ToTensors(auto_model.Device);
         using (inputIds)
         using (attentionMask)
         using (tokenTypeIds)
         {
-            return _auto_model.call(inputIds, attentionMask, tokenTypeIds);
+            return auto_model.call(inputIds, attentionMask, tokenTypeIds);
         }
     }
 }

@@ -318,7 +318,7 @@ public sealed class FitTests
     /// <summary>Plain MNR that records each batch and the model's precision when it was trained on.</summary>
     internal sealed class Recording(SentenceTransformer model) : SentenceTransformerLoss(nameof(Recording), model)
     {
-        private readonly MultipleNegativesRankingLoss _inner = new(model);
+        private readonly MultipleNegativesRankingLoss inner = new(model);
 
         public List<IReadOnlyList<InputExample>> Batches { get; } = [];
 
@@ -328,7 +328,7 @@ public sealed class FitTests
         {
             Batches.Add(batch);
             Precisions.Add(Model.Precision);
-            return _inner.forward(batch);
+            return inner.forward(batch);
         }
     }
 
@@ -341,10 +341,10 @@ public sealed class FitTests
     /// <summary>Plain MNR whose reported loss turns NaN from a given step on.</summary>
     private sealed class NanAtStep(SentenceTransformer model, int step) : SentenceTransformerLoss(nameof(NanAtStep), model)
     {
-        private readonly MultipleNegativesRankingLoss _inner = new(model);
+        private readonly MultipleNegativesRankingLoss inner = new(model);
         private int _calls;
 
-        public override TorchSharp.torch.Tensor forward(IReadOnlyList<InputExample> batch) => _inner.forward(batch);
+        public override TorchSharp.torch.Tensor forward(IReadOnlyList<InputExample> batch) => inner.forward(batch);
 
         public override double ForwardBackward(IReadOnlyList<InputExample> batch)
         {

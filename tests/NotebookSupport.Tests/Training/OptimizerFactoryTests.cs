@@ -10,25 +10,25 @@ public sealed class OptimizerFactoryTests
     // Two layers sharing one weight (tied weights): one parameter reachable under two names.
     private sealed class TiedModule : nn.Module<Tensor, Tensor>
     {
-        private readonly Linear _first = nn.Linear(4, 4);
-        private readonly Linear _second = nn.Linear(4, 4);
+        private readonly Linear first = nn.Linear(4, 4);
+        private readonly Linear second = nn.Linear(4, 4);
 #pragma warning disable IDE1006 // named as in Hugging Face, so that the no-decay rule sees "LayerNorm."
-        private readonly LayerNorm _layerNorm = nn.LayerNorm(4);
+        private readonly LayerNorm LayerNorm = nn.LayerNorm(4);
 #pragma warning restore IDE1006
 
         public TiedModule() : base(nameof(TiedModule))
         {
-            _second.weight = _first.weight;
+            second.weight = first.weight;
             RegisterComponents();
         }
 
-        public Parameter Tied => _first.weight;
+        public Parameter Tied => first.weight;
 
-        public bool IsTied => ReferenceEquals(_first.weight, _second.weight);
+        public bool IsTied => ReferenceEquals(first.weight, second.weight);
 
-        public Parameter[] NoDecay => [_first.bias!, _second.bias!, _layerNorm.weight!, _layerNorm.bias!];
+        public Parameter[] NoDecay => [first.bias!, second.bias!, LayerNorm.weight!, LayerNorm.bias!];
 
-        public override Tensor forward(Tensor input) => _layerNorm.forward(_second.forward(_first.forward(input)));
+        public override Tensor forward(Tensor input) => LayerNorm.forward(second.forward(first.forward(input)));
     }
 
     [Theory]
