@@ -27,7 +27,7 @@ Directory.SetCurrentDirectory((string)AppContext.GetData("EntryPointFileDirector
 // 5. apply cross-entropy with the labels 0, 1, ..., n-1: anchor *i* should be closest to positive *i*;
 // 6. clip the gradients and step the optimizer, with a learning rate that warms up over the first 10% of steps.
 //
-// *Run time with the defaults: RUNTIME02 on 2 cores.*
+// *Run time with the defaults: about a minute on 2 cores.*
 
 
 // ## Settings

@@ -22,7 +22,7 @@ Directory.SetCurrentDirectory((string)AppContext.GetData("EntryPointFileDirector
 //
 // Notebook 2 wrote every step by hand. The library packages those steps the way sentence-transformers does, so training reads like the tutorial's second half: `InputExample`s, a `NoDuplicatesDataLoader`, a model built from `Transformer` and `Pooling` modules, `MultipleNegativesRankingLoss`, and the `Fit`. The trained model is saved, and notebook 4 puts it to the test.
 //
-// *Run time with the defaults: RUNTIME03 on 2 cores.*
+// *Run time with the defaults: about a minute and a half on 2 cores.*
 
 
 // ## Settings
