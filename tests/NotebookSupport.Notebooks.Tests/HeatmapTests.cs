@@ -48,6 +48,26 @@ public sealed class HeatmapTests
     }
 
     [Fact]
+    public void SideBySideKeepsEachPanelsValuesAndPlacesThemLeftToRight()
+    {
+        float[][] other = [[1.0f, 0.75f], [0.75f, 1.0f]];
+        var left = Heatmap.Create(_matrix, ["a", "b", "c"], new HeatmapOptions { Title = "before" });
+        var right = Heatmap.Create(other, ["a", "b"], new HeatmapOptions { Title = "after" });
+
+        var both = Figure.SideBySide(left, right);
+        var svg = both.ToSvg();
+
+        Assert.Equal(left.Width + 16 + right.Width, both.Width);
+        Assert.Equal(Math.Max(left.Height, right.Height), both.Height);
+        Assert.Equal(SvgReader.HeatmapValues(left.ToSvg()), SvgReader.HeatmapValues(svg, panel: 0));
+        Assert.Equal(SvgReader.HeatmapValues(right.ToSvg()), SvgReader.HeatmapValues(svg, panel: 1));
+        var rightCells = System.Xml.Linq.XDocument.Parse(svg).Descendants().Where(e => (string?)e.Attribute("data-panel") == "1").ToList();
+        Assert.All(rightCells, cell => Assert.True(double.Parse((string)cell.Attribute("x")!, System.Globalization.CultureInfo.InvariantCulture) >= left.Width + 16));
+        using var png = SKBitmap.Decode(both.ToPng(scale: 1));
+        Assert.Equal((both.Width, both.Height), (png.Width, png.Height));
+    }
+
+    [Fact]
     public void LabelsAndTitleAreEscaped()
     {
         var svg = Heatmap.Create(_matrix, ["x < y & z", "b", "c"], new HeatmapOptions { Title = "A <b> title" }).ToSvg();

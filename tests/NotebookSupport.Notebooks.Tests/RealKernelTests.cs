@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace NotebookSupport.Notebooks.Tests;
@@ -26,6 +27,7 @@ public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<R
 
         AssertNoFailures(run);
         Assert.All(run.Notebook.Cells.Where(c => c.IsCode), cell => Assert.NotNull(cell.ExecutionCount));
+        AssertTrainingShowsItsLesson(name, run);
 
         // A status display (var status = display("loading...") ... status.Update(...)) must end with its last
         // update in the saved outputs, not with its first text.
@@ -138,6 +140,52 @@ public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<R
         }
     }
 
+    // data/heatmap/sentences.txt: the three paraphrase pairs that share no word (as in BundledModelHeatmapTests).
+    private static readonly (int A, int B)[] ParaphrasePairs = [(1, 9), (3, 4), (5, 7)];
+
+    /// <summary>
+    /// What the training notebooks must show, read from the values they display: notebook 2's loss falls over its
+    /// run (recomputed from the per-step losses it prints), and notebook 4's trained model beats the untrained one on
+    /// STSb and moves the paraphrase partners of the heatmap sentences up their rows, at least one pair to the top of
+    /// both its rows (recomputed from the cells of the two panels in the heatmap SVG). A minute of training a random
+    /// BERT-Tiny does not put all three pairs first: the sushi pair (5, 7) needs a real model.
+    /// </summary>
+    private static void AssertTrainingShowsItsLesson(string name, NotebookExecution run)
+    {
+        var texts = run.Notebook.Cells.Select((c, i) => (c, i)).Where(c => c.c.IsCode).SelectMany(c => run.OutputTexts(c.i)).ToList();
+        if (name.StartsWith("02-", StringComparison.Ordinal))
+        {
+            const string prefix = "loss per step: ";
+            var losses = Assert.Single(texts, t => t.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..]
+                .Split(' ').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
+            Assert.True(losses.Count >= 50, $"{name}: only {losses.Count} training steps");
+            var fifth = losses.Count / 5;
+            var (first, last) = (losses.Take(fifth).Average(), losses.TakeLast(fifth).Average());
+            Assert.True(last < first, $"{name}: the mean loss of the last 20% of the steps ({last:0.000}) is not below that of the first 20% ({first:0.000})");
+        }
+        else if (name.StartsWith("04-", StringComparison.Ordinal))
+        {
+            var scores = texts.Select(t => StsScores().Match(t)).Single(m => m.Success);
+            var (untrained, trained) = (double.Parse(scores.Groups["untrained"].Value, CultureInfo.InvariantCulture), double.Parse(scores.Groups["trained"].Value, CultureInfo.InvariantCulture));
+            Assert.True(trained > untrained, $"{name}: the trained model's STSb Spearman {trained} is not above the untrained one's {untrained}");
+
+            var html = run.Notebook.Cells.SelectMany(c => c.Outputs).Select(o => o["data"]?["text/html"]).OfType<System.Text.Json.Nodes.JsonNode>()
+                .Select(h => h is System.Text.Json.Nodes.JsonArray lines ? string.Concat(lines.Select(l => l?.GetValue<string>())) : h.GetValue<string>())
+                .Single(h => h.Contains("data-panel=\"1\"", StringComparison.Ordinal));
+            var svg = html[html.IndexOf("<svg", StringComparison.Ordinal)..(html.LastIndexOf("</svg>", StringComparison.Ordinal) + "</svg>".Length)];
+            var (before, after) = (SvgReader.HeatmapValues(svg, panel: 0), SvgReader.HeatmapValues(svg, panel: 1));
+            Assert.Equal(10, after.GetLength(0));
+            var rows = ParaphrasePairs.SelectMany(p => new[] { (Row: p.A, Partner: p.B), (Row: p.B, Partner: p.A) }).ToList();
+            // 1 when the partner is the row's most similar other sentence, 9 when it is the least similar.
+            int Rank(double[,] values, int row, int partner) =>
+                1 + Enumerable.Range(0, values.GetLength(0)).Count(j => j != row && j != partner && values[row, j] >= values[row, partner]);
+            var (rankBefore, rankAfter) = (rows.Average(r => Rank(before, r.Row, r.Partner)), rows.Average(r => Rank(after, r.Row, r.Partner)));
+            Assert.True(rankAfter < rankBefore, $"{name}: training did not move the paraphrase partners up their rows (mean rank {rankBefore:0.0} untrained, {rankAfter:0.0} trained)");
+            Assert.True(ParaphrasePairs.Any(p => Rank(after, p.A, p.B) == 1 && Rank(after, p.B, p.A) == 1),
+                $"{name}: no paraphrase pair is its rows' best match for the trained model (ranks {string.Join(", ", rows.Select(r => $"{r.Row}->{r.Partner}: {Rank(after, r.Row, r.Partner)}"))})");
+        }
+    }
+
     private static void AssertNoFailures(NotebookExecution run)
     {
         var failures = run.Failures();
@@ -167,6 +215,9 @@ public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<R
             $"{name}: {wallTime.TotalSeconds:0.0} s in dotnet-interactive {kernel.Version} (Jupyter nbconvert), {DateTime.UtcNow:u}"
             + (wallTime > _notebookBudget ? $", OVER the {_notebookBudget.TotalMinutes:0}-minute budget\n" : $", within the {_notebookBudget.TotalMinutes:0}-minute budget\n"));
     }
+
+    [GeneratedRegex(@"STSb test Spearman: untrained (?<untrained>-?\d+\.\d+), trained (?<trained>-?\d+\.\d+)")]
+    private static partial Regex StsScores();
 
     [GeneratedRegex("""(?<name>\w+) = display\("(?<first>[^"]+)"\);(?=[\s\S]*\k<name>\.Update\()""")]
     private static partial Regex UpdatedDisplay();

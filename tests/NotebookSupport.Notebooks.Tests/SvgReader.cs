@@ -8,10 +8,14 @@ internal static class SvgReader
 {
     private static readonly XNamespace _svg = "http://www.w3.org/2000/svg";
 
-    /// <summary>The heatmap's cell values by row and column, from the rects' data-* attributes.</summary>
-    public static double[,] HeatmapValues(string svg)
+    /// <summary>
+    /// The heatmap's cell values by row and column, from the rects' data-* attributes; in figures drawn side by side,
+    /// those of the panel with index <paramref name="panel"/>.
+    /// </summary>
+    public static double[,] HeatmapValues(string svg, int? panel = null)
     {
-        var cells = XDocument.Parse(svg).Descendants(_svg + "rect").Where(r => r.Attribute("data-value") is not null).ToList();
+        var cells = XDocument.Parse(svg).Descendants(_svg + "rect")
+            .Where(r => r.Attribute("data-value") is not null && (panel is null || (int?)r.Attribute("data-panel") == panel)).ToList();
         var n = (int)Math.Round(Math.Sqrt(cells.Count));
         Assert.Equal(n * n, cells.Count);
         var values = new double[n, n];

@@ -36,6 +36,39 @@ public sealed class Figure
     /// <summary>The title drawn above the plot and stored in the SVG's &lt;title&gt;.</summary>
     public string Title { get; }
 
+    /// <summary>
+    /// One figure of <paramref name="figures"/> drawn left to right, top-aligned, with a 16-pixel gap: a model before
+    /// and after training, for instance. Each drawn element keeps its data attributes (a heatmap's <c>data-row</c>,
+    /// <c>data-col</c>, <c>data-value</c>) and gains <c>data-panel</c>, the index of its figure, so the values of each
+    /// panel can be read back from the SVG.
+    /// </summary>
+    /// <exception cref="ArgumentException">No figures were given.</exception>
+    public static Figure SideBySide(params IReadOnlyList<Figure> figures)
+    {
+        ArgumentNullException.ThrowIfNull(figures);
+        if (figures.Count == 0)
+        {
+            throw new ArgumentException("SideBySide needs at least one figure.", nameof(figures));
+        }
+
+        const int gap = 16;
+        var offsets = new List<int>();
+        var x = 0;
+        foreach (var figure in figures)
+        {
+            offsets.Add(x);
+            x += figure.Width + gap;
+        }
+
+        return new Figure(x - gap, figures.Max(f => f.Height), string.Join(" | ", figures.Select(f => f.Title)), canvas =>
+        {
+            for (var i = 0; i < figures.Count; i++)
+            {
+                figures[i]._draw(new PanelCanvas(canvas, offsets[i], i));
+            }
+        });
+    }
+
     /// <summary>The figure as a standalone SVG document.</summary>
     public string ToSvg()
     {
@@ -83,4 +116,22 @@ public sealed class Figure
 
     /// <inheritdoc />
     public override string ToString() => $"Figure \"{Title}\" ({Width}x{Height}); Save(\"x.svg\" or \"x.png\") to write it to a file";
+
+    /// <summary>Draws a panel of <see cref="SideBySide"/>: shifted right by its offset, data attributes tagged with its index.</summary>
+    private sealed class PanelCanvas(ICanvas canvas, double dx, int panel) : ICanvas
+    {
+        private readonly string panelIndex = panel.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        public void Rectangle(double x, double y, double width, double height, Rgb fill, IReadOnlyDictionary<string, string>? data = null) =>
+            canvas.Rectangle(x + dx, y, width, height, fill, data is null ? null : new Dictionary<string, string>(data) { ["panel"] = panelIndex });
+
+        public void Line(double x1, double y1, double x2, double y2, Rgb stroke, double strokeWidth = 1) =>
+            canvas.Line(x1 + dx, y1, x2 + dx, y2, stroke, strokeWidth);
+
+        public void Polyline(IReadOnlyList<(double X, double Y)> points, Rgb stroke, double strokeWidth = 1.5) =>
+            canvas.Polyline([.. points.Select(p => (p.X + dx, p.Y))], stroke, strokeWidth);
+
+        public void Text(double x, double y, string text, double fontSize, Rgb color, TextAnchor anchor = TextAnchor.Start, double rotateDegrees = 0) =>
+            canvas.Text(x + dx, y, text, fontSize, color, anchor, rotateDegrees);
+    }
 }
