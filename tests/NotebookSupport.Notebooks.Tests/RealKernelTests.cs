@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace NotebookSupport.Notebooks.Tests;
@@ -141,7 +141,7 @@ public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<R
     }
 
     // data/heatmap/sentences.txt: the three paraphrase pairs that share no word (as in BundledModelHeatmapTests).
-    private static readonly (int A, int B)[] ParaphrasePairs = [(1, 9), (3, 4), (5, 7)];
+    private static readonly (int A, int B)[] _paraphrasePairs = [(1, 9), (3, 4), (5, 7)];
 
     /// <summary>
     /// What the training notebooks must show, read from the values they display: notebook 2's loss falls over its
@@ -175,13 +175,13 @@ public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<R
             var svg = html[html.IndexOf("<svg", StringComparison.Ordinal)..(html.LastIndexOf("</svg>", StringComparison.Ordinal) + "</svg>".Length)];
             var (before, after) = (SvgReader.HeatmapValues(svg, panel: 0), SvgReader.HeatmapValues(svg, panel: 1));
             Assert.Equal(10, after.GetLength(0));
-            var rows = ParaphrasePairs.SelectMany(p => new[] { (Row: p.A, Partner: p.B), (Row: p.B, Partner: p.A) }).ToList();
+            var rows = _paraphrasePairs.SelectMany(p => new[] { (Row: p.A, Partner: p.B), (Row: p.B, Partner: p.A) }).ToList();
             // 1 when the partner is the row's most similar other sentence, 9 when it is the least similar.
             int Rank(double[,] values, int row, int partner) =>
                 1 + Enumerable.Range(0, values.GetLength(0)).Count(j => j != row && j != partner && values[row, j] >= values[row, partner]);
             var (rankBefore, rankAfter) = (rows.Average(r => Rank(before, r.Row, r.Partner)), rows.Average(r => Rank(after, r.Row, r.Partner)));
             Assert.True(rankAfter < rankBefore, $"{name}: training did not move the paraphrase partners up their rows (mean rank {rankBefore:0.0} untrained, {rankAfter:0.0} trained)");
-            Assert.True(ParaphrasePairs.Any(p => Rank(after, p.A, p.B) == 1 && Rank(after, p.B, p.A) == 1),
+            Assert.True(_paraphrasePairs.Any(p => Rank(after, p.A, p.B) == 1 && Rank(after, p.B, p.A) == 1),
                 $"{name}: no paraphrase pair is its rows' best match for the trained model (ranks {string.Join(", ", rows.Select(r => $"{r.Row}->{r.Partner}: {Rank(after, r.Row, r.Partner)}"))})");
         }
     }

@@ -120,10 +120,10 @@ public sealed class Figure
     /// <summary>Draws a panel of <see cref="SideBySide"/>: shifted right by its offset, data attributes tagged with its index.</summary>
     private sealed class PanelCanvas(ICanvas canvas, double dx, int panel) : ICanvas
     {
-        private readonly string panelIndex = panel.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        private readonly string _panelIndex = panel.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         public void Rectangle(double x, double y, double width, double height, Rgb fill, IReadOnlyDictionary<string, string>? data = null) =>
-            canvas.Rectangle(x + dx, y, width, height, fill, data is null ? null : new Dictionary<string, string>(data) { ["panel"] = panelIndex });
+            canvas.Rectangle(x + dx, y, width, height, fill, data is null ? null : new Dictionary<string, string>(data) { ["panel"] = _panelIndex });
 
         public void Line(double x1, double y1, double x2, double y2, Rgb stroke, double strokeWidth = 1) =>
             canvas.Line(x1 + dx, y1, x2 + dx, y2, stroke, strokeWidth);
