@@ -126,7 +126,7 @@ display(LinePlot.Create(
     result.Losses.Select(l => (double)l.Step).ToList(),
     result.Losses.Select(l => l.Loss).ToList(),
     new LinePlotOptions { Title = "MultipleNegativesRankingLoss per step" }));
-display($"saved to {Path.GetFullPath(outputPath)}: {string.Join(", ", Directory.GetFileSystemEntries(outputPath).Select(Path.GetFileName).Order())}");
+display($"saved to notebooks/{outputPath}: {string.Join(", ", Directory.GetFileSystemEntries(outputPath).Select(Path.GetFileName).Order())}");
 
 // ## Use it
 //

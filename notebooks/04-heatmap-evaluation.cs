@@ -49,7 +49,7 @@ SentenceTransformer trained;
 if (trainedPath is not null && File.Exists(Path.Combine(trainedPath, "modules.json")))
 {
     trained = SentenceTransformer.Load(trainedPath);
-    display($"trained: notebook 3's model, loaded from {Path.GetFullPath(trainedPath)}");
+    display($"trained: notebook 3's model, loaded from notebooks/{trainedPath}");
 }
 else if (fullExperiment)
 {
