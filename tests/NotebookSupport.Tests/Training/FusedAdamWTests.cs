@@ -158,16 +158,7 @@ public sealed class FusedAdamWTests
         using var initial = randn(2, 300);
         using var grads = randn(6, 2, 300);
         Parameter[] Clone() => [new Parameter(initial[0].clone()), new Parameter(initial[1].clone())];
-        void Train(FusedAdamW optimizer, Parameter[] p, int from, int to)
-        {
-            for (int step = from; step < to; step++)
-            {
-                p[0].grad = grads[step, 0].clone();
-                p[1].grad = grads[step, 1].clone();
-                optimizer.step();
-                optimizer.zero_grad();
-            }
-        }
+        void Train(FusedAdamW optimizer, Parameter[] p, int from, int to) => TrainSteps(optimizer, p, grads, from, to);
 
         var straight = Clone();
         Train(new FusedAdamW(straight, lr: 1e-2, weight_decay: 0.01), straight, 0, 6);
@@ -216,18 +207,7 @@ public sealed class FusedAdamWTests
         FusedAdamW Grouped(Parameter[] p) => new([
             new AdamW.ParamGroup([p[0], p[2]], new AdamW.Options { LearningRate = 1e-2, weight_decay = 0.01 }),
             new AdamW.ParamGroup([p[1]], new AdamW.Options { LearningRate = 1e-2, weight_decay = 0.0 })]);
-        void Train(FusedAdamW optimizer, Parameter[] p, int from, int to)
-        {
-            for (int step = from; step < to; step++)
-            {
-                for (int i = 0; i < 3; i++)
-                {
-                    p[i].grad = grads[step, i].clone();
-                }
-                optimizer.step();
-                optimizer.zero_grad();
-            }
-        }
+        void Train(FusedAdamW optimizer, Parameter[] p, int from, int to) => TrainSteps(optimizer, p, grads, from, to);
 
         var straight = Clone();
         Train(Grouped(straight), straight, 0, 6);
@@ -298,6 +278,20 @@ public sealed class FusedAdamWTests
         var p = new Parameter(ones(4));
         Assert.Contains("twice", Assert.Throws<ArgumentException>(() => new FusedAdamW([p, p])).Message);
         Assert.Contains("twice", Assert.Throws<ArgumentException>(() => new FusedAdamW([Group(p, 0.01), Group(p, 0.0)])).Message);
+    }
+
+    // Steps from..to-1 with grads[step, i] as parameter i's gradient.
+    private static void TrainSteps(FusedAdamW optimizer, Parameter[] parameters, Tensor grads, int from, int to)
+    {
+        for (var step = from; step < to; step++)
+        {
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                parameters[i].grad = grads[step, i].clone();
+            }
+            optimizer.step();
+            optimizer.zero_grad();
+        }
     }
 
     private static AdamW.ParamGroup Group(Parameter parameter, double weightDecay) => new([parameter], new AdamW.Options { weight_decay = weightDecay });
