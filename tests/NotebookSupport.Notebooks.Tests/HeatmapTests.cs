@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Xml.Linq;
 using NotebookSupport.Plotting;
 using SkiaSharp;
 
@@ -81,6 +83,44 @@ public sealed class HeatmapTests
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(folder.FullName, "h.png")).Take(4));
         Assert.Contains("h.jpg", e.Message);
         folder.Delete(true);
+    }
+
+    [Fact]
+    public void SideBySidePanelsKeepTheirValuesAndSitNextToEachOther()
+    {
+        float[][] other = [[1.0f, -0.75f], [-0.75f, 1.0f]];
+        var left = Heatmap.Create(Matrix, ["a", "b", "c"], new HeatmapOptions { Title = "before" });
+        var right = Heatmap.Create(other, ["x", "y"], new HeatmapOptions { Title = "after" });
+
+        var figure = Figure.SideBySide([left, right], "Before & after", gap: 30);
+        var svg = figure.ToSvg();
+
+        Assert.Equal(left.Width + 30 + right.Width, figure.Width);
+        Assert.True(figure.Height > Math.Max(left.Height, right.Height), "the title needs room above the panels");
+        Assert.Contains("<title>Before &amp; after</title>", svg);
+        var first = SvgReader.HeatmapValues(svg, panel: 0);
+        var second = SvgReader.HeatmapValues(svg, panel: 1);
+        Assert.Equal(3, first.GetLength(0));
+        Assert.Equal(2, second.GetLength(0));
+        Assert.Equal(Matrix[0][2], first[0, 2]);
+        Assert.Equal(other[0][1], second[0, 1]);
+        // The right panel is drawn where the left one ends plus the gap: its first cell is offset by exactly that much.
+        var x = (XElement cell) => double.Parse((string)cell.Attribute("x")!, CultureInfo.InvariantCulture);
+        var cells = XDocument.Parse(svg).Descendants((XNamespace)"http://www.w3.org/2000/svg" + "rect").Where(r => r.Attribute("data-value") is not null).ToList();
+        var alone = XDocument.Parse(right.ToSvg()).Descendants((XNamespace)"http://www.w3.org/2000/svg" + "rect").First(r => r.Attribute("data-value") is not null);
+        var placed = cells.First(r => (string?)r.Attribute("data-panel") == "1");
+        Assert.Equal(x(alone) + left.Width + 30, x(placed), 2);
+
+        using var bitmap = SKBitmap.Decode(figure.ToPng(1));
+        Assert.Equal(figure.Width, bitmap.Width);
+    }
+
+    [Fact]
+    public void SideBySideNeedsAPanel()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Figure.SideBySide([], "nothing"));
+
+        Assert.Contains("at least one figure", e.Message);
     }
 
     [Fact]

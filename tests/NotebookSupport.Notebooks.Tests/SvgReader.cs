@@ -8,10 +8,16 @@ internal static class SvgReader
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
-    /// <summary>The heatmap's cell values by row and column, from the rects' data-* attributes.</summary>
-    public static double[,] HeatmapValues(string svg)
+    /// <summary>
+    /// The heatmap's cell values by row and column, from the rects' data-* attributes; in a figure of several panels
+    /// (<c>Figure.SideBySide</c>), those of <paramref name="panel"/>.
+    /// </summary>
+    public static double[,] HeatmapValues(string svg, int? panel = null)
     {
-        var cells = XDocument.Parse(svg).Descendants(Svg + "rect").Where(r => r.Attribute("data-value") is not null).ToList();
+        var cells = XDocument.Parse(svg).Descendants(Svg + "rect")
+            .Where(r => r.Attribute("data-value") is not null)
+            .Where(r => panel is null || (string?)r.Attribute("data-panel") == panel.Value.ToString(CultureInfo.InvariantCulture))
+            .ToList();
         var n = (int)Math.Round(Math.Sqrt(cells.Count));
         Assert.Equal(n * n, cells.Count);
         var values = new double[n, n];

@@ -39,7 +39,7 @@ internal static class CommandOptions
     /// <summary><c>--precision float32|bfloat16</c>: the number format of the matrix products while training.</summary>
     public static Option<Precision> TrainingPrecision() => Choice("--precision",
         "float32 (default, the tutorial's numbers) or bfloat16: mixed precision while training, float32 master weights "
-        + "and saved model (an epoch was 1.26-1.29x faster with the same STSb score on a CPU with AMX).",
+        + "and saved model: faster on CPUs with AVX512_BF16/AMX, same STSb score (speed: bench/RESULTS.md).",
         Precision.Float32, ("float32", Precision.Float32), ("bfloat16", Precision.BFloat16));
 
     /// <summary><c>--optimizer auto|fused|torch</c>: which AdamW implementation trains.</summary>
@@ -75,7 +75,7 @@ internal static class CommandOptions
     public static Option<bool> GroupByLength() => new("--group-by-length")
     {
         Description = "Batch pairs of similar token length together (no-duplicates rule kept, batches shuffled): less padding, "
-                      + "an epoch was 1.61-1.74x faster than data order padded to the longest, STSb +0.08. Default: random order, as the tutorial.",
+                      + "faster epochs (bench/RESULTS.md), about the same STSb score. Default: random order, as the tutorial.",
     };
 
     /// <summary><c>--overwrite</c>: let a command replace what an earlier run left in its output folders.</summary>

@@ -27,6 +27,49 @@ public sealed class Figure
         this.draw = draw;
     }
 
+    /// <summary>
+    /// Figures drawn next to each other, left to right and aligned at the top, under one <paramref name="title"/>: e.g.
+    /// the similarity heatmap of a model before and after training. In the SVG, the data cells of panel <c>k</c>
+    /// (counting from 0) carry <c>data-panel="k"</c> besides their own attributes.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// Figure.SideBySide([Heatmap.Create(before, sentences, new() { Title = "Before training" }),
+    ///                    Heatmap.Create(after, sentences, new() { Title = "After training" })], "Cosine similarity")
+    ///     .Save("heatmap.svg");
+    /// </code>
+    /// </example>
+    /// <param name="panels">The figures, at least one.</param>
+    /// <param name="title">The title above all panels; empty for none.</param>
+    /// <param name="gap">Space between panels in pixels.</param>
+    public static Figure SideBySide(IReadOnlyList<Figure> panels, string title = "", int gap = 24)
+    {
+        ArgumentNullException.ThrowIfNull(panels);
+        ArgumentNullException.ThrowIfNull(title);
+        if (panels.Count == 0)
+        {
+            throw new ArgumentException("There are no panels to draw; expected at least one figure.", nameof(panels));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(gap);
+        const double titleFont = 15;
+        var top = title.Length == 0 ? 0 : 34;
+        var width = panels.Sum(p => p.Width) + gap * (panels.Count - 1);
+        var height = top + panels.Max(p => p.Height);
+        return new Figure(width, height, title, canvas =>
+        {
+            if (title.Length > 0)
+            {
+                canvas.Text(width / 2.0, 22, title, titleFont, Rgb.Black, TextAnchor.Middle);
+            }
+            double x = 0;
+            for (var i = 0; i < panels.Count; i++)
+            {
+                panels[i].draw(new OffsetCanvas(canvas, x, top, i));
+                x += panels[i].Width + gap;
+            }
+        });
+    }
+
     /// <summary>Width in pixels (SVG user units).</summary>
     public int Width { get; }
 
