@@ -39,8 +39,8 @@ internal static class ReproduceCommand
         var batchSize = CommandOptions.BatchSize(32);
         batchSize.Description = "Pairs per training batch of every run (the video's 32).";
         // Recipe options given on the command line apply to every run; without them each run keeps its own recipe.
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs of every run (default: each run's own; from-scratch 4, tutorial 1).", DefaultValueFactory = _ => 1 };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate of AdamW for every run (default: each run's own; from-scratch 5e-4, tutorial 2e-5).", DefaultValueFactory = _ => 2e-5 };
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs of every run (default: each run's own; from-scratch 4, tutorial 1).", HelpName = "N" };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate of AdamW for every run (default: each run's own; from-scratch 5e-4, tutorial 2e-5).", HelpName = "LR" };
         var warmup = new Option<double>("--warmup-ratio") { Description = "Fraction of steps for linear warm-up.", DefaultValueFactory = _ => 0.1 };
         var scale = new Option<double>("--scale") { Description = "MNR scale (1 / temperature) of the cosine similarities.", DefaultValueFactory = _ => 20.0 };
         var seed = new Option<int>("--seed") { Description = "Seed for the batch order and dropout.", DefaultValueFactory = _ => 42 };
@@ -76,8 +76,8 @@ internal static class ReproduceCommand
             if (parseResult.GetValue(experiments) is { Length: > 0 } selected) settings = settings.Select(selected);
             bool Given(Option option) => parseResult.GetResult(option) is { Implicit: false };
             var batch = parseResult.GetValue(batchSize);
-            var epochCount = AtLeastOne(parseResult.GetValue(epochs), "--epochs");
-            var peak = Positive(parseResult.GetValue(lr), "--lr");
+            var epochCount = parseResult.GetValue(epochs) is { } n ? AtLeastOne(n, "--epochs") : (int?)null;
+            var peak = parseResult.GetValue(lr) is { } rate ? Positive(rate, "--lr") : (double?)null;
             var warmupRatio = Fraction(parseResult.GetValue(warmup), "--warmup-ratio");
             var mnrScale = Positive(parseResult.GetValue(scale), "--scale");
             var maxLength = parseResult.GetValue(maxSeqLength) is { } m ? AtLeastOne(m, "--max-seq-length") : (int?)null;
@@ -88,8 +88,8 @@ internal static class ReproduceCommand
                 {
                     Model = modelOverride ?? e.Model,
                     BatchSize = Given(batchSize) ? batch : e.BatchSize,
-                    Epochs = Given(epochs) ? epochCount : e.Epochs,
-                    LearningRate = Given(lr) ? peak : e.LearningRate,
+                    Epochs = epochCount ?? e.Epochs,
+                    LearningRate = peak ?? e.LearningRate,
                     WarmupRatio = Given(warmup) ? warmupRatio : e.WarmupRatio,
                     Scale = Given(scale) ? mnrScale : e.Scale,
                     MaxSeqLength = maxLength ?? e.MaxSeqLength,
