@@ -27,7 +27,11 @@ internal sealed class ExperimentOutcome(ReproductionExperiment experiment)
 internal sealed record EpochScores(int Epoch, SimilarityResult Dev, SimilarityResult Test, double? MeanLoss);
 
 /// <summary>The cosine similarities of the heatmap sentences before and after training.</summary>
-internal sealed record HeatmapOutcome(IReadOnlyList<string> Sentences, float[][] Before, float[][] After)
+/// <param name="Sentences">The heatmap's sentences (data/heatmap/sentences.txt).</param>
+/// <param name="Before">Their cosine similarities before training.</param>
+/// <param name="After">Their cosine similarities after training.</param>
+/// <param name="WordCounts">How many training texts each word of the heatmap sentences occurs in.</param>
+internal sealed record HeatmapOutcome(IReadOnlyList<string> Sentences, float[][] Before, float[][] After, IReadOnlyDictionary<string, int> WordCounts)
 {
     /// <summary>
     /// The three paraphrase pairs of data/heatmap/sentences.txt (rows counted from 0), which share no word: only a model

@@ -226,7 +226,9 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         if (similaritiesBefore is not null)
         {
             var similaritiesAfter = Similarities(model, sentences);
-            outcome.Heatmap = new HeatmapOutcome(sentences, similaritiesBefore, similaritiesAfter);
+            var words = sentences.SelectMany(ReproductionReport.Words).ToHashSet();
+            var counts = words.ToDictionary(w => w, w => loader.Examples.SelectMany(e => e.Texts).Count(t => ReproductionReport.Words(t).Contains(w)));
+            outcome.Heatmap = new HeatmapOutcome(sentences, similaritiesBefore, similaritiesAfter, counts);
             DrawHeatmap(outcome, runFolder);
         }
     }

@@ -161,8 +161,24 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
             md.AppendLine(Inv, $"| {pair.A} \"{heatmap.Sentences[pair.A]}\" / {pair.B} \"{heatmap.Sentences[pair.B]}\" | {heatmap.Before[pair.A][pair.B]:F2} | {Other(heatmap.Before, pair):F2} " +
                                $"| {heatmap.After[pair.A][pair.B]:F2} | {Other(heatmap.After, pair):F2} | {(HeatmapOutcome.StandsOut(heatmap.After, pair) ? "yes" : "no")} |");
         }
-        md.AppendLine().AppendLine("\"Stands out\": in both of its rows the pair's cell is the largest one off the diagonal.").AppendLine();
+        var standing = HeatmapOutcome.ParaphrasePairs.Count(p => HeatmapOutcome.StandsOut(heatmap.After, p));
+        md.AppendLine().AppendLine(Inv, $"\"Stands out\": in both of its rows the pair's cell is the largest one off the diagonal. " +
+                                        $"After training, {standing} of {HeatmapOutcome.ParaphrasePairs.Length} pairs stand out.");
+        if (standing < HeatmapOutcome.ParaphrasePairs.Length && heatmap.WordCounts.Count > 0)
+        {
+            // A model trained from scratch knows a word only from the training pairs it occurs in.
+            var rare = HeatmapOutcome.ParaphrasePairs.Where(p => !HeatmapOutcome.StandsOut(heatmap.After, p))
+                .SelectMany(p => Words(heatmap.Sentences[p.A]).Concat(Words(heatmap.Sentences[p.B])))
+                .Distinct().Select(w => (Word: w, Count: heatmap.WordCounts.GetValueOrDefault(w))).Where(w => w.Count <= 5).OrderBy(w => w.Count);
+            md.AppendLine(Inv, $"Words of the pairs that do not stand out which occur in at most 5 training texts: " +
+                               $"{string.Join(", ", rare.Select(w => $"{w.Word} {w.Count}"))}; a model that learns words only from these pairs has next to nothing to go on for them.");
+        }
+        md.AppendLine();
     }
+
+    /// <summary>The lower-case words of a sentence, as the report counts them.</summary>
+    public static IEnumerable<string> Words(string sentence) =>
+        System.Text.RegularExpressions.Regex.Matches(sentence.ToLowerInvariant(), "[a-z]+").Select(m => m.Value);
 
     private static string Change(double? before, double? after) =>
         (before, after) switch
