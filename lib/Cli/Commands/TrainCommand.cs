@@ -13,7 +13,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var model = CommandOptions.Model(
-            "Model to train: bundled:all-MiniLM-L6-v2, a model folder, a hub id, or random:bert-tiny|bert-mini|bert-small to train from scratch.");
+            "Model to train: bundled:all-MiniLM-L6-v2, a model folder, a hub id, or random:bert-tiny|bert-mini|bert-small|minilm-2l to train new layers (minilm-2l: on the bundled model's word vectors).");
         var data = CommandOptions.Data(
             "Training files: prepare-nli TSV (header anchor<TAB>positive[<TAB>negative]) or NLI files (parquet, jsonl, tsv, csv, AllNLI).", required: true);
         var output = CommandOptions.Output("Folder for the trained model, training_log.jsonl and loss_curve.png.", "DIR");
@@ -190,6 +190,11 @@ internal static class TrainCommand
         stdout.WriteLine($"training: {examples.Count:N0} examples, {trainer.Objectives[0].Loader.BatchCount(0):N0} batches of {s.BatchSize} per epoch, {s.Epochs} epoch(s), " +
                          $"{trainer.TotalSteps:N0} steps, {trainer.WarmupSteps:N0} warm-up, loss {s.Loss}, lr {s.LearningRate:G3}");
         stdout.WriteLine(CommandOptions.SpeedOptionsLine(s.GroupByLength, s.Precision, trainer.Optimizer));
+        if (!s.Resume)
+        {
+            stdout.WriteLine($"estimated training time: {TrainingTimeEstimate.Measure(trainer)}");
+        }
+
         var result = trainer.Train();
         foreach (var evaluation in result.Evaluations)
         {
@@ -212,21 +217,7 @@ internal static class TrainCommand
 
     private static SentenceTransformer LoadModel(Settings s, TextWriter stderr)
     {
-        const string randomPrefix = "random:";
-        if (s.Model.StartsWith(randomPrefix, StringComparison.Ordinal))
-        {
-            var name = s.Model[randomPrefix.Length..];
-            if (!BertMiniatures.Names.Contains(name))
-            {
-                throw new ArgumentException($"--model: unknown random model '{name}'; expected random:{string.Join(", random:", BertMiniatures.Names)}.");
-            }
-            return BertMiniatures.CreateRandom(name, s.Pooling ?? PoolingMode.Mean, s.MaxSeqLength ?? 128);
-        }
-        var model = SentenceTransformer.Load(s.Model, CommandOptions.LoadOptions(stderr));
-        if (s.MaxSeqLength is { } length)
-        {
-            model.MaxSeqLength = length;
-        }
+        var model = ModelSpec.Load(s.Model, s.MaxSeqLength, stderr, s.Pooling);
         return s.Pooling is { } mode && mode != model.Pooling.Mode
             ? new SentenceTransformer(model.Transformer, new Pooling(model.EmbeddingDimension, mode), model.Normalize)
             : model;

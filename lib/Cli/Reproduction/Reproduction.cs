@@ -6,8 +6,9 @@ using TorchSharp;
 namespace NotebookSupport.Cli.Reproduction;
 
 /// <summary>
-/// The tutorial end to end, in the video's order: NLI pairs, STSb before training, one epoch of MNR loss with the
-/// no-duplicates loader, STSb after, the heatmap, and <c>report.md</c> in the run folder.
+/// The tutorial end to end, in the video's order, for every experiment of the preset: NLI pairs, STSb dev and test
+/// before training, epochs of MNR loss with the no-duplicates loader (dev and test scored after each), the heatmap
+/// before and after, and one <c>report.md</c> in the run folder.
 /// </summary>
 internal sealed class Reproduction(ReproductionSettings settings, TextWriter output, TextWriter error)
 {
@@ -23,41 +24,45 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         }
         Directory.CreateDirectory(runFolder);
         output.WriteLine($"run folder: {runFolder}");
-        torch.manual_seed(settings.Seed);
 
         var examples = Phase("prepare data", PreparePairs);
-        var model = Phase("load model", LoadModel);
-        var evaluator = EmbeddingSimilarityEvaluator.FromStsFile(settings.StsFile ?? RepositoryData.Path("stsb", "sts-test.csv"));
-        _report.Before = Phase("evaluate before training", () => Evaluate(model, evaluator));
-        output.WriteLine($"before training: {_report.Before}");
+        var dev = EmbeddingSimilarityEvaluator.FromStsFile(settings.StsDevFile ?? RepositoryData.Path("stsb", "sts-dev.csv"));
+        var test = EmbeddingSimilarityEvaluator.FromStsFile(settings.StsFile ?? RepositoryData.Path("stsb", "sts-test.csv"));
 
-        var loader = new NoDuplicatesDataLoader(examples, settings.BatchSize, settings.Seed,
-            settings.GroupByLength ? LengthGroupedExampleOrder.For(model) : null);
-        var (estimate, gflops, paddedLength) = TrainingTimeEstimate.Estimate(model, loader, settings.Precision);
-        output.WriteLine($"estimated training time: {estimate:hh\\:mm\\:ss} per epoch ({gflops:F0} GFLOP/s {CommandOptions.Name(settings.Precision)} matmul measured now, " +
-                         $"~{paddedLength:F0} padded tokens per text)");
-        _report.Estimate = estimate;
-        var modelFolder = Path.Combine(runFolder, ModelFolderName);
-        var result = Phase("train", () => Train(model, loader, modelFolder, runFolder));
-        _report.Training = result;
-        _report.After = Phase("evaluate after training", () => Evaluate(model, evaluator));
-        output.WriteLine($"after training: {_report.After}");
+        // Every model is loaded and every epoch estimated before the first step, so the printed estimate covers the whole run.
+        var runs = Phase("load models", () => settings.Experiments.Select(e => Prepare(e, examples, dev, test, runFolder)).ToList());
+        var total = TimeSpan.FromTicks(runs.Sum(r => r.Outcome.Estimate.Ticks));
+        output.WriteLine($"estimated training time: {total:hh\\:mm\\:ss} for {runs.Count} run(s) ({string.Join(", ", runs.Select(r => $"{r.Outcome.Experiment.Id} {r.Outcome.Estimate:hh\\:mm\\:ss}"))})");
+        _report.Estimate = total;
 
-        Phase("heatmap", () => DrawHeatmap(model, runFolder));
-        var reportPath = Path.Combine(runFolder, "report.md");
+        foreach (var run in runs)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            Phase($"{run.Outcome.Experiment.Id}: train and evaluate", () => Execute(run, dev, test, runFolder));
+            run.Outcome.Elapsed = stopwatch.Elapsed;
+            run.Model.Dispose();
+        }
+        var reportPath = Path.Combine(runFolder, ReportFileName);
         File.WriteAllText(reportPath, _report.ToMarkdown());
         return reportPath;
     }
 
-    /// <summary>The files a run writes into its folder, besides the model folder.</summary>
-    private static readonly string[] _artifacts = ["report.md", Trainer.LogFileName, LossCurve.FileName, "heatmap.png", "heatmap.svg"];
+    private const string ReportFileName = "report.md";
+    private const string ModelFolderName = "model";
+    private const string HeatmapName = "heatmap";
+
+    /// <summary>A run's own files, in its sub-folder besides the model folder.</summary>
+    private static readonly string[] _runArtifacts = [Trainer.LogFileName, LossCurve.FileName, "loss_curve.svg"];
 
     /// <summary>An earlier run's artifacts are refused before anything runs, naming them; other files are never touched.</summary>
-    private static void RefuseToReplaceArtifacts(string runFolder)
+    private void RefuseToReplaceArtifacts(string runFolder)
     {
-        var existing = _artifacts.Where(f => File.Exists(Path.Combine(runFolder, f)))
-            .Concat(SentenceTransformerWriter.ExistingModelFiles(Path.Combine(runFolder, ModelFolderName)).Select(f => $"{ModelFolderName}/{f}"))
-            .ToList();
+        var existing = new[] { ReportFileName, $"{HeatmapName}.png", $"{HeatmapName}.svg" }.Where(f => File.Exists(Path.Combine(runFolder, f))).ToList();
+        foreach (var id in settings.Experiments.Select(e => e.Id))
+        {
+            existing.AddRange(_runArtifacts.Where(f => File.Exists(Path.Combine(runFolder, id, f))).Select(f => $"{id}/{f}"));
+            existing.AddRange(SentenceTransformerWriter.ExistingModelFiles(Path.Combine(runFolder, id, ModelFolderName)).Select(f => $"{id}/{ModelFolderName}/{f}"));
+        }
         if (existing.Count > 0)
         {
             throw new IOException(
@@ -65,8 +70,6 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
                 "Choose another --output folder, or pass --overwrite to replace them (other files there are never touched).");
         }
     }
-
-    private const string ModelFolderName = "model";
 
     private IReadOnlyList<InputExample> PreparePairs()
     {
@@ -109,14 +112,52 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         return [snli, mnli];
     }
 
-    private SentenceTransformer LoadModel()
-    {
-        var model = SentenceTransformer.Load(settings.Model, CommandOptions.LoadOptions(error));
-        if (settings.MaxSeqLength is { } max)
-        {
-            model.MaxSeqLength = max;
-        }
+    /// <summary>A run ready to train: its model, loader, trainer, test scoring and outcome record (with the time estimate).</summary>
+    private sealed record PreparedRun(SentenceTransformer Model, NoDuplicatesDataLoader Loader, Trainer Trainer, TestAfterEachEpoch TestAfterEpoch, ExperimentOutcome Outcome);
 
+    private PreparedRun Prepare(ReproductionExperiment experiment, IReadOnlyList<InputExample> examples, EmbeddingSimilarityEvaluator dev,
+        EmbeddingSimilarityEvaluator test, string runFolder)
+    {
+        var model = LoadModel(experiment);
+        var outcome = new ExperimentOutcome(experiment);
+        var config = model.Transformer.Config;
+        outcome.ModelDescription = $"{config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {model.Pooling.Mode} pooling, max_seq_length {model.MaxSeqLength}";
+        output.WriteLine($"{experiment.Id}: model {experiment.Model}, {outcome.ModelDescription}");
+        var loader = new NoDuplicatesDataLoader(examples, experiment.BatchSize, settings.Seed,
+            settings.GroupByLength ? LengthGroupedExampleOrder.For(model) : null);
+        var folder = Path.Combine(runFolder, experiment.Id);
+        // The test set is scored where Fit scores the dev set, after each epoch's last step, through Fit's progress hook.
+        var testAfterEpoch = new TestAfterEachEpoch(model, test);
+        var trainer = new Trainer(model, [(loader, new MultipleNegativesRankingLoss(model, experiment.Scale))], new FitOptions
+        {
+            Epochs = experiment.Epochs,
+            WarmupRatio = experiment.WarmupRatio,
+            LearningRate = experiment.LearningRate,
+            OutputPath = Path.Combine(folder, ModelFolderName),
+            ShowProgressBar = settings.ShowProgress,
+            Seed = settings.Seed,
+            GroupByLength = settings.GroupByLength,
+            Precision = settings.Precision,
+            LogPath = Path.Combine(folder, Trainer.LogFileName),
+            Overwrite = settings.Overwrite,
+            Evaluator = dev,
+            // The saved model is the one the report's last scores and heatmap describe.
+            SaveBestModel = false,
+            Progress = testAfterEpoch,
+        });
+        testAfterEpoch.EpochEnds = [.. Enumerable.Range(0, experiment.Epochs).Select(e => Enumerable.Range(0, e + 1).Sum(trainer.StepsPerEpoch))];
+        var estimate = TrainingTimeEstimate.Measure(trainer);
+        outcome.Estimate = estimate.Total;
+        output.WriteLine($"{experiment.Id}: estimated training time {estimate}");
+        _report.Experiments.Add(outcome);
+        return new PreparedRun(model, loader, trainer, testAfterEpoch, outcome);
+    }
+
+    private SentenceTransformer LoadModel(ReproductionExperiment experiment)
+    {
+        // Seeded, so a random model's initial weights, and with them every number of the run, are the same each time.
+        torch.manual_seed(settings.Seed);
+        var model = ModelSpec.Load(experiment.Model, experiment.MaxSeqLength, error);
         if (settings.Device == "cuda")
         {
             if (!torch.cuda.is_available())
@@ -126,10 +167,93 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
 
             model.to(torch.CUDA);
         }
-        var config = model.Transformer.Config;
-        output.WriteLine($"model: {settings.Model}, {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, pooling {model.Pooling.Mode}, max_seq_length {model.MaxSeqLength}");
-        _report.ModelDescription = $"{config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {model.Pooling.Mode} pooling, max_seq_length {model.MaxSeqLength}";
         return model;
+    }
+
+    private void Execute(PreparedRun run, EmbeddingSimilarityEvaluator dev, EmbeddingSimilarityEvaluator test, string runFolder)
+    {
+        var (model, loader, trainer, testAfterEpoch, outcome) = run;
+        var experiment = outcome.Experiment;
+        var folder = Path.Combine(runFolder, experiment.Id);
+        Directory.CreateDirectory(folder);
+        output.WriteLine($"== {experiment.Title}");
+
+        var before = new EpochScores(0, Evaluate(model, dev), Evaluate(model, test), null);
+        outcome.Scores.Add(before);
+        output.WriteLine($"{experiment.Id} before training: {before.Dev}; {before.Test}");
+        var sentences = HeatmapSentences();
+        var similaritiesBefore = experiment.Heatmap ? Similarities(model, sentences) : null;
+
+        output.WriteLine($"{experiment.Id} training: {loader.Examples.Count:N0} pairs, {loader.Count:N0} batches of {experiment.BatchSize}, {trainer.TotalSteps:N0} steps " +
+                         $"({trainer.WarmupSteps:N0} warm-up), {experiment.Epochs} epoch(s), lr {experiment.LearningRate:0.##e+0}, scale {experiment.Scale}");
+        output.WriteLine(CommandOptions.SpeedOptionsLine(settings.GroupByLength, settings.Precision, trainer.Optimizer));
+        outcome.Steps = trainer.TotalSteps;
+        outcome.WarmupSteps = trainer.WarmupSteps;
+        _report.Optimizer = trainer.Optimizer;
+
+        var result = trainer.Train();
+        outcome.Training = result;
+        for (var epoch = 0; epoch < experiment.Epochs; epoch++)
+        {
+            var losses = result.Log.Where(e => e.Epoch == epoch && e.Loss is not null).Select(e => e.Loss!.Value).ToList();
+            var scores = new EpochScores(epoch + 1, result.Evaluations[epoch], testAfterEpoch.Results[epoch], losses.Count > 0 ? losses.Average() : null);
+            outcome.Scores.Add(scores);
+            output.WriteLine($"{experiment.Id} after epoch {epoch + 1}: {scores.Dev}; {scores.Test}; mean loss {scores.MeanLoss:F4}");
+        }
+
+        if (result.Losses.Count > 0)
+        {
+            var title = $"MNR training loss: {experiment.Title}";
+            LossCurve.Save(result.Losses, Path.Combine(folder, LossCurve.FileName), title);
+            LossCurve.Save(result.Losses, Path.Combine(folder, "loss_curve.svg"), title);
+        }
+
+        if (similaritiesBefore is not null)
+        {
+            var similaritiesAfter = Similarities(model, sentences);
+            var words = sentences.SelectMany(ReproductionReport.Words).ToHashSet();
+            var counts = words.ToDictionary(w => w, w => loader.Examples.SelectMany(e => e.Texts).Count(t => ReproductionReport.Words(t).Contains(w)));
+            outcome.Heatmap = new HeatmapOutcome(sentences, similaritiesBefore, similaritiesAfter, counts);
+            DrawHeatmap(outcome, runFolder);
+        }
+    }
+
+    /// <summary>Scores the test set whenever Fit reports the last step of an epoch (Fit scores the dev set right after).</summary>
+    private sealed class TestAfterEachEpoch(SentenceTransformer model, EmbeddingSimilarityEvaluator test) : IProgress<TrainingProgress>
+    {
+        public IReadOnlyList<int> EpochEnds { get; set; } = [];
+        public List<SimilarityResult> Results { get; } = [];
+
+        public void Report(TrainingProgress value)
+        {
+            if (EpochEnds.Contains(value.Step))
+            {
+                Results.Add(test.Evaluate(model));
+            }
+        }
+    }
+
+    private static List<string> HeatmapSentences() =>
+        [.. File.ReadAllLines(RepositoryData.Path("heatmap", "sentences.txt")).Where(l => l.Trim().Length > 0)];
+
+    private static float[][] Similarities(SentenceTransformer model, IReadOnlyList<string> sentences)
+    {
+        var embeddings = model.Encode(sentences, normalizeEmbeddings: true);
+        return Similarity.CosSim(embeddings, embeddings);
+    }
+
+    private void DrawHeatmap(ExperimentOutcome outcome, string runFolder)
+    {
+        var heatmap = outcome.Heatmap!;
+        var (before, after) = (outcome.Scores[0], outcome.Scores[^1]);
+        // One colour scale for both panels, so "lighting up" means a higher cosine, not a rescaled one.
+        var minimum = heatmap.Before.Concat(heatmap.After).SelectMany(row => row).Min();
+        HeatmapOptions Panel(string title) => new() { Title = title, Minimum = minimum, Maximum = 1 };
+        var figure = Figure.SideBySide(
+            Heatmap.Create(heatmap.Before, heatmap.Sentences, Panel($"{outcome.Experiment.Model} before training (STSb dev {before.Dev.SpearmanCosine:F1})")),
+            Heatmap.Create(heatmap.After, heatmap.Sentences, Panel($"After {outcome.Experiment.Epochs} epoch(s) of MNR (STSb dev {after.Dev.SpearmanCosine:F1})")));
+        figure.Save(Path.Combine(runFolder, $"{HeatmapName}.png"));
+        figure.Save(Path.Combine(runFolder, $"{HeatmapName}.svg"));
     }
 
     private SimilarityResult Evaluate(SentenceTransformer model, EmbeddingSimilarityEvaluator evaluator)
@@ -141,55 +265,9 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
 
         return AnsiConsole.Progress().AutoClear(true).Start(context =>
         {
-            var task = context.AddTask("encoding STSb sentences");
+            var task = context.AddTask($"encoding {evaluator.Name} sentences");
             return evaluator.Evaluate(model, new Progress(task));
         });
-    }
-
-    private TrainingResult Train(SentenceTransformer model, NoDuplicatesDataLoader loader, string modelFolder, string runFolder)
-    {
-        var loss = new MultipleNegativesRankingLoss(model, settings.Scale);
-        var trainer = new Trainer(model, [(loader, loss)], new FitOptions
-        {
-            Epochs = settings.Epochs,
-            WarmupRatio = settings.WarmupRatio,
-            LearningRate = settings.LearningRate,
-            OutputPath = modelFolder,
-            ShowProgressBar = settings.ShowProgress,
-            Seed = settings.Seed,
-            GroupByLength = settings.GroupByLength,
-            Precision = settings.Precision,
-            LogPath = Path.Combine(runFolder, Trainer.LogFileName),
-            Overwrite = settings.Overwrite,
-            Callbacks = [new LossCurveCallback()],
-        });
-        output.WriteLine($"training: {loader.Examples.Count:N0} pairs, {loader.Count:N0} batches of {settings.BatchSize}, {trainer.TotalSteps:N0} steps " +
-                         $"({trainer.WarmupSteps:N0} warm-up), lr {settings.LearningRate:G3}, scale {settings.Scale}");
-        output.WriteLine(CommandOptions.SpeedOptionsLine(settings.GroupByLength, settings.Precision, trainer.Optimizer));
-        _report.Steps = trainer.TotalSteps;
-        _report.WarmupSteps = trainer.WarmupSteps;
-        _report.Optimizer = trainer.Optimizer;
-        var result = trainer.Train();
-        LossCurve.Save(result.Losses, Path.Combine(runFolder, LossCurve.FileName), $"MNR training loss ({settings.Preset} preset)");
-        var losses = result.Losses;
-        if (losses.Count > 0)
-        {
-            int window = Math.Max(1, Math.Min(20, losses.Count / 5));
-            _report.FirstLoss = losses.Take(window).Average(l => l.Loss);
-            _report.LastLoss = losses.TakeLast(window).Average(l => l.Loss);
-            output.WriteLine($"loss: first {window} steps {_report.FirstLoss:F4}, last {window} steps {_report.LastLoss:F4}");
-        }
-        return result;
-    }
-
-    private void DrawHeatmap(SentenceTransformer model, string runFolder)
-    {
-        var sentences = File.ReadAllLines(RepositoryData.Path("heatmap", "sentences.txt")).Where(l => l.Trim().Length > 0).ToList();
-        var embeddings = model.Encode(sentences, normalizeEmbeddings: true);
-        var figure = Heatmap.Create(Similarity.CosSim(embeddings, embeddings), sentences,
-            new HeatmapOptions { Title = "Cosine similarity after MNR training" });
-        figure.Save(Path.Combine(runFolder, "heatmap.png"));
-        figure.Save(Path.Combine(runFolder, "heatmap.svg"));
     }
 
     private T Phase<T>(string name, Func<T> work)

@@ -6,8 +6,7 @@ namespace NotebookSupport.Data;
 /// <summary>
 /// An <see cref="IExampleOrder"/> that puts examples of similar token length into the same batches, so each column is
 /// padded to a length close to its real one: on SNLI pairs with all-MiniLM-L6-v2 the share of real tokens goes from
-/// 0.49 to 0.78 and an epoch is 1.35-1.55x faster (1.61-1.74x with the encoder skipping padding, as it does by
-/// default; two runs), with the same STSb score after training (bench/RESULTS.md).
+/// 0.49 to 0.78 and an epoch is faster, with the same STSb score after training (speed: bench/RESULTS.md).
 /// </summary>
 /// <remarks>
 /// <para>

@@ -20,7 +20,7 @@ namespace NotebookSupport.Data;
 /// </para>
 /// <para>
 /// With <see cref="LengthGroupedExampleOrder"/>, examples of similar token length share batches, so far less padding
-/// is computed (about 1.5x faster per epoch on SNLI); the guarantees above still hold.
+/// is computed (faster epochs, measured in bench/RESULTS.md); the guarantees above still hold.
 /// </para>
 /// <para>Unlike the Python original, the count is not overestimated and epochs do not repeat the same batches.</para>
 /// <example>

@@ -12,8 +12,8 @@ public enum Precision
     /// <summary>
     /// Mixed precision: every linear layer and the attention run in <c>bfloat16</c> (weights cast on the fly,
     /// gradients flow back to the <c>float32</c> weights); embeddings, residual sums, LayerNorm, pooling and the
-    /// loss stay <c>float32</c>. About 2-4x faster on CPUs with AVX512_BF16 or AMX; embeddings keep a cosine
-    /// above 0.999 to the <c>float32</c> ones.
+    /// loss stay <c>float32</c>. Faster on CPUs with AVX512_BF16 or AMX (measured in bench/RESULTS.md); embeddings
+    /// keep a cosine above 0.999 to the <c>float32</c> ones.
     /// </summary>
     BFloat16,
 }

@@ -29,8 +29,8 @@ internal sealed class TokenLayout : IDisposable
 
     /// <summary>
     /// libtorch's fused CPU attention kernel computes the softmax of each query row 16 keys at a time and the
-    /// remaining <c>L % 16</c> one by one, with a scalar <c>exp</c>: at <c>L = 15</c> it takes 2-3x as long as at
-    /// <c>L = 16</c>. Rounding the keys up to a multiple of this many (the extra keys masked out) removes that tail.
+    /// remaining <c>L % 16</c> one by one, with a scalar <c>exp</c>, so <c>L = 15</c> takes longer than <c>L = 16</c>.
+    /// Rounding the keys up to a multiple of this many (the extra keys masked out) removes that tail.
     /// </summary>
     public const int CpuKeyBlock = 16;
 

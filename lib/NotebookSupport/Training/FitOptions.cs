@@ -10,11 +10,10 @@ namespace NotebookSupport.Training;
 /// random order, float32.
 /// </summary>
 /// <remarks>
-/// Two speed options change the numbers a little, so they are off by default (measured on one SNLI epoch of
-/// all-MiniLM-L6-v2, bench/RESULTS.md): <see cref="GroupByLength"/> (1.61-1.74x faster than data order padded to the
-/// longest, with the encoder's default <see cref="Models.BertModel.SkipPadding"/>; STSb +0.08) and
-/// <see cref="Precision"/> = <see cref="Models.Precision.BFloat16"/> (1.26-1.29x faster again on CPUs with AVX512_BF16/AMX,
-/// same STSb). <see cref="Optimizer"/> picks the AdamW implementation; both compute the same update.
+/// Two speed options change the numbers a little, so they are off by default (their speed and STSb scores, measured on
+/// one SNLI epoch of all-MiniLM-L6-v2, are in bench/RESULTS.md): <see cref="GroupByLength"/> and
+/// <see cref="Precision"/> = <see cref="Models.Precision.BFloat16"/> (on CPUs with AVX512_BF16/AMX).
+/// <see cref="Optimizer"/> picks the AdamW implementation; both compute the same update.
 /// </remarks>
 public sealed record FitOptions
 {

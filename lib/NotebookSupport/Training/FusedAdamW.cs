@@ -12,7 +12,7 @@ namespace NotebookSupport.Training;
 /// AdamW (Loshchilov and Hutter, 2019) with exactly PyTorch's <c>torch.optim.AdamW</c> update, done in one fused,
 /// vectorised pass per parameter on the CPU instead of the seven tensor operations (and temporaries) of the
 /// per-parameter implementation. Sentence-transformer models are half word embeddings, so the optimizer step reads
-/// and writes every one of their ~23 M floats each step: fusing makes it about 4-5x cheaper. <c>Fit</c> uses it by
+/// and writes every one of their ~23 M floats each step: fusing makes it several times cheaper (bench/RESULTS.md). <c>Fit</c> uses it by
 /// default (see <see cref="FitOptions.Optimizer"/>).
 /// </summary>
 /// <remarks>

@@ -9,7 +9,7 @@ public enum OptimizerKind
     /// </summary>
     Auto,
 
-    /// <summary><see cref="Training.FusedAdamW"/>: one vectorised pass per parameter, 4-5x cheaper per step; float32 CPU parameters only.</summary>
+    /// <summary><see cref="Training.FusedAdamW"/>: one vectorised pass per parameter, cheaper per step (bench/RESULTS.md); float32 CPU parameters only.</summary>
     FusedAdamW,
 
     /// <summary>TorchSharp's <c>optim.AdamW</c> (the default of <see cref="OptimizerFactory.AdamW"/>): any device and dtype.</summary>

@@ -1,85 +1,90 @@
 using System.Diagnostics;
 using NotebookSupport.Data;
+using NotebookSupport.Losses;
 using NotebookSupport.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Training;
 
 /// <summary>
-/// A rough, printed-before-it-starts estimate of an MNR epoch: the matmul work of the steps (3 x the forward's
-/// 2 x weights x tokens, padded as the loader's batches are, or only the real tokens where the encoder skips padding)
-/// divided by the matmul speed this machine shows right now in the training precision, at an assumed efficiency.
-/// What <c>st reproduce</c> and the notebooks' full experiments print before training starts.
+/// How long a training will take, measured before it starts: a few real training steps (every objective's loss
+/// forward and backward, in training mode and at the training precision, as <see cref="Trainer"/> runs them) on
+/// batches spread over the first epoch, their mean times the number of steps. What <c>st train</c>,
+/// <c>st reproduce</c> and notebook 3 print before training.
 /// </summary>
 /// <remarks>
+/// <para>
+/// The sampled steps leave no trace: the gradients they computed are set back to zero, the model's mode and
+/// precision are restored, and <see cref="Trainer.Train"/> re-seeds the random generator before its first step, so a
+/// training gives the same numbers with or without an estimate. The optimizer update and gradient clipping are not
+/// timed (a few percent of a step); neither are evaluations. Sampled batches stand for the epoch: an order that puts
+/// long texts in a few batches estimates less well.
+/// </para>
 /// <code>
-/// var (duration, gflops, padded) = TrainingTimeEstimate.Estimate(model, loader, Precision.Float32);
+/// var trainer = new Trainer(model, [(loader, loss)], options);
+/// Console.WriteLine($"estimated training time: {TrainingTimeEstimate.Measure(trainer)}");
+/// var result = trainer.Train();
 /// </code>
 /// </remarks>
-public static class TrainingTimeEstimate
+/// <param name="Total">The estimated time of all steps.</param>
+/// <param name="PerStep">The mean time of a sampled step.</param>
+/// <param name="Steps">The training's steps (<see cref="Trainer.TotalSteps"/>).</param>
+/// <param name="SampledSteps">How many steps were timed.</param>
+public sealed record TrainingTimeEstimate(TimeSpan Total, TimeSpan PerStep, int Steps, int SampledSteps)
 {
-    // A training step keeps the matmul units busy for about half its time on a CPU (measured on MiniLM-L6).
-    private const double StepEfficiency = 0.5;
-
-    /// <summary>Estimated duration of the first epoch of <paramref name="loader"/> at <paramref name="precision"/>.</summary>
-    public static (TimeSpan Duration, double GflopsPerSecond, double PaddedTokensPerText) Estimate(
-        SentenceTransformer model, NoDuplicatesDataLoader loader, Precision precision)
+    /// <summary>Times <paramref name="sampledSteps"/> steps of <paramref name="trainer"/>'s training (after one untimed step that pays one-time set-up).</summary>
+    public static TrainingTimeEstimate Measure(Trainer trainer, int sampledSteps = 5)
     {
-        var config = model.Transformer.Config;
-        var examples = loader.Examples;
-        int batchSize = loader.BatchSize;
-        var (paddedLength, computedLength) = MeanLengths(model, loader);
-        long layerWeights = 4L * config.HiddenSize * config.HiddenSize + 2L * config.HiddenSize * config.IntermediateSize;
-        int textsPerExample = examples.Count == 0 ? 2 : examples[0].Texts.Count;
-        double tokensPerStep = textsPerExample * batchSize * computedLength;
-        double forwardFlops = 2.0 * layerWeights * config.NumHiddenLayers * tokensPerStep
-                              + 4.0 * paddedLength * paddedLength * config.HiddenSize * config.NumHiddenLayers * textsPerExample * batchSize;
-        double gflops = MatmulGflops(config.HiddenSize, config.IntermediateSize, (int)Math.Min(tokensPerStep, 4096),
-            precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
-        int steps = loader.BatchCount(0);
-        double seconds = steps * 3 * forwardFlops / (gflops * 1e9 * StepEfficiency);
-        return (TimeSpan.FromSeconds(seconds), gflops, paddedLength);
-    }
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampledSteps, 1);
+        var batchesInEpoch = trainer.StepsPerEpoch(0);
+        var picked = Enumerable.Range(0, sampledSteps + 1).Select(i => (int)((long)i * batchesInEpoch / (sampledSteps + 1))).Distinct().ToHashSet();
+        var batches = trainer.Objectives.Select(o => o.Loader.Batches(0).Take(batchesInEpoch).Where((_, i) => picked.Contains(i)).ToList()).ToList();
 
-    // Twenty batches spread over the epoch, padded as training pads them (each column to its longest text): the
-    // mean padded length, and the mean length the linear layers compute (real tokens only where the batch is packed).
-    private static (double Padded, double Computed) MeanLengths(SentenceTransformer model, NoDuplicatesDataLoader loader)
-    {
-        const int sampledBatches = 20;
-        var batches = loader.Batches(0).ToList();
-        var bert = model.Transformer.AutoModel;
-        double padded = 0, computed = 0;
-        int sides = 0;
-        for (int b = 0; b < Math.Min(sampledBatches, batches.Count); b++)
+        var model = trainer.Model;
+        var modules = trainer.Objectives.Select(o => (nn.Module)o.Loss).Prepend(model).ToList();
+        var wasTraining = modules.Select(m => m.training).ToList();
+        var precision = model.Precision;
+        model.Precision = trainer.Options.Precision ?? precision;
+        modules.ForEach(m => m.train());
+        var timed = new List<double>();
+        try
         {
-            var batch = batches[(int)((long)b * batches.Count / Math.Min(sampledBatches, batches.Count))];
-            for (int side = 0; side < batch[0].Texts.Count; side++)
+            for (var step = 0; step < picked.Count; step++)
             {
-                var tokens = model.Tokenize([.. batch.Select(e => e.Texts[side])]);
-                long real = tokens.AttentionMask.Sum();
-                padded += tokens.SequenceLength;
-                computed += bert.SkipsPaddingOf(real, tokens.AttentionMask.Length) ? (double)real / tokens.BatchSize : tokens.SequenceLength;
-                sides++;
+                var stopwatch = Stopwatch.StartNew();
+                for (var objective = 0; objective < batches.Count; objective++)
+                {
+                    trainer.Objectives[objective].Loss.ForwardBackward(batches[objective][step]);
+                }
+                timed.Add(stopwatch.Elapsed.TotalSeconds);
             }
         }
-        return (padded / sides, computed / sides);
-    }
-
-    private static double MatmulGflops(int hidden, int intermediate, int rows, ScalarType dtype)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var a = randn(rows, hidden, dtype: dtype);
-        var b = randn(hidden, intermediate, dtype: dtype);
-        a.matmul(b);
-        var stopwatch = Stopwatch.StartNew();
-        const int repeats = 5;
-        for (int i = 0; i < repeats; i++)
+        finally
         {
-            a.matmul(b);
+            foreach (var parameter in modules.SelectMany(m => m.parameters()).Distinct())
+            {
+                parameter.grad?.zero_();
+            }
+            for (var i = 0; i < modules.Count; i++)
+            {
+                modules[i].train(wasTraining[i]);
+            }
+            model.Precision = precision;
         }
 
-        return repeats * 2.0 * rows * hidden * intermediate / stopwatch.Elapsed.TotalSeconds / 1e9;
+        // The first step pays one-time set-up; an epoch of one batch has no other to time, so it stands for itself.
+        var counted = timed.Count > 1 ? timed.Skip(1).ToList() : timed;
+        var perStep = counted.Average();
+        return new TrainingTimeEstimate(TimeSpan.FromSeconds(perStep * trainer.TotalSteps), TimeSpan.FromSeconds(perStep), trainer.TotalSteps, counted.Count);
     }
+
+    /// <summary>The estimate of <c>model.Fit(trainObjectives, options)</c>; see <see cref="Measure(Trainer, int)"/>.</summary>
+    public static TrainingTimeEstimate Measure(SentenceTransformer model, IReadOnlyList<(IDataLoader Loader, SentenceTransformerLoss Loss)> trainObjectives,
+        FitOptions? options = null, int sampledSteps = 5) =>
+        Measure(new Trainer(model, trainObjectives, options), sampledSteps);
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Total:h\\:mm\\:ss} ({Steps:N0} x {PerStep.TotalSeconds:0.000} s per step, from {SampledSteps} step(s) timed now)";
 }

@@ -112,9 +112,11 @@ public sealed class OutputFolderCommandTests
     {
         using var temp = new TrainingTempFolder();
         var run = temp.Combine("run");
-        Directory.CreateDirectory(Path.Combine(run, "model"));
+        Directory.CreateDirectory(Path.Combine(run, "tutorial", "model"));
+        Directory.CreateDirectory(Path.Combine(run, "from-scratch"));
         File.WriteAllText(Path.Combine(run, "report.md"), "# earlier run\n");
-        File.WriteAllText(Path.Combine(run, "model", "modules.json"), "[]");
+        File.WriteAllText(Path.Combine(run, "tutorial", "model", "modules.json"), "[]");
+        File.WriteAllText(Path.Combine(run, "from-scratch", "loss_curve.png"), "png");
         File.WriteAllText(Path.Combine(run, "mine.txt"), "keep");
         var before = Snapshot(run);
 
@@ -123,7 +125,8 @@ public sealed class OutputFolderCommandTests
         Assert.Equal(1, exitCode);
         Assert.Contains(Path.GetFullPath(run), stderr);
         Assert.Contains("report.md", stderr);
-        Assert.Contains("model/modules.json", stderr);
+        Assert.Contains("tutorial/model/modules.json", stderr);
+        Assert.Contains("from-scratch/loss_curve.png", stderr);
         Assert.Contains("--overwrite", stderr);
         Assert.DoesNotContain("mine.txt", stderr);
         AssertSame(before, Snapshot(run));
