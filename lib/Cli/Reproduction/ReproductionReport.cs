@@ -170,23 +170,28 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
                string.Create(_inv, $", so each further epoch adds less (the reference: {outcome.Experiment.ReferenceCurve[^1].Spearman:F1} after {outcome.Experiment.ReferenceCurve[^1].Epoch} epochs).");
     }
 
+    private static string YesNo(bool value) => value ? "yes" : "no";
+
     private static void AppendHeatmap(StringBuilder md, ExperimentOutcome outcome, HeatmapOutcome heatmap)
     {
         md.AppendLine("## Heatmap").AppendLine();
         md.AppendLine($"Ten sentences with three paraphrase pairs that share no words (data/heatmap/sentences.txt), encoded by the model of " +
                       $"\"{outcome.Experiment.Title}\" before and after training, on one colour scale.").AppendLine();
         md.AppendLine("![heatmap before and after training](heatmap.png)").AppendLine();
-        md.AppendLine("| paraphrase pair | cosine before | largest other cell of its rows, before | cosine after | largest other cell of its rows, after | stands out after training |");
-        md.AppendLine("|---|---|---|---|---|---|");
+        md.AppendLine("| paraphrase pair | cosine before | largest other cell of its rows, before | stands out before | cosine after | largest other cell of its rows, after | stands out after training |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var pair in HeatmapOutcome.ParaphrasePairs)
         {
             static float Other(float[][] m, (int A, int B) p) => Math.Max(HeatmapOutcome.LargestOther(m, p.A, p.B), HeatmapOutcome.LargestOther(m, p.B, p.A));
             md.AppendLine(_inv, $"| {pair.A} \"{heatmap.Sentences[pair.A]}\" / {pair.B} \"{heatmap.Sentences[pair.B]}\" | {heatmap.Before[pair.A][pair.B]:F2} | {Other(heatmap.Before, pair):F2} " +
-                               $"| {heatmap.After[pair.A][pair.B]:F2} | {Other(heatmap.After, pair):F2} | {(HeatmapOutcome.StandsOut(heatmap.After, pair) ? "yes" : "no")} |");
+                               $"| {YesNo(HeatmapOutcome.StandsOut(heatmap.Before, pair))} | {heatmap.After[pair.A][pair.B]:F2} | {Other(heatmap.After, pair):F2} | {YesNo(HeatmapOutcome.StandsOut(heatmap.After, pair))} |");
         }
         var standing = HeatmapOutcome.ParaphrasePairs.Count(p => HeatmapOutcome.StandsOut(heatmap.After, p));
+        var standingBefore = HeatmapOutcome.ParaphrasePairs.Count(p => HeatmapOutcome.StandsOut(heatmap.Before, p));
+        static double Gap(float[][] m) => HeatmapOutcome.ParaphrasePairs.Average(p => m[p.A][p.B] - Math.Max(HeatmapOutcome.LargestOther(m, p.A, p.B), HeatmapOutcome.LargestOther(m, p.B, p.A)));
         md.AppendLine().AppendLine(_inv, $"\"Stands out\": in both of its rows the pair's cell is the largest one off the diagonal. " +
-                                        $"After training, {standing} of {HeatmapOutcome.ParaphrasePairs.Length} pairs stand out.");
+                                        $"Before training {standingBefore}, after training {standing} of {HeatmapOutcome.ParaphrasePairs.Length} pairs stand out; " +
+                                        $"on average a pair's cosine is {Gap(heatmap.Before):+0.00;-0.00} above the largest other cell of its rows before training and {Gap(heatmap.After):+0.00;-0.00} after.");
         if (standing < HeatmapOutcome.ParaphrasePairs.Length && heatmap.WordCounts.Count > 0)
         {
             // A model trained from scratch knows a word only from the training pairs it occurs in.

@@ -9,7 +9,7 @@ namespace NotebookSupport.Training;
 /// </summary>
 /// <remarks>
 /// Both AdamW implementations get the same groups from <see cref="ParameterGroups"/>: TorchSharp's <c>optim.AdamW</c>
-/// (any device and dtype) and the library's <see cref="Training.FusedAdamW"/> (float32 CPU, 4-5x cheaper per step),
+/// (any device and dtype) and the library's <see cref="Training.FusedAdamW"/> (float32 CPU, cheaper per step: bench/RESULTS.md),
 /// which <c>Fit</c> uses when it can (see <see cref="FitOptions.Optimizer"/>).
 /// </remarks>
 /// <example>
