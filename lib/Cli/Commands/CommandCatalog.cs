@@ -8,6 +8,7 @@ internal static class CommandCatalog
         EncodeCommand.Create(),
         EvaluateCommand.Create(),
         PrepareNliCommand.Create(),
+        MineNegativesCommand.Create(),
         TrainCommand.Create(),
         RunNotebooksCommand.Create(),
         NotebookTwinsCommand.Create(),

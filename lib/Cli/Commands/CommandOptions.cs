@@ -174,6 +174,25 @@ internal static class CommandOptions
         return option;
     }
 
+    /// <summary>
+    /// A numeric option that may be absent (null) and, when given, must pass <paramref name="isValid"/>; a value that
+    /// fails is a parse error naming the option and <paramref name="expected"/>.
+    /// </summary>
+    public static Option<T?> Optional<T>(string name, string description, Func<T, bool> isValid, string expected) where T : struct, IParsable<T>
+    {
+        var option = new Option<T?>(name) { Description = description, HelpName = typeof(T) == typeof(int) ? "N" : "X" };
+        option.Validators.Add(result => Check(result, isValid, expected));
+        return option;
+    }
+
+    /// <summary>An integer option of at least 0; a negative value is a parse error naming the option.</summary>
+    public static Option<int> AtLeastZero(string name, string description, int defaultValue)
+    {
+        var option = Checked(name, description, defaultValue, value => value >= 0, "at least 0");
+        option.HelpName = "N";
+        return option;
+    }
+
     // A numeric option whose value must pass a check; a value that fails is a parse error naming the option.
     private static Option<T> Checked<T>(string name, string description, T defaultValue, Func<T, bool> isValid, string expected)
         where T : IParsable<T>

@@ -2,48 +2,136 @@ using System.Text.Json;
 
 namespace NotebookSupport.Cli.Commands;
 
-/// <summary><c>evaluate</c>: Spearman and Pearson correlation (x100) of a model's cosine similarities on an STS file.</summary>
+/// <summary>
+/// <c>evaluate</c>: scores a model with one or more evaluators: STS correlation (<c>--sts</c>), triplet accuracy
+/// (<c>--triplets</c>) and retrieval metrics (<c>--ir</c>); <c>snli-test</c> names the bundled SNLI test split for
+/// the last two.
+/// </summary>
 internal static class EvaluateCommand
 {
+    /// <summary>The word that stands for the bundled SNLI test split (<c>data/snli/snli_1.0_test.csv</c>).</summary>
+    public const string SnliTest = "snli-test";
+
     public static Command Create()
     {
         var model = CommandOptions.Model();
-        var sts = CommandOptions.InputFile("--sts",
-            "STS benchmark file: tab-separated genre, file, year, id, score (0-5), sentence1, sentence2 (e.g. data/stsb/sts-test.csv).");
-        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object." };
+        var sts = new Option<FileInfo?>("--sts")
+        {
+            Description = "STS benchmark file: tab-separated genre, file, year, id, score (0-5), sentence1, sentence2 (e.g. data/stsb/sts-test.csv).",
+            HelpName = "FILE",
+        };
+        var triplets = new Option<string?>("--triplets")
+        {
+            Description = $"Triplet accuracy (cosine) on a TSV of anchor, positive, negative[_1..n] (as prepare-nli --triplets and mine-negatives write), "
+                          + $"an NLI file (each premise's entailment and contradiction), or {SnliTest} for the bundled SNLI test split.",
+            HelpName = $"FILE|{SnliTest}",
+        };
+        var ir = new Option<string?>("--ir")
+        {
+            Description = $"Retrieval metrics (MRR@10, NDCG@10, MAP@100, recall, accuracy): an NLI file's premises as queries, all its hypotheses as the corpus, "
+                          + $"the entailments relevant; {SnliTest} for the bundled SNLI test split.",
+            HelpName = $"FILE|{SnliTest}",
+        };
+        var json = new Option<bool>("--json") { Description = "Print each result as one JSON object per line." };
         var batchSize = CommandOptions.BatchSize(64);
 
-        var command = new Command("evaluate", "Score a model on an STS benchmark file: Spearman and Pearson (x100) of cosine similarity against the gold scores.")
+        var command = new Command("evaluate",
+            "Score a model: Spearman and Pearson (x100) of cosine similarity on an STS file, triplet accuracy, or retrieval metrics.")
         {
-            model, sts, json, batchSize,
+            model, sts, triplets, ir, json, batchSize,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(sts) is null && result.GetValue(triplets) is null && result.GetValue(ir) is null)
+            {
+                result.AddError($"evaluate needs at least one of --sts FILE, --triplets FILE|{SnliTest} or --ir FILE|{SnliTest}.");
+            }
+        });
         command.SetAction(parseResult => CliApp.Guard(parseResult, () =>
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
-            var file = CommandOptions.Existing(parseResult.GetValue(sts)!, "--sts");
-            var evaluator = EmbeddingSimilarityEvaluator.FromStsFile(file.FullName, parseResult.GetValue(batchSize));
+            var size = parseResult.GetValue(batchSize);
+            var evaluators = new List<(string File, SentenceEvaluator Evaluator)>();
+            if (parseResult.GetValue(sts) is { } stsFile)
+            {
+                var file = CommandOptions.Existing(stsFile, "--sts").FullName;
+                evaluators.Add((file, EmbeddingSimilarityEvaluator.FromStsFile(file, size)));
+            }
+            if (parseResult.GetValue(triplets) is { } tripletsValue)
+            {
+                var file = Resolve(tripletsValue, "--triplets");
+                evaluators.Add((file, IsExampleTsv(file) ? FromTsv(file, size) : TripletEvaluator.FromNliFile(file, size)));
+            }
+            if (parseResult.GetValue(ir) is { } irValue)
+            {
+                var file = Resolve(irValue, "--ir");
+                evaluators.Add((file, InformationRetrievalEvaluator.FromNliFile(file, size)));
+            }
             var modelSpec = parseResult.GetValue(model)!;
             using var sentenceTransformer = SentenceTransformer.Load(modelSpec, CommandOptions.LoadOptions(error));
-            var result = evaluator.Evaluate(sentenceTransformer);
-            if (parseResult.GetValue(json))
+            foreach (var (file, evaluator) in evaluators)
             {
-                output.WriteLine(JsonSerializer.Serialize(new
-                {
-                    model = modelSpec,
-                    file = file.FullName,
-                    name = result.Name,
-                    pairs = result.Pairs,
-                    spearman = result.SpearmanCosine,
-                    pearson = result.PearsonCosine,
-                }));
-            }
-            else
-            {
-                output.WriteLine(result.ToString());
+                Report(evaluator, error);
+                var result = evaluator.Evaluate(sentenceTransformer);
+                output.WriteLine(parseResult.GetValue(json) ? Json(modelSpec, file, result) : result.ToString());
             }
             return CliApp.Success;
         }));
         return command;
     }
+
+    // snli-test, or a file that must exist.
+    private static string Resolve(string value, string option) => value == SnliTest
+        ? RepositoryData.Path("snli", "snli_1.0_test.csv")
+        : CommandOptions.Existing(new FileInfo(value), option).FullName;
+
+    private static TripletEvaluator FromTsv(string file, int batchSize)
+    {
+        var examples = InputExampleTsv.Read(file);
+        if (examples.Count == 0 || examples[0].Texts.Count < 3)
+        {
+            throw new ArgumentException($"--triplets {file}: expected anchor, positive and negative columns with at least one line (prepare-nli --triplets or mine-negatives write such files).");
+        }
+        return TripletEvaluator.FromExamples(examples, Path.GetFileNameWithoutExtension(file), batchSize);
+    }
+
+    private static bool IsExampleTsv(string path)
+    {
+        using var reader = new StreamReader(path);
+        return InputExampleTsv.IsHeader(reader.ReadLine());
+    }
+
+    // What a task built from an NLI file left out, so that its size can be checked.
+    private static void Report(SentenceEvaluator evaluator, TextWriter error)
+    {
+        switch (evaluator)
+        {
+            case TripletEvaluator { SkippedPremises: > 0 } t:
+                error.WriteLine($"{t.Name}: {t.Count:N0} triplets; {t.SkippedPremises:N0} premises without both an entailment and a contradiction skipped");
+                break;
+            case InformationRetrievalEvaluator i:
+                error.WriteLine($"{i.Name}: {i.QueryCount:N0} queries, {i.CorpusSize:N0} documents; {i.SkippedPremises:N0} premises without an entailment skipped");
+                break;
+        }
+    }
+
+    private static string Json(string model, string file, EvaluationResult result) => result is SimilarityResult similarity
+        ? JsonSerializer.Serialize(new
+        {
+            model,
+            file,
+            name = similarity.Name,
+            pairs = similarity.Pairs,
+            spearman = similarity.SpearmanCosine,
+            pearson = similarity.PearsonCosine,
+        })
+        : JsonSerializer.Serialize(new
+        {
+            model,
+            file,
+            name = result.Name,
+            primary_metric = result.PrimaryMetric,
+            metrics = result.Metrics.ToDictionary(m => m.Key, m => double.IsFinite(m.Value) ? m.Value : (double?)null),
+        });
 }

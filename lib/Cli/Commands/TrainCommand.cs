@@ -244,10 +244,11 @@ internal static class TrainCommand
                 var width = tsv.Count == 0 ? 2 : tsv[0].Texts.Count;
                 if (s.HardNegatives && width < 3)
                 {
-                    throw new ArgumentException($"--data {path}: --hard-negatives needs a negative column (header anchor<TAB>positive<TAB>negative); run prepare-nli --triplets.");
+                    throw new ArgumentException($"--data {path}: --hard-negatives needs a negative column (header anchor<TAB>positive<TAB>negative); run prepare-nli --triplets or mine-negatives.");
                 }
                 read = s.HardNegatives || width == 2 ? tsv : [.. tsv.Select(e => new InputExample(e.Texts[0], e.Texts[1]))];
-                description = width == 3 && !s.HardNegatives ? "triplets used as pairs (no --hard-negatives)" : width == 3 ? "triplets" : "pairs";
+                var kind = width == 3 ? "triplets" : $"examples with {width - 2} negatives";
+                description = width == 2 ? "pairs" : s.HardNegatives ? kind : $"{kind} used as pairs (no --hard-negatives)";
             }
             else
             {
@@ -270,7 +271,6 @@ internal static class TrainCommand
     private static bool IsPairsTsv(string path)
     {
         using var reader = new StreamReader(path);
-        var header = reader.ReadLine();
-        return header is "anchor\tpositive" or "anchor\tpositive\tnegative";
+        return InputExampleTsv.IsHeader(reader.ReadLine());
     }
 }

@@ -196,7 +196,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         for (var epoch = 0; epoch < experiment.Epochs; epoch++)
         {
             var losses = result.Log.Where(e => e.Epoch == epoch && e.Loss is not null).Select(e => e.Loss!.Value).ToList();
-            var scores = new EpochScores(epoch + 1, result.Evaluations[epoch], testAfterEpoch.Results[epoch], losses.Count > 0 ? losses.Average() : null);
+            var scores = new EpochScores(epoch + 1, (SimilarityResult)result.Evaluations[epoch], testAfterEpoch.Results[epoch], losses.Count > 0 ? losses.Average() : null);
             outcome.Scores.Add(scores);
             output.WriteLine($"{experiment.Id} after epoch {epoch + 1}: {scores.Dev}; {scores.Test}; mean loss {scores.MeanLoss:F4}");
         }

@@ -11,19 +11,32 @@ namespace NotebookSupport.Data;
 /// anchor	positive
 /// A person on a horse jumps over a broken down airplane.	A person is outdoors, on a horse.
 /// </code>
-/// or, for triplets, <c>anchor	positive	negative</c>. Because the format has no quoting, tabs and line breaks
+/// or, for triplets, <c>anchor	positive	negative</c>, or, for several hard negatives per example (as
+/// <c>mine-negatives</c> writes them, sentence-transformers' "n-tuple" format),
+/// <c>anchor	positive	negative_1	...	negative_n</c>. Because the format has no quoting, tabs and line breaks
 /// inside a sentence are written as single spaces (a tokenizer treats them as whitespace anyway); the
 /// number of sentences changed that way is returned.
 /// </summary>
 public static class InputExampleTsv
 {
-    /// <summary>The column names, in order, for 2 (pairs) or 3 (triplets) texts per example.</summary>
+    /// <summary>
+    /// The column names, in order, for 2 (pairs), 3 (triplets) or more texts per example:
+    /// anchor, positive, negative; or anchor, positive, negative_1, ..., negative_n.
+    /// </summary>
     public static IReadOnlyList<string> Columns(int textsPerExample) => textsPerExample switch
     {
         2 => ["anchor", "positive"],
         3 => ["anchor", "positive", "negative"],
-        _ => throw new ArgumentOutOfRangeException(nameof(textsPerExample), textsPerExample, "Examples have 2 (anchor, positive) or 3 (anchor, positive, negative) texts."),
+        > 3 => ["anchor", "positive", .. Enumerable.Range(1, textsPerExample - 2).Select(i => $"negative_{i}")],
+        _ => throw new ArgumentOutOfRangeException(nameof(textsPerExample), textsPerExample, "Examples have 2 (anchor, positive), 3 (anchor, positive, negative) or more (anchor, positive, negative_1 ... negative_n) texts."),
     };
+
+    /// <summary>Whether <paramref name="header"/> is the header line of a file <see cref="Write"/> writes.</summary>
+    public static bool IsHeader(string? header)
+    {
+        var columns = header?.Split('\t') ?? [];
+        return columns.Length >= 2 && columns.SequenceEqual(Columns(columns.Length));
+    }
 
     /// <summary>
     /// Writes the examples, which must all have <paramref name="textsPerExample"/> texts, atomically (a failed
@@ -89,17 +102,17 @@ public static class InputExampleTsv
         return replaced;
     }
 
-    /// <summary>Reads a file written by <see cref="Write"/> (pairs or triplets, told by the header).</summary>
-    /// <exception cref="NliFormatException">The header is not anchor/positive[/negative], or a line has the wrong number of fields or an empty text.</exception>
+    /// <summary>Reads a file written by <see cref="Write"/> (pairs, triplets or n negatives, told by the header).</summary>
+    /// <exception cref="NliFormatException">The header is not anchor/positive[/negative or /negative_1.../negative_n], or a line has the wrong number of fields or an empty text.</exception>
     public static IReadOnlyList<InputExample> Read(string path)
     {
         using var file = NliTextFile.Open(path);
         var header = file.ReadLine()
-            ?? throw new NliFormatException(path, 1, "the file is empty; expected the header 'anchor<TAB>positive' or 'anchor<TAB>positive<TAB>negative'.");
+            ?? throw new NliFormatException(path, 1, "the file is empty; expected the header 'anchor<TAB>positive', 'anchor<TAB>positive<TAB>negative' or 'anchor<TAB>positive<TAB>negative_1<TAB>...<TAB>negative_n'.");
         var columns = header.Split('\t');
-        if (!(columns.SequenceEqual(Columns(2)) || columns.SequenceEqual(Columns(3))))
+        if (!IsHeader(header))
         {
-            throw new NliFormatException(path, 1, $"expected the header 'anchor<TAB>positive' or 'anchor<TAB>positive<TAB>negative', found '{header}'.");
+            throw new NliFormatException(path, 1, $"expected the header 'anchor<TAB>positive', 'anchor<TAB>positive<TAB>negative' or 'anchor<TAB>positive<TAB>negative_1<TAB>...<TAB>negative_n', found '{header}'.");
         }
 
         var examples = new List<InputExample>();

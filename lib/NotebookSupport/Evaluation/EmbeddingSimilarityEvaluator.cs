@@ -18,7 +18,7 @@ namespace NotebookSupport.Evaluation;
 /// Console.WriteLine(evaluator.Evaluate(model));   // sts-test: Spearman 82.03, ...
 /// </code>
 /// </remarks>
-public sealed class EmbeddingSimilarityEvaluator
+public sealed class EmbeddingSimilarityEvaluator : SentenceEvaluator
 {
     private readonly IReadOnlyList<string> _sentences1;
     private readonly IReadOnlyList<string> _sentences2;
@@ -70,8 +70,8 @@ public sealed class EmbeddingSimilarityEvaluator
             Path.GetFileNameWithoutExtension(path), batchSize);
     }
 
-    /// <summary>Name shown in the result.</summary>
-    public string Name { get; }
+    /// <inheritdoc />
+    public override string Name { get; }
 
     /// <summary>
     /// Embeds the pairs with <paramref name="model"/> and correlates their cosine similarity with the gold scores.
@@ -84,7 +84,7 @@ public sealed class EmbeddingSimilarityEvaluator
     /// </returns>
     /// <param name="model">The model to score.</param>
     /// <param name="progress">Receives the number of distinct sentences encoded so far.</param>
-    public SimilarityResult Evaluate(SentenceTransformer model, IProgress<EncodeProgress>? progress = null)
+    public override SimilarityResult Evaluate(SentenceTransformer model, IProgress<EncodeProgress>? progress = null)
     {
         var distinct = _sentences1.Concat(_sentences2).Distinct().ToArray();
         var row = new Dictionary<string, int>(distinct.Length);

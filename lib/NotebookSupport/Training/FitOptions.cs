@@ -76,8 +76,12 @@ public sealed record FitOptions
     /// <summary>Show a console progress bar (loss, learning rate, it/s, ETA).</summary>
     public bool ShowProgressBar { get; init; } = true;
 
-    /// <summary>Scores the model after every epoch and every <see cref="EvaluationSteps"/> steps.</summary>
-    public EmbeddingSimilarityEvaluator? Evaluator { get; init; }
+    /// <summary>
+    /// Scores the model after every epoch and every <see cref="EvaluationSteps"/> steps: any evaluator
+    /// (<see cref="EmbeddingSimilarityEvaluator"/>, <see cref="TripletEvaluator"/>, <see cref="InformationRetrievalEvaluator"/>);
+    /// its <see cref="EvaluationResult.PrimaryScore"/> selects the best model.
+    /// </summary>
+    public SentenceEvaluator? Evaluator { get; init; }
 
     /// <summary>Evaluate every this many steps as well as at each epoch's end; 0 = only at epoch ends.</summary>
     public int EvaluationSteps { get; init; }

@@ -178,7 +178,7 @@ public sealed class Trainer
         private readonly List<Parameter> _parameters;
         private readonly FitOptimizer _optimizer;
         private readonly List<TrainingLogEntry> _log = [];
-        private readonly List<SimilarityResult> _evaluations = [];
+        private readonly List<EvaluationResult> _evaluations = [];
         private readonly double _elapsedBefore;
         private readonly int _stepsBefore;
         private readonly Stopwatch _stopwatch = new();
@@ -425,7 +425,7 @@ public sealed class Trainer
             var model = _trainer.Model;
             var trainingPrecision = model.Precision;
             model.Precision = _precisionOutsideTraining;
-            SimilarityResult result;
+            EvaluationResult result;
             try
             {
                 result = _options.Evaluator!.Evaluate(model);
@@ -436,14 +436,17 @@ public sealed class Trainer
             }
             _evaluations.Add(result);
             _lastEvaluatedStep = GlobalStep;
-            var entry = new TrainingLogEntry { Step = GlobalStep, Epoch = _epoch, EvalSpearman = Finite(result.SpearmanCosine), EvalPearson = Finite(result.PearsonCosine), Elapsed = Elapsed };
+            var entry = result is SimilarityResult similarity
+                ? new TrainingLogEntry { Step = GlobalStep, Epoch = _epoch, EvalSpearman = Finite(similarity.SpearmanCosine), EvalPearson = Finite(similarity.PearsonCosine), Elapsed = Elapsed }
+                : new TrainingLogEntry { Step = GlobalStep, Epoch = _epoch, EvalMetrics = result.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Elapsed = Elapsed };
             _log.Add(entry);
             liveLog?.Append(entry);
             // Nothing compares greater than NaN: an undefined score counts as the worst, or no later model would be saved.
-            var improved = double.IsFinite(result.SpearmanCosine) && (_bestScore is not { } best || double.IsNaN(best) || result.SpearmanCosine > best);
-            if (!double.IsFinite(result.SpearmanCosine))
+            var score = result.PrimaryScore;
+            var improved = double.IsFinite(score) && (_bestScore is not { } best || double.IsNaN(best) || score > best);
+            if (!double.IsFinite(score))
             {
-                Console.Error.WriteLine($"Step {GlobalStep}: {result.Name} Spearman is {result.SpearmanCosine} (constant or non-finite similarities); counted as the worst score, the saved best model is kept.");
+                Console.Error.WriteLine($"Step {GlobalStep}: {result.Name} {result.PrimaryMetric} is {score} (constant or non-finite similarities); counted as the worst score, the saved best model is kept.");
             }
             if (improved && _options.SaveBestModel && _options.OutputPath is { } output)
             {
@@ -451,9 +454,9 @@ public sealed class Trainer
             }
             if (improved)
             {
-                _bestScore = result.SpearmanCosine;
+                _bestScore = score;
             }
-            return result.SpearmanCosine;
+            return score;
         }
 
         // JSON has no NaN: an undefined correlation is logged as absent (and reported on standard error).

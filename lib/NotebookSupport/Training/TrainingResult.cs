@@ -12,7 +12,7 @@ namespace NotebookSupport.Training;
 /// <param name="Elapsed">Training time, including resumed runs.</param>
 public sealed record TrainingResult(
     bool Completed, int GlobalStep, int TotalSteps, IReadOnlyList<TrainingLogEntry> Log,
-    IReadOnlyList<SimilarityResult> Evaluations, string? LastCheckpoint, TimeSpan Elapsed)
+    IReadOnlyList<EvaluationResult> Evaluations, string? LastCheckpoint, TimeSpan Elapsed)
 {
     /// <summary>The training losses by step.</summary>
     public IReadOnlyList<(int Step, double Loss)> Losses =>

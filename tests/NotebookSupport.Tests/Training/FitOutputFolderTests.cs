@@ -42,7 +42,7 @@ public sealed class FitOutputFolderTests
         Assert.Equal(data, File.ReadAllBytes(Path.Combine(output, "data", "train.bin")));
         using (var saved = ModelLoader.Load(output, new ModelLoadOptions { Log = _ => { } }))
         {
-            Assert.Equal(result.Evaluations.Max(e => e.SpearmanCosine), evaluator.Evaluate(saved).SpearmanCosine, 1e-4);
+            Assert.Equal(result.Evaluations.Max(e => e.PrimaryScore), evaluator.Evaluate(saved).SpearmanCosine, 1e-4);
         }
         var weights = File.ReadAllBytes(Path.Combine(output, "model.safetensors"));
 

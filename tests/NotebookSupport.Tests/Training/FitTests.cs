@@ -147,7 +147,7 @@ public sealed class FitTests
         var steps = log.Where(e => e.Loss is not null).ToList();
         Assert.Equal(Enumerable.Range(1, 16), steps.Select(e => e.Step));
         Assert.All(steps, e => Assert.True(e.LearningRate >= 0 && e.Elapsed > 0 && double.IsFinite(e.Loss!.Value)));
-        Assert.Equal(result.Evaluations.Select(e => e.SpearmanCosine), log.Where(e => e.EvalSpearman is not null).Select(e => e.EvalSpearman!.Value));
+        Assert.Equal(result.Evaluations.Select(e => e.PrimaryScore), log.Where(e => e.EvalSpearman is not null).Select(e => e.EvalSpearman!.Value));
         var firstLine = File.ReadLines(Path.Combine(output, Trainer.LogFileName)).First();
         Assert.Matches("^\\{\"step\":1,\"epoch\":0,\"loss\":[0-9.E+-]+,\"lr\":0,\"grad_norm\":[0-9.E+-]+,\"elapsed\":[0-9.E+-]+\\}$", firstLine);
 

@@ -157,7 +157,7 @@ public sealed class ResumeMismatchTests
         Assert.Equal(2, first.Evaluations.Count);  // steps 2 and 4; the epoch end is step 4
         var last = Checkpoints.ReadState(Path.Combine(root, "checkpoint-4"));
         Assert.Equal(4, last.LastEvaluatedStep);
-        Assert.Equal(first.Evaluations.Max(e => e.SpearmanCosine), last.BestScore);
+        Assert.Equal(first.Evaluations.Max(e => e.PrimaryScore), last.BestScore);
 
         var resumed = Fit(new Run(), options with { CheckpointPath = temp.Combine("resumed"), ResumeFromCheckpoint = Path.Combine(root, "checkpoint-4") });
         Assert.True(resumed.Completed);

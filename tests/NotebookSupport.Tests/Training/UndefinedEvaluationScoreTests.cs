@@ -32,7 +32,7 @@ public sealed class UndefinedEvaluationScoreTests
 
         Assert.True(result.Completed);
         Assert.Equal(2, result.Evaluations.Count);
-        Assert.All(result.Evaluations, e => Assert.True(double.IsNaN(e.SpearmanCosine)));
+        Assert.All(result.Evaluations, e => Assert.True(double.IsNaN(e.PrimaryScore)));
         // JSON has no NaN: the evaluations are logged without a Spearman, and the log still reads back.
         var log = TrainingLog.Read(Path.Combine(output, Trainer.LogFileName));
         Assert.Equal(2, log.Count(e => e.Loss is null));
