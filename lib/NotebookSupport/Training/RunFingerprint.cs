@@ -134,7 +134,16 @@ public sealed record RunFingerprint
                 Add(length);
                 hash.AppendData(buffer, 0, length);
             }
-            Add(example.Label ?? int.MinValue);
+            // Whole-number labels hash as before scores existed, so older checkpoints' fingerprints still match.
+            if (example.Label is { } label && !(double.IsInteger(label) && label is > int.MinValue and <= int.MaxValue))
+            {
+                Add(int.MinValue + 1);
+                hash.AppendData(BitConverter.GetBytes(label));
+            }
+            else
+            {
+                Add(example.Label is { } whole ? (int)whole : int.MinValue);
+            }
         }
         return $"{examples.Count} examples, sha256 {Convert.ToHexStringLower(hash.GetHashAndReset())[..16]}";
     }
