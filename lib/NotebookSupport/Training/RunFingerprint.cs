@@ -100,6 +100,10 @@ public sealed record RunFingerprint
         // The mini-batch size changes how the gradient is assembled, not its value, but a resume should still say so.
         CachedMultipleNegativesRankingLoss l => Settings(l, ("scale", l.Scale), ("similarity", l.SimilarityFunction), ("mini_batch_size", l.MiniBatchSize)),
         InBatchNegativesLoss l => Settings(l, ("scale", l.Scale), ("similarity", l.SimilarityFunction)),
+        CoSENTLoss l => Settings(l, ("scale", l.Scale)),
+        GISTEmbedLoss l => Settings(l, ("temperature", l.Temperature), ("margin_strategy", l.MarginStrategy), ("margin", l.Margin),
+            ("contrast_anchors", l.ContrastAnchors), ("contrast_positives", l.ContrastPositives)),
+        MatryoshkaLoss l => $"MatryoshkaLoss({Describe(l.Loss)}, dims=[{string.Join(", ", l.Dimensions)}], weights=[{string.Join(", ", l.Weights.Select(w => w.ToString(CultureInfo.InvariantCulture)))}])",
         SoftmaxLoss l => Settings(l, ("num_labels", l.NumLabels), ("sent_rep", l.ConcatenationSentRep),
             ("sent_difference", l.ConcatenationSentDifference), ("sent_multiplication", l.ConcatenationSentMultiplication)),
         _ => loss.GetType().Name,

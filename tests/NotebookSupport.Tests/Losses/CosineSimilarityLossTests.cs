@@ -1,7 +1,7 @@
 using NotebookSupport.Losses;
 using NotebookSupport.Tests.Training;
-using static NotebookSupport.Tests.Losses.LossTestSupport;
 using TorchSharp;
+using static NotebookSupport.Tests.Losses.LossTestSupport;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Tests.Losses;

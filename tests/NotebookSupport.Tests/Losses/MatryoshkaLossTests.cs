@@ -2,8 +2,8 @@ using NotebookSupport.Data;
 using NotebookSupport.Losses;
 using NotebookSupport.Tests.Training;
 using NotebookSupport.Util;
-using static NotebookSupport.Tests.Losses.LossTestSupport;
 using TorchSharp;
+using static NotebookSupport.Tests.Losses.LossTestSupport;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Tests.Losses;
