@@ -66,9 +66,9 @@ internal static class CommandOptions
     public static Option<double> WarmupRatio() =>
         Checked("--warmup-ratio", "Fraction of all steps used for linear warm-up.", 0.1, value => value is >= 0 and < 1, "in [0, 1)");
 
-    /// <summary><c>--scale</c>: the MNR losses' similarity scale (1 / temperature), above 0.</summary>
+    /// <summary><c>--scale</c>: the ranking losses' similarity scale (1 / temperature), above 0.</summary>
     public static Option<double> Scale() =>
-        Checked("--scale", "Similarity scale of the MNR losses (1 / temperature).", 20.0, value => value > 0, "positive");
+        Checked("--scale", "Similarity scale (1 / temperature) of the MNR losses, gist, cosent and angle.", 20.0, value => value > 0, "positive");
 
     /// <summary><c>--seed</c>: the seed of the data order, dropout and random initialisation.</summary>
     public static Option<int> Seed() => new("--seed")

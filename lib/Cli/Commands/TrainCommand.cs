@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace NotebookSupport.Cli.Commands;
 
@@ -10,6 +11,12 @@ namespace NotebookSupport.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
+    /// <summary>The guide of <c>--loss gist</c> when <c>--guide</c> is not given.</summary>
+    public const string DefaultGuide = "bundled:all-MiniLM-L6-v2";
+
+    // The losses trained on pairs with a similarity score.
+    private static readonly string[] _scoredLosses = ["cosent", "angle", "cosine"];
+
     public static Command Create()
     {
         var model = CommandOptions.Model(
@@ -18,8 +25,40 @@ internal static class TrainCommand
             "Training files: prepare-nli TSV (header anchor<TAB>positive[<TAB>negative]) or NLI files (parquet, jsonl, tsv, csv, AllNLI).", required: true);
         var output = CommandOptions.Output("Folder for the trained model, training_log.jsonl and loss_curve.png.", "DIR");
         var loss = CommandOptions.Choice("--loss",
-            "MultipleNegativesRankingLoss, its symmetric variant, the cached one (large batches in bounded memory) or SoftmaxLoss.",
-            "mnr", "mnr", "mnr-symmetric", "cached-mnr", "softmax");
+            "MultipleNegativesRankingLoss, its symmetric variant, the cached one (large batches in bounded memory), SoftmaxLoss, "
+            + "GISTEmbedLoss (MNR with a guide model's false negatives masked; see --guide), or, on pairs with a similarity score "
+            + "(a sentence1<TAB>sentence2<TAB>score TSV or an STS benchmark file such as data/stsb/sts-train.csv, score / 5), "
+            + "CoSENTLoss, AnglELoss or CosineSimilarityLoss.",
+            "mnr", "mnr", "mnr-symmetric", "cached-mnr", "softmax", "gist", "cosent", "angle", "cosine");
+        var guide = new Option<string?>("--guide")
+        {
+            Description = $"With --loss gist: the frozen guide model (any --model spec); default {DefaultGuide}.",
+            HelpName = "MODEL",
+        };
+        var matryoshkaDims = new Option<int[]?>("--matryoshka-dims")
+        {
+            Description = "Wrap the loss in MatryoshkaLoss at these embedding dimensions, comma-separated, e.g. 384,256,128,64 (weights 1).",
+            HelpName = "D,D,...",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                var parts = text.Split(',', StringSplitOptions.TrimEntries);
+                var dims = new int[parts.Length];
+                for (var i = 0; i < parts.Length; i++)
+                {
+                    if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) || dims[i] < 1)
+                    {
+                        result.AddError($"--matryoshka-dims: expected positive whole numbers separated by commas, e.g. 384,256,128,64; got '{text}'.");
+                        return null;
+                    }
+                }
+                if (dims.Distinct().Count() != dims.Length)
+                {
+                    result.AddError($"--matryoshka-dims: each dimension once; got '{text}'.");
+                }
+                return dims;
+            },
+        };
         var batchSize = CommandOptions.BatchSize(32, "Examples per batch.");
         var miniBatchSize = CommandOptions.AtLeastOne("--mini-batch-size", "Sentences encoded at once by cached-mnr (bounds memory).", 32);
         var epochs = CommandOptions.Epochs();
@@ -56,7 +95,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a sentence transformer with Multiple Negatives Ranking loss (or SoftmaxLoss) on NLI pairs/triplets.")
         {
-            model, data, output, loss, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling,
+            model, data, output, loss, guide, matryoshkaDims, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling,
             maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, resumeChanged, evalSts, evaluationSteps,
             saveBest, groupByLength, precision, optimizer, noProgress, overwrite,
         };
@@ -67,6 +106,8 @@ internal static class TrainCommand
             Data = parseResult.GetValue(data)!,
             Output = parseResult.GetValue(output)!,
             Loss = parseResult.GetValue(loss)!,
+            Guide = parseResult.GetValue(guide),
+            MatryoshkaDims = parseResult.GetValue(matryoshkaDims) is { Length: > 0 } dims ? dims : null,
             BatchSize = parseResult.GetValue(batchSize),
             MiniBatchSize = parseResult.GetValue(miniBatchSize),
             Epochs = parseResult.GetValue(epochs),
@@ -104,6 +145,8 @@ internal static class TrainCommand
         public required string[] Data { get; init; }
         public required string Output { get; init; }
         public required string Loss { get; init; }
+        public required string? Guide { get; init; }
+        public required int[]? MatryoshkaDims { get; init; }
         public required int BatchSize { get; init; }
         public required int MiniBatchSize { get; init; }
         public required int Epochs { get; init; }
@@ -138,6 +181,14 @@ internal static class TrainCommand
         {
             throw new ArgumentException("--resume-changed only applies to a resume; add --resume.");
         }
+        if (s.Guide is not null && s.Loss != "gist")
+        {
+            throw new ArgumentException($"--guide only applies to --loss gist, not --loss {s.Loss}.");
+        }
+        if (s.MatryoshkaDims is not null && s.Loss is "softmax" or "cached-mnr")
+        {
+            throw new ArgumentException($"--matryoshka-dims cannot wrap --loss {s.Loss}; use mnr, mnr-symmetric, gist, cosent, angle or cosine.");
+        }
         var examples = ReadExamples(s, stdout);
         TorchSharp.torch.manual_seed(s.Seed);
         var model = LoadModel(s, stderr);
@@ -149,8 +200,21 @@ internal static class TrainCommand
             "mnr-symmetric" => new MultipleNegativesSymmetricRankingLoss(model, s.Scale),
             "cached-mnr" => new CachedMultipleNegativesRankingLoss(model, s.Scale, miniBatchSize: s.MiniBatchSize),
             "softmax" => new SoftmaxLoss(model, numLabels: 3),
+            "gist" => new GISTEmbedLoss(model, LoadGuide(s, stdout, stderr), temperature: 1 / s.Scale),
+            "cosent" => new CoSENTLoss(model, s.Scale),
+            "angle" => new AnglELoss(model, s.Scale),
+            "cosine" => new CosineSimilarityLoss(model),
             _ => throw new UnreachableException($"--loss {s.Loss} passed the parser."),
         };
+        if (s.MatryoshkaDims is { } dims)
+        {
+            foreach (var d in dims.Where(d => d > model.EmbeddingDimension))
+            {
+                throw new ArgumentException($"--matryoshka-dims: {d} is larger than the model's embedding dimension, {model.EmbeddingDimension}.");
+            }
+            stdout.WriteLine($"loss: MatryoshkaLoss at dimensions {string.Join(", ", dims)} around {loss.GetType().Name}");
+            loss = new MatryoshkaLoss((EmbeddingLoss)loss, dims);
+        }
         var loader = new NoDuplicatesDataLoader(examples, s.BatchSize, s.Seed);
         var evaluator = s.EvalSts is null ? null : EmbeddingSimilarityEvaluator.FromStsFile(s.EvalSts);
         var checkpointDir = s.CheckpointDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(s.Output)) + "-checkpoints";
@@ -215,6 +279,14 @@ internal static class TrainCommand
         return CliApp.Success;
     }
 
+    private static SentenceTransformer LoadGuide(Settings s, TextWriter stdout, TextWriter stderr)
+    {
+        var spec = s.Guide ?? DefaultGuide;
+        var guide = ModelSpec.Load(spec, maxSeqLength: null, stderr);
+        stdout.WriteLine($"guide: {spec}, {guide.Transformer.Config.NumHiddenLayers} layers, hidden {guide.Transformer.Config.HiddenSize} (frozen)");
+        return guide;
+    }
+
     private static SentenceTransformer LoadModel(Settings s, TextWriter stderr)
     {
         var model = ModelSpec.Load(s.Model, s.MaxSeqLength, stderr, s.Pooling);
@@ -234,7 +306,16 @@ internal static class TrainCommand
             }
             IReadOnlyList<InputExample> read;
             string description;
-            if (IsPairsTsv(path))
+            if (_scoredLosses.Contains(s.Loss))
+            {
+                read = IsPairsTsv(path) ? InputExampleTsv.Read(path) : StsBenchmark.LoadInputExamples(path);
+                if (read.FirstOrDefault(e => e.Label is null) is { } unscored)
+                {
+                    throw new ArgumentException($"--data {path}: --loss {s.Loss} needs a similarity score per pair (a sentence1<TAB>sentence2<TAB>score TSV or an STS benchmark file); found {unscored}.");
+                }
+                description = "pairs with a similarity score";
+            }
+            else if (IsPairsTsv(path))
             {
                 if (s.Loss == "softmax")
                 {

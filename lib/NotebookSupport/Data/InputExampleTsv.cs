@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using NotebookSupport.Data.Nli;
 using NotebookSupport.Data.Nli.Readers;
@@ -13,7 +14,9 @@ namespace NotebookSupport.Data;
 /// </code>
 /// or, for triplets, <c>anchor	positive	negative</c>, or, for several hard negatives per example (as
 /// <c>mine-negatives</c> writes them, sentence-transformers' "n-tuple" format),
-/// <c>anchor	positive	negative_1	...	negative_n</c>. Because the format has no quoting, tabs and line breaks
+/// <c>anchor	positive	negative_1	...	negative_n</c>, or, for pairs with a similarity score (the label of
+/// <c>CoSENTLoss</c>, <c>AnglELoss</c> and <c>CosineSimilarityLoss</c>), <c>sentence1	sentence2	score</c> with
+/// the score a number in invariant culture (<c>0.84</c>). Because the format has no quoting, tabs and line breaks
 /// inside a sentence are written as single spaces (a tokenizer treats them as whitespace anyway); the
 /// number of sentences changed that way is returned.
 /// </summary>
@@ -31,20 +34,24 @@ public static class InputExampleTsv
         _ => throw new ArgumentOutOfRangeException(nameof(textsPerExample), textsPerExample, "Examples have 2 (anchor, positive), 3 (anchor, positive, negative) or more (anchor, positive, negative_1 ... negative_n) texts."),
     };
 
-    /// <summary>Whether <paramref name="header"/> is the header line of a file <see cref="Write"/> writes.</summary>
-    public static bool IsHeader(string? header)
-    {
-        var columns = header?.Split('\t') ?? [];
-        return columns.Length >= 2 && columns.SequenceEqual(Columns(columns.Length));
-    }
+    /// <summary>The column names of pairs with a similarity score: sentence1, sentence2, score.</summary>
+    public static IReadOnlyList<string> ScoredColumns { get; } = ["sentence1", "sentence2", "score"];
 
     /// <summary>
     /// Writes the examples, which must all have <paramref name="textsPerExample"/> texts, atomically (a failed
     /// write leaves no partial file); returns how many sentences had tabs or line breaks replaced.
     /// </summary>
-    public static long Write(string path, IEnumerable<InputExample> examples, int textsPerExample)
+    /// <param name="path">The file to write.</param>
+    /// <param name="examples">The examples.</param>
+    /// <param name="textsPerExample">2 (pairs) or 3 (triplets).</param>
+    /// <param name="scored">Write pairs with their label as a score column (<see cref="ScoredColumns"/>); every example needs a label.</param>
+    public static long Write(string path, IEnumerable<InputExample> examples, int textsPerExample, bool scored = false)
     {
-        var columns = Columns(textsPerExample);
+        if (scored && textsPerExample != 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(textsPerExample), textsPerExample, "Scored examples are pairs: 2 texts and a score.");
+        }
+        var columns = scored ? ScoredColumns : Columns(textsPerExample);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {
@@ -54,7 +61,7 @@ public static class InputExampleTsv
         var partial = $"{path}.{Guid.NewGuid():N}.incomplete";
         try
         {
-            var replaced = WriteTo(partial, examples, columns);
+            var replaced = WriteTo(partial, examples, columns, scored);
             File.Move(partial, path, overwrite: true);
             return replaced;
         }
@@ -64,9 +71,9 @@ public static class InputExampleTsv
         }
     }
 
-    private static long WriteTo(string path, IEnumerable<InputExample> examples, IReadOnlyList<string> columns)
+    private static long WriteTo(string path, IEnumerable<InputExample> examples, IReadOnlyList<string> columns, bool scored)
     {
-        var textsPerExample = columns.Count;
+        var textsPerExample = scored ? 2 : columns.Count;
         long replaced = 0;
         long index = 0;
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
@@ -95,6 +102,15 @@ public static class InputExampleTsv
                 writer.Write(text);
             }
 
+            if (scored)
+            {
+                var score = example.Label is { } label && double.IsFinite(label)
+                    ? label
+                    : throw new ArgumentException($"Example {index} has no finite score to write: {example}.", nameof(examples));
+                writer.Write('\t');
+                writer.Write(score.ToString("R", CultureInfo.InvariantCulture));
+            }
+
             writer.WriteLine();
             index++;
         }
@@ -102,18 +118,31 @@ public static class InputExampleTsv
         return replaced;
     }
 
-    /// <summary>Reads a file written by <see cref="Write"/> (pairs, triplets or n negatives, told by the header).</summary>
-    /// <exception cref="NliFormatException">The header is not anchor/positive[/negative or /negative_1.../negative_n], or a line has the wrong number of fields or an empty text.</exception>
+    /// <summary>Whether <paramref name="header"/> is the first line of a file <see cref="Read"/> reads.</summary>
+    public static bool IsHeader(string? header)
+    {
+        var columns = header?.Split('\t') ?? [];
+        return (columns.Length >= 2 && columns.SequenceEqual(Columns(columns.Length))) || columns.SequenceEqual(ScoredColumns);
+    }
+
+    /// <summary>Reads a file written by <see cref="Write"/> (pairs, triplets, n negatives or scored pairs, told by the header).</summary>
+    /// <exception cref="NliFormatException">
+    /// The header is not anchor/positive[/negative or /negative_1.../negative_n] or sentence1/sentence2/score, or a line
+    /// has the wrong number of fields, an empty text or a score that is not a finite number.
+    /// </exception>
     public static IReadOnlyList<InputExample> Read(string path)
     {
+        const string Expected = "expected the header 'anchor<TAB>positive', 'anchor<TAB>positive<TAB>negative', "
+                                + "'anchor<TAB>positive<TAB>negative_1<TAB>...<TAB>negative_n' or 'sentence1<TAB>sentence2<TAB>score'";
         using var file = NliTextFile.Open(path);
         var header = file.ReadLine()
-            ?? throw new NliFormatException(path, 1, "the file is empty; expected the header 'anchor<TAB>positive', 'anchor<TAB>positive<TAB>negative' or 'anchor<TAB>positive<TAB>negative_1<TAB>...<TAB>negative_n'.");
-        var columns = header.Split('\t');
+            ?? throw new NliFormatException(path, 1, $"the file is empty; {Expected}.");
         if (!IsHeader(header))
         {
-            throw new NliFormatException(path, 1, $"expected the header 'anchor<TAB>positive', 'anchor<TAB>positive<TAB>negative' or 'anchor<TAB>positive<TAB>negative_1<TAB>...<TAB>negative_n', found '{header}'.");
+            throw new NliFormatException(path, 1, $"{Expected}, found '{header}'.");
         }
+        var columns = header.Split('\t');
+        var scored = columns.SequenceEqual(ScoredColumns);
 
         var examples = new List<InputExample>();
         while (file.ReadLine() is { } line)
@@ -129,7 +158,18 @@ public static class InputExampleTsv
                 throw new NliFormatException(path, file.LineNumber, "a text is empty.");
             }
 
-            examples.Add(new InputExample(texts));
+            if (!scored)
+            {
+                examples.Add(new InputExample(texts));
+            }
+            else if (double.TryParse(texts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var score) && double.IsFinite(score))
+            {
+                examples.Add(new InputExample(texts[..2], score));
+            }
+            else
+            {
+                throw new NliFormatException(path, file.LineNumber, $"the score '{texts[2]}' is not a finite number.");
+            }
         }
 
         return examples;

@@ -31,9 +31,15 @@ public sealed class EmbeddingSimilarityEvaluator : SentenceEvaluator
     /// <param name="scores">Gold similarity of each pair, any scale (only ranks and linear correlation matter).</param>
     /// <param name="name">Name shown in the result, e.g. <c>sts-dev</c>.</param>
     /// <param name="batchSize">Batch size for encoding.</param>
+    /// <param name="truncateDim">Evaluate the embeddings truncated to their first this many dimensions (see <c>MatryoshkaLoss</c>); <c>null</c> for all.</param>
     public EmbeddingSimilarityEvaluator(IReadOnlyList<string> sentences1, IReadOnlyList<string> sentences2,
-        IReadOnlyList<double> scores, string name = "", int batchSize = 64)
+        IReadOnlyList<double> scores, string name = "", int batchSize = 64, int? truncateDim = null)
     {
+        if (truncateDim is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(truncateDim), truncateDim, "Expected at least 1, or null for all dimensions.");
+        }
+
         if (sentences1.Count != sentences2.Count || sentences1.Count != scores.Count)
         {
             throw new ArgumentException(
@@ -59,19 +65,27 @@ public sealed class EmbeddingSimilarityEvaluator : SentenceEvaluator
         this._scores = [.. scores];
         Name = name;
         this._batchSize = batchSize;
+        TruncateDim = truncateDim;
     }
 
-    /// <summary>An evaluator over all pairs of an STS benchmark file, named after the file.</summary>
-    public static EmbeddingSimilarityEvaluator FromStsFile(string path, int batchSize = 64)
+    /// <summary>
+    /// An evaluator over all pairs of an STS benchmark file, named after the file (<c>sts-dev</c>; <c>sts-dev@64</c>
+    /// with <paramref name="truncateDim"/> 64).
+    /// </summary>
+    public static EmbeddingSimilarityEvaluator FromStsFile(string path, int batchSize = 64, int? truncateDim = null)
     {
         var pairs = StsBenchmark.Load(path);
+        var name = Path.GetFileNameWithoutExtension(path) + (truncateDim is { } d ? $"@{d}" : "");
         return new EmbeddingSimilarityEvaluator(
             [.. pairs.Select(p => p.Sentence1)], [.. pairs.Select(p => p.Sentence2)], [.. pairs.Select(p => p.Score)],
-            Path.GetFileNameWithoutExtension(path), batchSize);
+            name, batchSize, truncateDim);
     }
 
     /// <inheritdoc />
     public override string Name { get; }
+
+    /// <summary>The number of leading dimensions the embeddings are truncated to, or <c>null</c> for all.</summary>
+    public int? TruncateDim { get; }
 
     /// <summary>
     /// Embeds the pairs with <paramref name="model"/> and correlates their cosine similarity with the gold scores.
@@ -93,7 +107,7 @@ public sealed class EmbeddingSimilarityEvaluator : SentenceEvaluator
             row[distinct[i]] = i;
         }
 
-        var embeddings = model.Encode(distinct, _batchSize, progress: progress);
+        var embeddings = model.Encode(distinct, _batchSize, progress: progress, truncateDim: TruncateDim);
         var cosine = Similarity.PairwiseCosSim(
             [.. _sentences1.Select(s => embeddings[row[s]])], [.. _sentences2.Select(s => embeddings[row[s]])]);
         // Ranking NaN values gives a finite but meaningless Spearman; say "undefined" instead.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NotebookSupport.Data;
 
 namespace NotebookSupport.Evaluation;
 
@@ -54,4 +55,13 @@ public static class StsBenchmark
         }
         return pairs;
     }
+
+    /// <summary>
+    /// The pairs of an STS benchmark file as training examples for <c>CoSENTLoss</c>, <c>AnglELoss</c> and
+    /// <c>CosineSimilarityLoss</c>: texts (sentence1, sentence2), label the gold score / 5, in [0, 1].
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">A line is not a valid pair (see <see cref="Load"/>).</exception>
+    public static IReadOnlyList<InputExample> LoadInputExamples(string path) =>
+        [.. Load(path).Select(p => new InputExample([p.Sentence1, p.Sentence2], p.Score / 5))];
 }

@@ -13,9 +13,9 @@ namespace NotebookSupport.Losses;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A batch holds (anchor, positive, negative_1, ..., negative_n) examples with n &gt;= 0. <c>forward</c> encodes each
-/// column and hands the embeddings to <see cref="CalculateLoss"/> (sentence-transformers'
-/// <c>compute_loss_from_embeddings</c>), which scores them (<see cref="Scores"/>) and leaves the rest of the math to
+/// A batch holds (anchor, positive, negative_1, ..., negative_n) examples with n &gt;= 0. <c>forward</c> (in
+/// <see cref="EmbeddingLoss"/>) encodes each column and hands the embeddings to
+/// <see cref="CalculateLoss(Tensor, Tensor, Tensor[])"/> (sentence-transformers' <c>compute_loss_from_embeddings</c>), which scores them (<see cref="Scores"/>) and leaves the rest of the math to
 /// the derived loss's <see cref="LossFromScores"/>, so each loss states only what sets it apart.
 /// </para>
 /// <para>
@@ -23,7 +23,7 @@ namespace NotebookSupport.Losses;
 /// <see cref="CachedMultipleNegativesRankingLoss"/>, <see cref="InBatchCrossEntropy"/>.
 /// </para>
 /// </remarks>
-public abstract class InBatchNegativesLoss : SentenceTransformerLoss
+public abstract class InBatchNegativesLoss : EmbeddingLoss
 {
     /// <summary>Creates a loss that trains <paramref name="model"/>.</summary>
     /// <param name="name">The module's name.</param>
@@ -48,14 +48,6 @@ public abstract class InBatchNegativesLoss : SentenceTransformerLoss
     /// <summary>How anchors and candidates are compared.</summary>
     public SimilarityFunction SimilarityFunction { get; }
 
-    /// <summary>Encodes every column of <paramref name="batch"/> and returns <see cref="CalculateLoss"/>.</summary>
-    public override Tensor forward(IReadOnlyList<InputExample> batch)
-    {
-        using var scope = NewDisposeScope();
-        var embeddings = EmbedColumns(Columns(batch));
-        return CalculateLoss(embeddings[0], embeddings[1], embeddings[2..]).MoveToOuterDisposeScope();
-    }
-
     /// <summary>
     /// The loss from embeddings (sentence-transformers' <c>compute_loss_from_embeddings</c>): anchors <c>[B, D]</c>,
     /// positives <c>[B, D]</c> and any number of hard-negative sets <c>[B, D]</c>.
@@ -66,14 +58,25 @@ public abstract class InBatchNegativesLoss : SentenceTransformerLoss
         return LossFromScores(Scores(anchors, positives, negatives)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The loss from the columns' embeddings: anchors, positives, then each set of hard negatives; no targets.</summary>
+    public override Tensor CalculateLoss(IReadOnlyList<Tensor> embeddings, Tensor? targets)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (embeddings.Count < 2)
+        {
+            throw new ArgumentException($"{GetType().Name} needs at least the anchors' and the positives' embeddings; got {embeddings.Count} column(s).", nameof(embeddings));
+        }
+        return CalculateLoss(embeddings[0], embeddings[1], [.. embeddings.Skip(2)]);
+    }
+
     /// <summary>
     /// The loss from the <see cref="Scores"/> matrix <c>[B, B * (1 + negatives)]</c>. Runs inside
-    /// <see cref="CalculateLoss"/>'s dispose scope, which frees its intermediate tensors.
+    /// <see cref="CalculateLoss(Tensor, Tensor, Tensor[])"/>'s dispose scope, which frees its intermediate tensors.
     /// </summary>
     protected abstract Tensor LossFromScores(Tensor scores);
 
     /// <summary>The text columns of <paramref name="batch"/>: anchors, positives, then each set of hard negatives.</summary>
-    protected IReadOnlyList<string>[] Columns(IReadOnlyList<InputExample> batch) => Columns(batch, minTexts: 2);
+    protected override IReadOnlyList<string>[] Columns(IReadOnlyList<InputExample> batch) => Columns(batch, minTexts: 2);
 
     /// <summary>
     /// The scaled score matrix <c>[B, B * (1 + negatives)]</c>: every anchor against the positives first, then against

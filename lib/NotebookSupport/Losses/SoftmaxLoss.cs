@@ -1,3 +1,4 @@
+using System.Globalization;
 using NotebookSupport.Data;
 using NotebookSupport.Models;
 using TorchSharp.Modules;
@@ -75,9 +76,9 @@ public sealed class SoftmaxLoss : SentenceTransformerLoss
         var labels = new long[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            labels[i] = batch[i].Label is { } label && label >= 0 && label < NumLabels
-                ? label
-                : throw new ArgumentException($"SoftmaxLoss needs a label in 0..{NumLabels - 1} on every example; example {i} of the batch has {batch[i].Label?.ToString() ?? "none"}: {batch[i]}", nameof(batch));
+            labels[i] = batch[i].Label is { } label && double.IsInteger(label) && label >= 0 && label < NumLabels
+                ? (long)label
+                : throw new ArgumentException($"SoftmaxLoss needs a class label, a whole number in 0..{NumLabels - 1}, on every example; example {i} of the batch has {batch[i].Label?.ToString(CultureInfo.InvariantCulture) ?? "none"}: {batch[i]}", nameof(batch));
         }
         var embeddings = EmbedColumns(columns);
         var (u, v) = (embeddings[0], embeddings[1]);

@@ -185,12 +185,16 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
     /// <param name="batchSize">Sentences per forward pass.</param>
     /// <param name="normalizeEmbeddings">Scale each embedding to unit length (cosine = dot product).</param>
     /// <param name="progress">Receives the number of sentences done after each batch.</param>
-    /// <returns>One <see cref="EmbeddingDimension"/>-long vector per sentence.</returns>
+    /// <param name="truncateDim">
+    /// Keep only the first this many dimensions of each embedding (then normalise, if asked): for models trained with
+    /// <c>MatryoshkaLoss</c>. <c>null</c> keeps all <see cref="EmbeddingDimension"/>.
+    /// </param>
+    /// <returns>One <see cref="EmbeddingDimension"/>-long (or <paramref name="truncateDim"/>-long) vector per sentence.</returns>
     public float[][] Encode(IReadOnlyList<string> sentences, int batchSize = 32, bool normalizeEmbeddings = false,
-        IProgress<EncodeProgress>? progress = null)
+        IProgress<EncodeProgress>? progress = null, int? truncateDim = null)
     {
-        var flat = EncodeFlat(sentences, batchSize, normalizeEmbeddings, progress);
-        int dimension = EmbeddingDimension;
+        var flat = EncodeFlat(sentences, batchSize, normalizeEmbeddings, progress, truncateDim);
+        int dimension = truncateDim ?? EmbeddingDimension;
         var rows = new float[sentences.Count][];
         for (int i = 0; i < rows.Length; i++)
         {
@@ -202,13 +206,17 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
 
     /// <summary>Same as <see cref="Encode"/>, as one <c>float32 [N, D]</c> tensor on the CPU.</summary>
     public Tensor EncodeToTensor(IReadOnlyList<string> sentences, int batchSize = 32, bool normalizeEmbeddings = false,
-        IProgress<EncodeProgress>? progress = null) =>
-        tensor(EncodeFlat(sentences, batchSize, normalizeEmbeddings, progress), [sentences.Count, EmbeddingDimension]);
+        IProgress<EncodeProgress>? progress = null, int? truncateDim = null) =>
+        tensor(EncodeFlat(sentences, batchSize, normalizeEmbeddings, progress, truncateDim), [sentences.Count, truncateDim ?? EmbeddingDimension]);
 
-    private float[] EncodeFlat(IReadOnlyList<string> sentences, int batchSize, bool normalizeEmbeddings, IProgress<EncodeProgress>? progress)
+    private float[] EncodeFlat(IReadOnlyList<string> sentences, int batchSize, bool normalizeEmbeddings, IProgress<EncodeProgress>? progress, int? truncateDim)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        int count = sentences.Count, dimension = EmbeddingDimension;
+        if (truncateDim is < 1 || truncateDim > EmbeddingDimension)
+        {
+            throw new ArgumentOutOfRangeException(nameof(truncateDim), truncateDim, $"Expected 1 to the model's embedding dimension, {EmbeddingDimension}, or null for all.");
+        }
+        int count = sentences.Count, dimension = truncateDim ?? EmbeddingDimension;
         var result = new float[count * dimension];
         // Tokenized once, then longest first by token count (sentence-transformers sorts by characters): similar
         // lengths share a batch, so there is almost no padding.
@@ -226,6 +234,11 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
         {
             var (indices, batch) = item;
             var embeddings = Forward(batch);
+            if (truncateDim is { } kept)
+            {
+                embeddings = embeddings.narrow(1, 0, kept);
+            }
+
             if (normalizeEmbeddings)
             {
                 embeddings = nn.functional.normalize(embeddings, p: 2, dim: 1);

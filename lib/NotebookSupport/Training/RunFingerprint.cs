@@ -100,6 +100,10 @@ public sealed record RunFingerprint
         // The mini-batch size changes how the gradient is assembled, not its value, but a resume should still say so.
         CachedMultipleNegativesRankingLoss l => Settings(l, ("scale", l.Scale), ("similarity", l.SimilarityFunction), ("mini_batch_size", l.MiniBatchSize)),
         InBatchNegativesLoss l => Settings(l, ("scale", l.Scale), ("similarity", l.SimilarityFunction)),
+        CoSENTLoss l => Settings(l, ("scale", l.Scale)),
+        GISTEmbedLoss l => Settings(l, ("temperature", l.Temperature), ("margin_strategy", l.MarginStrategy), ("margin", l.Margin),
+            ("contrast_anchors", l.ContrastAnchors), ("contrast_positives", l.ContrastPositives)),
+        MatryoshkaLoss l => $"MatryoshkaLoss({Describe(l.Loss)}, dims=[{string.Join(", ", l.Dimensions)}], weights=[{string.Join(", ", l.Weights.Select(w => w.ToString(CultureInfo.InvariantCulture)))}])",
         SoftmaxLoss l => Settings(l, ("num_labels", l.NumLabels), ("sent_rep", l.ConcatenationSentRep),
             ("sent_difference", l.ConcatenationSentDifference), ("sent_multiplication", l.ConcatenationSentMultiplication)),
         _ => loss.GetType().Name,
@@ -134,7 +138,16 @@ public sealed record RunFingerprint
                 Add(length);
                 hash.AppendData(buffer, 0, length);
             }
-            Add(example.Label ?? int.MinValue);
+            // Whole-number labels hash as before scores existed, so older checkpoints' fingerprints still match.
+            if (example.Label is { } label && !(double.IsInteger(label) && label is > int.MinValue and <= int.MaxValue))
+            {
+                Add(int.MinValue + 1);
+                hash.AppendData(BitConverter.GetBytes(label));
+            }
+            else
+            {
+                Add(example.Label is { } whole ? (int)whole : int.MinValue);
+            }
         }
         return $"{examples.Count} examples, sha256 {Convert.ToHexStringLower(hash.GetHashAndReset())[..16]}";
     }

@@ -34,6 +34,33 @@ public static class Similarity
     /// <summary>Dot product of each pair <c>(a[i], b[i])</c>: <c>[N]</c> for embeddings <c>[N, D]</c>.</summary>
     public static Tensor PairwiseDotScore(Tensor a, Tensor b) => Scores(a, b, cosine: false, pairwise: true);
 
+    /// <summary>
+    /// The angle similarity of each pair <c>(a[i], b[i])</c> (sentence-transformers' <c>pairwise_angle_sim</c>, used
+    /// by <c>AnglELoss</c>): each embedding <c>[D]</c> (D even) is read as D/2 complex numbers z, its first half the
+    /// real parts and its second half the imaginary ones. AnglE divides z_a by z_b, with the whole vector's norm
+    /// <c>|b|^2</c> as the denominator, and scales by <c>|b| / |a|</c> so that only the angles count: the result is
+    /// <c>|sum_k Re(w_k) + Im(w_k)|</c> with <c>w_k = z_a,k conj(z_b,k) / (|a| |b|)</c>. <c>[N]</c> for embeddings <c>[N, D]</c>.
+    /// </summary>
+    /// <remarks>Reference: Li and Li, 2024, "AoE: Angle-optimized Embeddings for Semantic Textual Similarity" (arXiv:2309.12871).</remarks>
+    public static Tensor PairwiseAngleSim(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        var (left, right) = (AsMatrix(a, nameof(a)), AsMatrix(b, nameof(b)));
+        if (!right.shape.SequenceEqual(left.shape) || left.shape[1] % 2 != 0)
+        {
+            throw new ArgumentException($"Expected a and b of the same shape [N, D] with D even (real and imaginary halves); got [{string.Join(", ", left.shape)}] and [{string.Join(", ", right.shape)}].", nameof(b));
+        }
+        var half = left.shape[1] / 2;
+        var (re1, im1) = (left.narrow(1, 0, half), left.narrow(1, half, half));
+        var (re2, im2) = (right.narrow(1, 0, half), right.narrow(1, half, half));
+        // As sentence-transformers: (z_a conj(z_b)) / |b|^2 = ((re1 re2 + im1 im2) + i (im1 re2 - re1 im2)) / |b|^2, times |b| / |a|.
+        var squaredNorm2 = re2.square().add(im2.square()).sum(1, keepdim: true);
+        var normRatio = re1.square().add(im1.square()).sum(1, keepdim: true).sqrt().div(squaredNorm2.sqrt());
+        var re = re1.mul(re2).add(im1.mul(im2)).div(squaredNorm2).div(normRatio);
+        var im = im1.mul(re2).sub(re1.mul(im2)).div(squaredNorm2).div(normRatio);
+        return re.sum(1).add(im.sum(1)).abs().MoveToOuterDisposeScope();
+    }
+
     /// <summary>The similarity matrix for <paramref name="function"/>: <see cref="CosSim(Tensor, Tensor)"/> or <see cref="DotScore"/>.</summary>
     public static Tensor Compute(SimilarityFunction function, Tensor a, Tensor b) => function switch
     {

@@ -80,6 +80,23 @@ public sealed class StsBenchmarkTests : IDisposable
     }
 
     [Fact]
+    public void TrainFileGivesPairsWithTheScoreOverFiveAsLabel()
+    {
+        var path = Path.Combine(RepoRoot(), "data", "stsb", "sts-train.csv");
+        var pairs = StsBenchmark.Load(path);
+        var examples = StsBenchmark.LoadInputExamples(path);
+
+        Assert.Equal(pairs.Count, examples.Count);
+        Assert.All(pairs.Zip(examples), t =>
+        {
+            Assert.Equal([t.First.Sentence1, t.First.Sentence2], t.Second.Texts);
+            Assert.Equal(t.First.Score / 5, t.Second.Label);
+        });
+        Assert.InRange(examples.Min(e => e.Label!.Value), 0, 1);
+        Assert.InRange(examples.Max(e => e.Label!.Value), 0, 1);
+    }
+
+    [Fact]
     public void EvaluatorRefusesNonFiniteGoldScoresNamingTheIndex()
     {
         var e = Assert.Throws<ArgumentException>(() => new EmbeddingSimilarityEvaluator(["a", "b", "c"], ["d", "e", "f"], [1, double.NaN, 3]));

@@ -78,6 +78,34 @@ public sealed class SoftmaxLossTests
         Assert.Contains("example 1", ex.Message);
     }
 
+    [Fact]
+    public void SimilarityScoreAsLabelIsRefusedAsNotAClass()
+    {
+        var loss = new SoftmaxLoss(TestModels.Tiny());
+        var ex = Assert.Throws<ArgumentException>(() => loss.forward([new(["a b", "c d"], 1), new(["e f", "g h"], 0.5)]));
+        Assert.Contains("whole number in 0..2", ex.Message);
+        Assert.Contains("example 1 of the batch has 0.5", ex.Message);
+    }
+
+    [Fact]
+    public void WholeNumberLabelsStillTrainTheClassifier()
+    {
+        var loss = new SoftmaxLoss(TestModels.Tiny(dropout: 0));
+        var batch = new List<InputExample> { new(["a man eats", "a man is eating"], 0), new(["a dog runs", "a cat sleeps"], 2), new(["it rains", "it may rain"], 1.0) };
+        var weight = loss.named_parameters().Single(p => p.name == "classifier.weight").parameter;
+        using var optimizer = optim.SGD(loss.parameters(), 0.01);
+        var losses = new List<double>();
+        for (var step = 0; step < 5; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            losses.Add(loss.ForwardBackward(batch));
+            optimizer.step();
+        }
+        Assert.True(losses[^1] < losses[0], $"the loss should fall: {string.Join(", ", losses)}");
+        Assert.NotNull(weight.grad);
+    }
+
     private static double[][] Reshape(double[] flat, int rows) =>
         Enumerable.Range(0, rows).Select(r => flat[(r * flat.Length / rows)..((r + 1) * flat.Length / rows)]).ToArray();
 }

@@ -56,6 +56,43 @@ public sealed class SentenceTransformerTests : IDisposable
     }
 
     [Fact]
+    public void EncodeTruncateDimKeepsTheFirstDimensionsThenNormalises()
+    {
+        var full = _model.Encode(_sentences, batchSize: 3);
+        var truncated = _model.Encode(_sentences, batchSize: 3, truncateDim: 5);
+        var normalised = _model.Encode(_sentences, batchSize: 3, normalizeEmbeddings: true, truncateDim: 5);
+        using var tensorForm = _model.EncodeToTensor(_sentences, truncateDim: 5);
+        Assert.Equal([_sentences.Length, 5], tensorForm.shape);
+        for (int i = 0; i < _sentences.Length; i++)
+        {
+            var sliced = full[i][..5];
+            var norm = Math.Sqrt(sliced.Sum(x => (double)x * x));
+            Assert.Equal(sliced, truncated[i]);
+            Assert.True(sliced.Zip(normalised[i], (x, y) => Math.Abs(x / norm - y)).Max() <= 1e-6, $"sentence {i}");
+        }
+        Assert.Equal("truncateDim", Assert.Throws<ArgumentOutOfRangeException>(() => _model.Encode(_sentences, truncateDim: 17)).ParamName);
+        Assert.Equal("truncateDim", Assert.Throws<ArgumentOutOfRangeException>(() => _model.Encode(_sentences, truncateDim: 0)).ParamName);
+    }
+
+    [Fact]
+    public void EvaluatorAtADimensionCorrelatesTheTruncatedEmbeddings()
+    {
+        string[] first = ["A man is eating.", "A dog runs.", "It rains today.", "Two words"];
+        string[] second = ["A man eats food.", "The stock fell.", "The weather is wet.", "x"];
+        double[] gold = [4.5, 0.2, 3.9, 1.0];
+        var evaluator = new NotebookSupport.Evaluation.EmbeddingSimilarityEvaluator(first, second, gold, "tiny", truncateDim: 6);
+        var a = _model.Encode(first, truncateDim: 6);
+        var b = _model.Encode(second, truncateDim: 6);
+        var cosine = NotebookSupport.Util.Similarity.PairwiseCosSim(a, b);
+
+        var result = evaluator.Evaluate(_model);
+
+        Assert.Equal(6, evaluator.TruncateDim);
+        Assert.Equal(100 * NotebookSupport.Evaluation.EmbeddingSimilarityEvaluator.Spearman(cosine, gold), result.SpearmanCosine, 9);
+        Assert.Equal(100 * NotebookSupport.Evaluation.EmbeddingSimilarityEvaluator.Pearson(cosine, gold), result.PearsonCosine, 9);
+    }
+
+    [Fact]
     public void EncodeHasNoGradientsNoDropoutAndRestoresTheMode()
     {
         _model.train();

@@ -2,6 +2,7 @@ using NotebookSupport.Cli;
 using NotebookSupport.Data;
 using NotebookSupport.Hub;
 using NotebookSupport.Plotting;
+using NotebookSupport.Tests.Data;
 using NotebookSupport.Training;
 
 namespace NotebookSupport.Tests.Training;
@@ -84,5 +85,85 @@ public sealed class TrainCommandTests
         var (modelExit, _, modelError) = Run("train", "--model", "random:bert-huge", "--data", pairs, "--output", temp.Combine("out"));
         Assert.Equal(CliApp.BadArguments, modelExit);
         Assert.Contains("random:bert-tiny", modelError);
+    }
+
+    [Fact]
+    public void TrainsCoSENTWithMatryoshkaOnStsbTrainLines() => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var data = temp.Combine("sts-train.csv");
+        File.WriteAllLines(data, File.ReadLines(RepoData.Path("stsb", "sts-train.csv")).Take(16));
+        var output = temp.Combine("model");
+
+        var (exitCode, stdout, stderr) = Run("train", "--model", "random:bert-tiny", "--data", data, "--output", output, "--loss", "cosent",
+            "--matryoshka-dims", "128,64,32", "--batch-size", "8", "--max-seq-length", "16", "--checkpoint-steps", "0", "--no-progress");
+
+        Assert.True(exitCode == 0, stderr + stdout);
+        Assert.Contains("16 pairs with a similarity score", stdout);
+        Assert.Contains("MatryoshkaLoss at dimensions 128, 64, 32 around CoSENTLoss", stdout);
+        Assert.Contains("done: 2 steps", stdout);
+        return 0;
+    });
+
+    [Theory]
+    [InlineData("angle")]
+    [InlineData("cosine")]
+    public void TrainsTheScoredLossesFromAScoredTsv(string loss) => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var data = temp.Combine("scored.tsv");
+        InputExampleTsv.Write(data, SnliPairs.Get(8).Select((e, i) => e with { Label = i / 8.0 }), 2, scored: true);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => (double?)(i / 8.0)), InputExampleTsv.Read(data).Select(e => e.Label));
+
+        var (exitCode, stdout, stderr) = Run("train", "--model", "random:bert-tiny", "--data", data, "--output", temp.Combine("model"), "--loss", loss,
+            "--batch-size", "4", "--max-seq-length", "16", "--checkpoint-steps", "0", "--no-progress");
+
+        Assert.True(exitCode == 0, stderr + stdout);
+        Assert.Contains("8 pairs with a similarity score", stdout);
+        Assert.Contains("done: 2 steps", stdout);
+        return 0;
+    });
+
+    [Fact]
+    public void TrainsGistWithAGuideModel() => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var data = temp.Combine("pairs.tsv");
+        InputExampleTsv.Write(data, SnliPairs.Get(8), 2);
+
+        var (exitCode, stdout, stderr) = Run("train", "--model", "random:bert-tiny", "--data", data, "--output", temp.Combine("model"), "--loss", "gist",
+            "--guide", "random:bert-tiny", "--matryoshka-dims", "128,64", "--batch-size", "4", "--max-seq-length", "16", "--checkpoint-steps", "0", "--no-progress");
+
+        Assert.True(exitCode == 0, stderr + stdout);
+        Assert.Contains("guide: random:bert-tiny", stdout);
+        Assert.Contains("around GISTEmbedLoss", stdout);
+        Assert.Contains("done: 2 steps", stdout);
+        return 0;
+    });
+
+    [Theory]
+    [InlineData("--loss", "cosent", "--loss cosent needs a similarity score per pair")]
+    [InlineData("--guide", "random:bert-tiny", "--guide only applies to --loss gist")]
+    [InlineData("--matryoshka-dims", "256,64", "--matryoshka-dims: 256 is larger than the model's embedding dimension, 128")]
+    public void StsAndMatryoshkaOptionsItCannotUseExitWith2NamingThem(string option, string value, string message)
+    {
+        using var temp = new TrainingTempFolder();
+        var pairs = temp.Combine("pairs.tsv");
+        File.WriteAllText(pairs, "anchor\tpositive\na\tb\n");
+
+        var (exitCode, stdout, stderr) = Run("train", "--model", "random:bert-tiny", "--data", pairs, "--output", temp.Combine("out"), option, value);
+
+        Assert.True(exitCode == CliApp.BadArguments, $"exit code {exitCode}\n{stderr}{stdout}");
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public void MatryoshkaAroundSoftmaxExitsWith2()
+    {
+        using var temp = new TrainingTempFolder();
+        var (exitCode, _, stderr) = Run("train", "--model", "random:bert-tiny", "--data", temp.Combine("p.tsv"), "--output", temp.Combine("out"),
+            "--loss", "softmax", "--matryoshka-dims", "64");
+        Assert.Equal(CliApp.BadArguments, exitCode);
+        Assert.Contains("--matryoshka-dims cannot wrap --loss softmax", stderr);
     }
 }
