@@ -8,6 +8,7 @@ using NotebookSupport.Tests.Training;
 
 namespace NotebookSupport.Tests.Evaluation;
 
+[Collection(RunsAlone.Name)]  // SingleThreaded sets torch's process-wide thread count
 public sealed class EvaluateCommandTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using NotebookSupport.Util;
 
 namespace NotebookSupport.Tests.Evaluation;
 
+[Collection(RunsAlone.Name)]  // SingleThreaded sets torch's process-wide thread count
 public sealed class InformationRetrievalEvaluatorTests
 {
     // The worked example: two queries over a corpus of five documents d0..d4.

@@ -7,6 +7,7 @@ using NotebookSupport.Util;
 
 namespace NotebookSupport.Tests.Evaluation;
 
+[Collection(RunsAlone.Name)]  // SingleThreaded sets torch's process-wide thread count
 public sealed class TripletEvaluatorTests
 {
     [Fact]

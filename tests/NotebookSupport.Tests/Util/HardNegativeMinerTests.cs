@@ -4,6 +4,7 @@ using NotebookSupport.Util;
 
 namespace NotebookSupport.Tests.Util;
 
+[Collection(RunsAlone.Name)]  // SingleThreaded sets torch's process-wide thread count
 public sealed class HardNegativeMinerTests
 {
     private static readonly IReadOnlyList<InputExample> _pairs = SnliPairs.Get(60);
