@@ -18,9 +18,9 @@ namespace NotebookSupport.Training;
 /// precision are restored, and <see cref="Trainer.Train"/> re-seeds the random generator before its first step, so a
 /// training gives the same numbers with or without an estimate. The optimizer update and gradient clipping are not
 /// timed (a few percent of a step); neither are evaluations. Sampled batches stand for the epoch: an order that puts
-/// long texts in a few batches estimates less well. Measured on all-MiniLM-L6-v2 and on <c>minilm-2l</c> the estimate
-/// came within 10% of the training time; for a model as small as BERT-Tiny, whose steps are mostly per-operation
-/// overhead, it comes out too high (up to three times).
+/// long texts in a few batches estimates less well. In two runs of <c>st reproduce</c> on 2 cores the estimate came
+/// within 20% of the training time for all-MiniLM-L6-v2 and <c>minilm-2l</c>; for a model as small as BERT-Tiny,
+/// whose steps are mostly per-operation overhead, it came out two to three times too high.
 /// </para>
 /// <code>
 /// var trainer = new Trainer(model, [(loader, loss)], options);

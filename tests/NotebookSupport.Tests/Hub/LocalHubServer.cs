@@ -41,12 +41,21 @@ internal sealed class LocalHubServer : IDisposable
         IReadOnlyList<(string RepoId, IReadOnlyDictionary<string, byte[]> Files, IEnumerable<string> LfsFiles)> repos,
         HubRepoType repoType,
         string? cdnEndpoint = null)
+        : this([.. repos.Select(r => (r.RepoId, repoType, r.Files, r.LfsFiles))], cdnEndpoint)
     {
-        _resolve = (repoType == HubRepoType.Dataset ? "/datasets/" : "/") + repos[0].RepoId + "/resolve/";
+    }
+
+    /// <summary>Model and dataset repositories on one endpoint, as the full experiment meets them: bert-base-uncased beside SNLI and GLUE.</summary>
+    public LocalHubServer(
+        IReadOnlyList<(string RepoId, HubRepoType RepoType, IReadOnlyDictionary<string, byte[]> Files, IEnumerable<string> LfsFiles)> repos,
+        string? cdnEndpoint = null)
+    {
+        static string Resolve(string repoId, HubRepoType type) => (type == HubRepoType.Dataset ? "/datasets/" : "/") + repoId + "/resolve/";
+        _resolve = Resolve(repos[0].RepoId, repos[0].RepoType);
         string[] revisions = ["main", Commit];
-        foreach (var (repoId, files, lfsFiles) in repos)
+        foreach (var (repoId, repoType, files, lfsFiles) in repos)
         {
-            var resolve = (repoType == HubRepoType.Dataset ? "/datasets/" : "/") + repoId + "/resolve/";
+            var resolve = Resolve(repoId, repoType);
             foreach (var (name, bytes) in files)
             {
                 foreach (var revision in revisions)

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using NotebookSupport.Cli;
 using NotebookSupport.Data.Nli;
 using NotebookSupport.Hub;
+using NotebookSupport.Models;
 using NotebookSupport.Tests.Data;
 using NotebookSupport.Tests.Data.Nli;
 
@@ -137,12 +138,16 @@ public sealed class NliTrainingDataHubTests : IDisposable
     }
 }
 
-/// <summary>The same, through the environment (HF_ENDPOINT, HF_HUB_CACHE) as a user without network meets it, in the API and in <c>st reproduce --preset video</c>.</summary>
+/// <summary>
+/// The same, through the environment (HF_ENDPOINT, HF_HUB_CACHE) as a user meets it, in the API and in
+/// <c>st reproduce --preset video</c>: without network, and end to end against a mirror.
+/// </summary>
 [Collection(ProcessEnvironmentCollection.Name)]
 public sealed class NliTrainingDataOfflineTests
 {
     private static void WithHubEnvironment(string endpoint, string cache, Action test, bool offline = false)
     {
+
         string[] names = ["HF_ENDPOINT", "HF_HUB_CACHE", "HF_HUB_OFFLINE"];
         var saved = names.ToDictionary(n => n, Environment.GetEnvironmentVariable);
         try
@@ -208,5 +213,57 @@ public sealed class NliTrainingDataOfflineTests
             NliTrainingDataHubTests.AssertNamesRepositoryFileCacheAndWaysOut(message, cache, endpoint);
             Assert.DoesNotContain("== load model", output.ToString());
         });
+    }
+
+    /// <summary>
+    /// The full experiment end to end against a mirror (HF_ENDPOINT) serving small files in the real layouts: SNLI and
+    /// GLUE mnli train as Hugging Face parquet, and a tiny plain BERT checkpoint as <c>bert-base-uncased</c>. The video
+    /// preset downloads all three, trains, scores, draws the heatmap and writes its report, and the cache then holds them.
+    /// </summary>
+    [Fact]
+    public async Task ReproduceVideoPresetRunsEndToEndAgainstAMirror()
+    {
+        using var temp = new TempDirectory();
+        await NliFixtures.WriteHfParquetAsync(temp.File("snli.parquet"), NliFixtures.Rows, withIdx: false, labelRequired: false);
+        await NliFixtures.WriteHfParquetAsync(temp.File("mnli.parquet"), NliFixtures.Rows, withIdx: true, labelRequired: true);
+        using var bert = new BertModel(TinyBert.Config);
+        using var weights = new MemoryStream();
+        SafeTensors.Save(bert.state_dict(), weights);
+        var model = new Dictionary<string, byte[]>
+        {
+            ["config.json"] = System.Text.Encoding.UTF8.GetBytes(TinyBert.Config.ToJson()),
+            ["vocab.txt"] = System.Text.Encoding.UTF8.GetBytes(TinyBert.VocabText),
+            ["model.safetensors"] = weights.ToArray(),
+        };
+        using var server = new LocalHubServer(
+        [
+            ("stanfordnlp/snli", HubRepoType.Dataset, new Dictionary<string, byte[]> { [NliTrainingData.SnliTrain.FilePath] = File.ReadAllBytes(temp.File("snli.parquet")) }, [NliTrainingData.SnliTrain.FilePath]),
+            ("nyu-mll/glue", HubRepoType.Dataset, new Dictionary<string, byte[]> { [NliTrainingData.MultiNliTrain.FilePath] = File.ReadAllBytes(temp.File("mnli.parquet")) }, [NliTrainingData.MultiNliTrain.FilePath]),
+            ("bert-base-uncased", HubRepoType.Model, model, ["model.safetensors"]),
+        ]);
+        var cache = Directory.CreateDirectory(temp.File("hub")).FullName;
+        var run = temp.File("run");
+        // The first 40 pairs of STSb dev and test, so the tiny model is scored in a moment.
+        File.WriteAllLines(temp.File("dev.csv"), File.ReadLines(RepoData.Path("stsb", "sts-dev.csv")).Take(40));
+        File.WriteAllLines(temp.File("test.csv"), File.ReadLines(RepoData.Path("stsb", "sts-test.csv")).Take(40));
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var exitCode = 0;
+        WithHubEnvironment(server.Endpoint, cache, () =>
+            exitCode = CliApp.Run(["reproduce", "--preset", "video", "--output", run, "--no-progress", "--sts-dev", temp.File("dev.csv"), "--sts", temp.File("test.csv")], output, error));
+
+        Assert.True(exitCode == 0, $"{error}\n{output}");
+        var entailments = NliFixtures.Rows.Count(r => r.Label == 0);
+        Assert.Contains($"pairs: {2 * entailments:N0} (anchor, positive) from entailment rows", output.ToString());
+        Assert.Contains("video: model bert-base-uncased, 2 layers", output.ToString());
+        var report = File.ReadAllText(Path.Combine(run, "report.md"));
+        Assert.Contains("| The video: bert-base-uncased on SNLI + MultiNLI | bert-base-uncased (", report);
+        Assert.True(File.Exists(Path.Combine(run, "video", "model", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(run, "heatmap.svg")));
+        Assert.Contains($"HEAD /datasets/stanfordnlp/snli/resolve/main/{NliTrainingData.SnliTrain.FilePath}", server.Requests);
+        Assert.Contains($"HEAD /datasets/nyu-mll/glue/resolve/main/{NliTrainingData.MultiNliTrain.FilePath}", server.Requests);
+        Assert.Contains("HEAD /bert-base-uncased/resolve/main/config.json", server.Requests);
+        Assert.True(Directory.Exists(Path.Combine(cache, "models--bert-base-uncased", "snapshots", LocalHubServer.Commit)));
     }
 }
