@@ -10,7 +10,7 @@ internal sealed record ReproductionExperiment
     /// <summary>Sub-folder name and the value <c>--experiments</c> selects it by, e.g. <c>from-scratch</c>.</summary>
     public required string Id { get; init; }
 
-    /// <summary>The row's label in the report, e.g. <c>A. The video's recipe on a randomly initialised BERT</c>.</summary>
+    /// <summary>The row's label in the report, e.g. <c>A1. The video's recipe on a randomly initialised BERT (bert-tiny)</c>.</summary>
     public required string Title { get; init; }
 
     /// <summary>

@@ -47,7 +47,7 @@ public sealed class TrainingTimeEstimateTests
         Assert.Equal(12, estimate.Steps);   // 48 pairs in batches of 8, two epochs
         Assert.Equal(3, estimate.SampledSteps);
         Assert.True(estimate.PerStep > TimeSpan.Zero);
-        Assert.Equal(estimate.PerStep.TotalSeconds * 12, estimate.Total.TotalSeconds, 4);   // both rounded to TimeSpan ticks
+        Assert.Equal(estimate.PerStep.TotalSeconds * 12, estimate.Total.TotalSeconds, tolerance: 1e-5);   // both rounded to TimeSpan ticks
         return 0;
     });
 
