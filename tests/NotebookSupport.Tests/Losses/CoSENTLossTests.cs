@@ -28,15 +28,7 @@ public sealed class CoSENTLossTests
         CoSENTLoss loss = angle ? new AnglELoss(_model, scale) : new CoSENTLoss(_model, scale);
         double Reference(double[][][] x) => ReferenceLoss(x[0], x[1], _scores, scale, angle);
 
-        using var scope = NewDisposeScope();
-        var (uT, vT) = (Leaf(u), Leaf(v));
-        var value = loss.CalculateLoss([uT, vT], tensor(_scores));
-        value.backward();
-
-        Assert.Equal(Reference([u, v]), value.ToDouble(), 1e-9);
-        var expected = NumericGradients(Reference, [u, v]);
-        AssertClose(expected[0], uT.grad!, 1e-6, "u");
-        AssertClose(expected[1], vT.grad!, 1e-6, "v");
+        AssertMatchesReference(x => loss.CalculateLoss(x, tensor(_scores)), Reference, [u, v], valueTolerance: 1e-9, gradientTolerance: 1e-6);
     }
 
     [Fact]

@@ -1,10 +1,11 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Tests.Losses;
 
 /// <summary>
-/// What the tests of the embedding losses share: random embeddings, float64 tensors of them, and the gradient of a
-/// reference loss written on plain arrays, by central finite differences.
+/// What the tests of the embedding losses share: random embeddings, float64 tensors of them, the gradient of a
+/// reference loss written on plain arrays, by central finite differences, and the check of a loss against both.
 /// </summary>
 internal static class LossTestSupport
 {
@@ -58,5 +59,27 @@ internal static class LossTestSupport
                     $"{name} gradient [{i}, {k}]: expected {expected[i][k]:R}, got {values[i * dim + k]:R}");
             }
         }
+    }
+
+    /// <summary>
+    /// Computes <paramref name="loss"/> on float64 leaves of <paramref name="inputs"/> with autograd and asserts that its
+    /// value equals <paramref name="reference"/>'s and every input's gradient the reference's finite-difference one.
+    /// </summary>
+    /// <returns>The loss value.</returns>
+    public static double AssertMatchesReference(Func<Tensor[], Tensor> loss, Func<double[][][], double> reference, double[][][] inputs,
+        double valueTolerance, double gradientTolerance)
+    {
+        using var scope = NewDisposeScope();
+        Tensor[] leaves = [.. inputs.Select(Leaf)];
+        var value = loss(leaves);
+        value.backward();
+
+        Assert.Equal(reference(inputs), value.ToDouble(), valueTolerance);
+        var expected = NumericGradients(reference, inputs);
+        for (var m = 0; m < inputs.Length; m++)
+        {
+            AssertClose(expected[m], leaves[m].grad!, gradientTolerance, $"input {m}");
+        }
+        return value.ToDouble();
     }
 }
