@@ -44,6 +44,10 @@ internal sealed record HeatmapOutcome(IReadOnlyList<string> Sentences, float[][]
         LargestOther(similarities, pair.A, pair.B) < similarities[pair.A][pair.B]
         && LargestOther(similarities, pair.B, pair.A) < similarities[pair.B][pair.A];
 
+    /// <summary>The largest similarity in either row of <paramref name="pair"/> to any sentence but the two of the pair.</summary>
+    public static float LargestOtherOfRows(float[][] similarities, (int A, int B) pair) =>
+        Math.Max(LargestOther(similarities, pair.A, pair.B), LargestOther(similarities, pair.B, pair.A));
+
     /// <summary>The largest similarity of <paramref name="row"/> to any sentence but itself and <paramref name="partner"/>.</summary>
     public static float LargestOther(float[][] similarities, int row, int partner) =>
         Enumerable.Range(0, similarities.Length).Where(j => j != row && j != partner).Max(j => similarities[row][j]);

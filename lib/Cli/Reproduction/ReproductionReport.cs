@@ -182,13 +182,12 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
         md.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var pair in HeatmapOutcome.ParaphrasePairs)
         {
-            static float Other(float[][] m, (int A, int B) p) => Math.Max(HeatmapOutcome.LargestOther(m, p.A, p.B), HeatmapOutcome.LargestOther(m, p.B, p.A));
-            md.AppendLine(_inv, $"| {pair.A} \"{heatmap.Sentences[pair.A]}\" / {pair.B} \"{heatmap.Sentences[pair.B]}\" | {heatmap.Before[pair.A][pair.B]:F2} | {Other(heatmap.Before, pair):F2} " +
-                               $"| {YesNo(HeatmapOutcome.StandsOut(heatmap.Before, pair))} | {heatmap.After[pair.A][pair.B]:F2} | {Other(heatmap.After, pair):F2} | {YesNo(HeatmapOutcome.StandsOut(heatmap.After, pair))} |");
+            md.AppendLine(_inv, $"| {pair.A} \"{heatmap.Sentences[pair.A]}\" / {pair.B} \"{heatmap.Sentences[pair.B]}\" | {heatmap.Before[pair.A][pair.B]:F2} | {HeatmapOutcome.LargestOtherOfRows(heatmap.Before, pair):F2} " +
+                               $"| {YesNo(HeatmapOutcome.StandsOut(heatmap.Before, pair))} | {heatmap.After[pair.A][pair.B]:F2} | {HeatmapOutcome.LargestOtherOfRows(heatmap.After, pair):F2} | {YesNo(HeatmapOutcome.StandsOut(heatmap.After, pair))} |");
         }
         var standing = HeatmapOutcome.ParaphrasePairs.Count(p => HeatmapOutcome.StandsOut(heatmap.After, p));
         var standingBefore = HeatmapOutcome.ParaphrasePairs.Count(p => HeatmapOutcome.StandsOut(heatmap.Before, p));
-        static double Gap(float[][] m) => HeatmapOutcome.ParaphrasePairs.Average(p => m[p.A][p.B] - Math.Max(HeatmapOutcome.LargestOther(m, p.A, p.B), HeatmapOutcome.LargestOther(m, p.B, p.A)));
+        static double Gap(float[][] m) => HeatmapOutcome.ParaphrasePairs.Average(p => m[p.A][p.B] - HeatmapOutcome.LargestOtherOfRows(m, p));
         md.AppendLine().AppendLine(_inv, $"\"Stands out\": in both of its rows the pair's cell is the largest one off the diagonal. " +
                                         $"Before training {standingBefore}, after training {standing} of {HeatmapOutcome.ParaphrasePairs.Length} pairs stand out; " +
                                         $"on average a pair's cosine is {Gap(heatmap.Before):+0.00;-0.00} above the largest other cell of its rows before training and {Gap(heatmap.After):+0.00;-0.00} after.");
