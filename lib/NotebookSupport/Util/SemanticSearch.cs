@@ -40,17 +40,17 @@ public static class SemanticSearch
         }
         var k = Math.Min(topK, corpus.Count);
         using var corpusScope = NewDisposeScope();
-        var corpusMatrix = nn.functional.normalize(Matrix(corpus, 0, corpus.Count, nameof(corpus)), p: 2, dim: 1);
+        var corpusMatrix = Similarity.Matrix(corpus, 0, corpus.Count, nameof(corpus), ScalarType.Float32);
         for (var start = 0; start < queries.Count; start += QueryChunkSize)
         {
             using var scope = NewDisposeScope();
             var end = Math.Min(start + QueryChunkSize, queries.Count);
-            var chunk = nn.functional.normalize(Matrix(queries, start, end, nameof(queries)), p: 2, dim: 1);
+            var chunk = Similarity.Matrix(queries, start, end, nameof(queries), ScalarType.Float32);
             if (chunk.shape[1] != corpusMatrix.shape[1])
             {
                 throw new ArgumentException($"Query embeddings have {chunk.shape[1]} dimensions and corpus embeddings {corpusMatrix.shape[1]}; expected the same.", nameof(queries));
             }
-            var (values, indices) = chunk.matmul(corpusMatrix.transpose(0, 1)).topk(k, dim: 1);
+            var (values, indices) = Similarity.CosSim(chunk, corpusMatrix).topk(k, dim: 1);
             var scores = values.data<float>().ToArray();
             var ids = indices.data<long>().ToArray();
             for (var q = 0; q < end - start; q++)
@@ -60,24 +60,5 @@ public static class SemanticSearch
             }
         }
         return hits;
-    }
-
-    private static Tensor Matrix(IReadOnlyList<IReadOnlyList<float>> rows, int start, int end, string name)
-    {
-        var dimension = rows[start]?.Count ?? throw new ArgumentException($"Row {start} of {name} is null; expected an embedding.", name);
-        var values = new float[(end - start) * dimension];
-        for (var i = start; i < end; i++)
-        {
-            var row = rows[i] ?? throw new ArgumentException($"Row {i} of {name} is null; expected an embedding.", name);
-            if (row.Count != dimension)
-            {
-                throw new ArgumentException($"Row {i} of {name} has {row.Count} values; expected {dimension}, as row {start}.", name);
-            }
-            for (var j = 0; j < dimension; j++)
-            {
-                values[(i - start) * dimension + j] = row[j];
-            }
-        }
-        return tensor(values, [end - start, dimension]);
     }
 }

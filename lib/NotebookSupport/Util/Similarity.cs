@@ -136,22 +136,30 @@ public static class Similarity
         };
     }
 
-    private static Tensor Float64(IReadOnlyList<IReadOnlyList<float>> rows, string name)
+    private static Tensor Float64(IReadOnlyList<IReadOnlyList<float>> rows, string name) => Matrix(rows, 0, rows.Count, name, ScalarType.Float64);
+
+    /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="end"/> (exclusive) of embeddings held as arrays, as one
+    /// <c>[rows, D]</c> tensor of <paramref name="dtype"/>; a null row or one of another length is an error naming
+    /// <paramref name="name"/> and the row.
+    /// </summary>
+    internal static Tensor Matrix(IReadOnlyList<IReadOnlyList<float>> rows, int start, int end, string name, ScalarType dtype)
     {
-        var dimension = rows[0]?.Count ?? throw new ArgumentException($"Row 0 of {name} is null; expected an embedding.", name);
-        var values = new double[rows.Count * dimension];
-        for (var i = 0; i < rows.Count; i++)
+        var dimension = rows[start]?.Count ?? throw new ArgumentException($"Row {start} of {name} is null; expected an embedding.", name);
+        var values = new float[(end - start) * dimension];
+        for (var i = start; i < end; i++)
         {
             var row = rows[i] ?? throw new ArgumentException($"Row {i} of {name} is null; expected an embedding.", name);
             if (row.Count != dimension)
             {
-                throw new ArgumentException($"Row {i} of {name} has {row.Count} values; expected {dimension}, as row 0.", name);
+                throw new ArgumentException($"Row {i} of {name} has {row.Count} values; expected {dimension}, as row {start}.", name);
             }
             for (var k = 0; k < dimension; k++)
             {
-                values[i * dimension + k] = row[k];
+                values[(i - start) * dimension + k] = row[k];
             }
         }
-        return tensor(values, [rows.Count, dimension]);
+        using var floats = tensor(values, [end - start, dimension]);
+        return floats.to_type(dtype);
     }
 }
