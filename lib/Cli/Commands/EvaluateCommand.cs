@@ -32,13 +32,26 @@ internal static class EvaluateCommand
                           + $"the entailments relevant; {SnliTest} for the bundled SNLI test split.",
             HelpName = $"FILE|{SnliTest}",
         };
+        var truncateDim = new Option<int?>("--truncate-dim")
+        {
+            Description = "Score the embeddings truncated to their first N dimensions (a model trained with --matryoshka-dims keeps its quality there); default: all.",
+            HelpName = "N",
+        };
+        truncateDim.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var bad)
+            {
+                result.AddError($"--truncate-dim: expected a positive number of dimensions, got {bad}.");
+            }
+        });
         var json = new Option<bool>("--json") { Description = "Print each result as one JSON object per line." };
         var batchSize = CommandOptions.BatchSize(64);
+        var noProgress = CommandOptions.NoProgress();
 
         var command = new Command("evaluate",
             "Score a model: Spearman and Pearson (x100) of cosine similarity on an STS file, triplet accuracy, or retrieval metrics.")
         {
-            model, sts, triplets, ir, json, batchSize,
+            model, sts, triplets, ir, truncateDim, json, batchSize, noProgress,
         };
         command.Validators.Add(result =>
         {
@@ -52,28 +65,34 @@ internal static class EvaluateCommand
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
             var size = parseResult.GetValue(batchSize);
+            var dim = parseResult.GetValue(truncateDim);
             var evaluators = new List<(string File, SentenceEvaluator Evaluator)>();
             if (parseResult.GetValue(sts) is { } stsFile)
             {
                 var file = CommandOptions.Existing(stsFile, "--sts").FullName;
-                evaluators.Add((file, EmbeddingSimilarityEvaluator.FromStsFile(file, size)));
+                evaluators.Add((file, EmbeddingSimilarityEvaluator.FromStsFile(file, size, dim)));
             }
             if (parseResult.GetValue(triplets) is { } tripletsValue)
             {
-                var file = Resolve(tripletsValue, "--triplets");
-                evaluators.Add((file, IsExampleTsv(file) ? FromTsv(file, size) : TripletEvaluator.FromNliFile(file, size)));
+                var evaluator = Triplets(tripletsValue, "--triplets", size, dim, out var file);
+                evaluators.Add((file, evaluator));
             }
             if (parseResult.GetValue(ir) is { } irValue)
             {
-                var file = Resolve(irValue, "--ir");
-                evaluators.Add((file, InformationRetrievalEvaluator.FromNliFile(file, size)));
+                var evaluator = Retrieval(irValue, "--ir", size, dim, out var file);
+                evaluators.Add((file, evaluator));
             }
             var modelSpec = parseResult.GetValue(model)!;
             using var sentenceTransformer = SentenceTransformer.Load(modelSpec, CommandOptions.LoadOptions(error));
+            if (dim > sentenceTransformer.EmbeddingDimension)
+            {
+                throw new ArgumentException($"--truncate-dim: {dim} is larger than the model's embedding dimension, {sentenceTransformer.EmbeddingDimension}.");
+            }
             foreach (var (file, evaluator) in evaluators)
             {
                 Report(evaluator, error);
-                var result = evaluator.Evaluate(sentenceTransformer);
+                var result = EncodeProgressBar.Run(!parseResult.GetValue(noProgress), $"encoding {evaluator.Name}",
+                    progress => evaluator.Evaluate(sentenceTransformer, progress));
                 output.WriteLine(parseResult.GetValue(json) ? Json(modelSpec, file, result) : result.ToString());
             }
             return CliApp.Success;
@@ -81,19 +100,36 @@ internal static class EvaluateCommand
         return command;
     }
 
+    /// <summary>
+    /// The triplet task of <c>--triplets</c> (and <c>train --eval-triplets</c>): a TSV of anchor, positive and
+    /// negative columns, an NLI file, or <see cref="SnliTest"/>; <paramref name="file"/> is the full path read.
+    /// </summary>
+    public static TripletEvaluator Triplets(string value, string option, int batchSize, int? truncateDim, out string file)
+    {
+        file = Resolve(value, option);
+        return IsExampleTsv(file) ? FromTsv(file, option, batchSize, truncateDim) : TripletEvaluator.FromNliFile(file, batchSize, truncateDim);
+    }
+
+    /// <summary>The retrieval task of <c>--ir</c> (and <c>train --eval-ir</c>) from an NLI file or <see cref="SnliTest"/>.</summary>
+    public static InformationRetrievalEvaluator Retrieval(string value, string option, int batchSize, int? truncateDim, out string file)
+    {
+        file = Resolve(value, option);
+        return InformationRetrievalEvaluator.FromNliFile(file, batchSize, truncateDim);
+    }
+
     // snli-test, or a file that must exist.
     private static string Resolve(string value, string option) => value == SnliTest
         ? RepositoryData.Path("snli", "snli_1.0_test.csv")
         : CommandOptions.Existing(new FileInfo(value), option).FullName;
 
-    private static TripletEvaluator FromTsv(string file, int batchSize)
+    private static TripletEvaluator FromTsv(string file, string option, int batchSize, int? truncateDim)
     {
         var examples = InputExampleTsv.Read(file);
         if (examples.Count == 0 || examples[0].Texts.Count < 3)
         {
-            throw new ArgumentException($"--triplets {file}: expected anchor, positive and negative columns with at least one line (prepare-nli --triplets or mine-negatives write such files).");
+            throw new ArgumentException($"{option} {file}: expected anchor, positive and negative columns with at least one line (prepare-nli --triplets or mine-negatives write such files).");
         }
-        return TripletEvaluator.FromExamples(examples, Path.GetFileNameWithoutExtension(file), batchSize);
+        return TripletEvaluator.FromExamples(examples, Path.GetFileNameWithoutExtension(file), batchSize, truncateDim);
     }
 
     private static bool IsExampleTsv(string path)

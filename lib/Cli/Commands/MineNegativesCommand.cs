@@ -30,11 +30,12 @@ internal static class MineNegativesCommand
         var batchSize = CommandOptions.BatchSize(64);
         var maxSeqLength = CommandOptions.MaxSeqLength("the model's");
         var overwrite = CommandOptions.Overwrite("the --output file");
+        var noProgress = CommandOptions.NoProgress();
 
         var command = new Command("mine-negatives", "Add hard negatives to (anchor, positive) pairs: the texts the model finds closest to each anchor that are not its positive.")
         {
             model, data, output, numNegatives, rangeMin, rangeMax, maxScore, relativeMargin, absoluteMargin, sampling, seed, asTriplets, batchSize,
-            maxSeqLength, overwrite,
+            maxSeqLength, overwrite, noProgress,
         };
         command.SetAction(parseResult => CliApp.Guard(parseResult, () =>
         {
@@ -67,7 +68,8 @@ internal static class MineNegativesCommand
                 BatchSize = parseResult.GetValue(batchSize),
             };
             using var sentenceTransformer = ModelSpec.Load(parseResult.GetValue(model)!, parseResult.GetValue(maxSeqLength), stderr);
-            var mined = HardNegativeMiner.Mine(sentenceTransformer, pairs, options);
+            var mined = EncodeProgressBar.Run(!parseResult.GetValue(noProgress), "encoding anchors and corpus",
+                progress => HardNegativeMiner.Mine(sentenceTransformer, pairs, options, progress));
             if (mined.Examples.Count == 0)
             {
                 throw new InvalidDataException($"--data {file.FullName}: no pair found {options.NumNegatives} negatives ({mined}); relax the margins or --max-score, or raise --range-max.");

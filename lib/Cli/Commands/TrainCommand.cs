@@ -85,8 +85,18 @@ internal static class TrainCommand
             Description = "With --resume: continue although the seed, batch size, loss settings, data or model differ from the checkpoint's run (the differences are printed); without it such a resume fails.",
         };
         var evalSts = new Option<string?>("--eval-sts") { Description = "STS benchmark file (e.g. data/stsb/sts-dev.csv) scored before training, after each epoch and every --evaluation-steps." };
+        var evalTriplets = new Option<string?>("--eval-triplets")
+        {
+            Description = $"Triplet accuracy scored with --eval-sts: a TSV of anchor, positive, negative, an NLI file, or {EvaluateCommand.SnliTest} (as evaluate --triplets).",
+            HelpName = $"FILE|{EvaluateCommand.SnliTest}",
+        };
+        var evalIr = new Option<string?>("--eval-ir")
+        {
+            Description = $"Retrieval metrics scored with --eval-sts: an NLI file or {EvaluateCommand.SnliTest} (as evaluate --ir).",
+            HelpName = $"FILE|{EvaluateCommand.SnliTest}",
+        };
         var evaluationSteps = new Option<int>("--evaluation-steps") { Description = "Evaluate every N steps as well as after each epoch; 0 = only after epochs.", DefaultValueFactory = _ => 0 };
-        var saveBest = new Option<bool>("--save-best-model") { Description = "With --eval-sts, keep the best-scoring model in --output instead of the final one." };
+        var saveBest = new Option<bool>("--save-best-model") { Description = "Keep the best-scoring model in --output instead of the final one, by the first of --eval-sts (Spearman), --eval-triplets (accuracy) and --eval-ir (NDCG@10) given." };
         var noProgress = CommandOptions.NoProgress();
         var overwrite = CommandOptions.Overwrite("the model files, training_log.jsonl and loss_curve.png in --output, and the checkpoints and log in the checkpoint folder");
         var groupByLength = CommandOptions.GroupByLength();
@@ -96,7 +106,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a sentence transformer with Multiple Negatives Ranking loss (or SoftmaxLoss) on NLI pairs/triplets.")
         {
             model, data, output, loss, guide, matryoshkaDims, batchSize, miniBatchSize, epochs, learningRate, warmupRatio, weightDecay, maxGradNorm, scale, pooling,
-            maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, resumeChanged, evalSts, evaluationSteps,
+            maxSeqLength, hardNegatives, seed, checkpointSteps, checkpointDir, checkpointLimit, resume, resumeChanged, evalSts, evalTriplets, evalIr, evaluationSteps,
             saveBest, groupByLength, precision, optimizer, noProgress, overwrite,
         };
         // The token lets Ctrl+C end the training at the next step with a checkpoint (exit code 130).
@@ -127,6 +137,8 @@ internal static class TrainCommand
             ResumeFrom = parseResult.GetValue(resume),
             ResumeChanged = parseResult.GetValue(resumeChanged),
             EvalSts = parseResult.GetValue(evalSts),
+            EvalTriplets = parseResult.GetValue(evalTriplets),
+            EvalIr = parseResult.GetValue(evalIr),
             EvaluationSteps = parseResult.GetValue(evaluationSteps),
             SaveBestModel = parseResult.GetValue(saveBest),
             ShowProgress = !parseResult.GetValue(noProgress),
@@ -166,6 +178,8 @@ internal static class TrainCommand
         public required string? ResumeFrom { get; init; }
         public required bool ResumeChanged { get; init; }
         public required string? EvalSts { get; init; }
+        public required string? EvalTriplets { get; init; }
+        public required string? EvalIr { get; init; }
         public required int EvaluationSteps { get; init; }
         public required bool SaveBestModel { get; init; }
         public required bool ShowProgress { get; init; }
@@ -216,7 +230,7 @@ internal static class TrainCommand
             loss = new MatryoshkaLoss((EmbeddingLoss)loss, dims);
         }
         var loader = new NoDuplicatesDataLoader(examples, s.BatchSize, s.Seed);
-        var evaluator = s.EvalSts is null ? null : EmbeddingSimilarityEvaluator.FromStsFile(s.EvalSts);
+        var evaluator = Evaluator(s);
         var checkpointDir = s.CheckpointDir ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(s.Output)) + "-checkpoints";
         var stopwatch = Stopwatch.StartNew();
         var options = new FitOptions
@@ -277,6 +291,30 @@ internal static class TrainCommand
         }
         stdout.WriteLine($"done: {result.GlobalStep:N0} steps in {stopwatch.Elapsed:hh\\:mm\\:ss} (training {result.Elapsed:hh\\:mm\\:ss}); model, {Trainer.LogFileName} and {LossCurve.FileName} in {s.Output}");
         return CliApp.Success;
+    }
+
+    // --eval-sts, --eval-triplets and --eval-ir, in that order; one evaluator runs on its own, several in sequence.
+    private static SentenceEvaluator? Evaluator(Settings s)
+    {
+        var evaluators = new List<SentenceEvaluator>();
+        if (s.EvalSts is { } sts)
+        {
+            evaluators.Add(EmbeddingSimilarityEvaluator.FromStsFile(CommandOptions.Existing(new FileInfo(sts), "--eval-sts").FullName));
+        }
+        if (s.EvalTriplets is { } triplets)
+        {
+            evaluators.Add(EvaluateCommand.Triplets(triplets, "--eval-triplets", batchSize: 64, truncateDim: null, out _));
+        }
+        if (s.EvalIr is { } ir)
+        {
+            evaluators.Add(EvaluateCommand.Retrieval(ir, "--eval-ir", batchSize: 64, truncateDim: null, out _));
+        }
+        return evaluators.Count switch
+        {
+            0 => null,
+            1 => evaluators[0],
+            _ => new SequentialEvaluator(evaluators),
+        };
     }
 
     private static SentenceTransformer LoadGuide(Settings s, TextWriter stdout, TextWriter stderr)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using NotebookSupport.Cli.Commands;
-using Spectre.Console;
 using TorchSharp;
 
 namespace NotebookSupport.Cli.Reproduction;
@@ -256,19 +255,8 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         figure.Save(Path.Combine(runFolder, $"{HeatmapName}.svg"));
     }
 
-    private SimilarityResult Evaluate(SentenceTransformer model, EmbeddingSimilarityEvaluator evaluator)
-    {
-        if (!settings.ShowProgress)
-        {
-            return evaluator.Evaluate(model);
-        }
-
-        return AnsiConsole.Progress().AutoClear(true).Start(context =>
-        {
-            var task = context.AddTask($"encoding {evaluator.Name} sentences");
-            return evaluator.Evaluate(model, new Progress(task));
-        });
-    }
+    private SimilarityResult Evaluate(SentenceTransformer model, EmbeddingSimilarityEvaluator evaluator) =>
+        EncodeProgressBar.Run(settings.ShowProgress, $"encoding {evaluator.Name} sentences", progress => evaluator.Evaluate(model, progress));
 
     private T Phase<T>(string name, Func<T> work)
     {
@@ -280,13 +268,4 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
     }
 
     private void Phase(string name, Action work) => Phase(name, () => { work(); return 0; });
-
-    private sealed class Progress(ProgressTask task) : IProgress<EncodeProgress>
-    {
-        public void Report(EncodeProgress value)
-        {
-            task.MaxValue = Math.Max(1, value.Total);
-            task.Value = value.Done;
-        }
-    }
 }

@@ -34,12 +34,8 @@ public sealed class EmbeddingSimilarityEvaluator : SentenceEvaluator
     /// <param name="truncateDim">Evaluate the embeddings truncated to their first this many dimensions (see <c>MatryoshkaLoss</c>); <c>null</c> for all.</param>
     public EmbeddingSimilarityEvaluator(IReadOnlyList<string> sentences1, IReadOnlyList<string> sentences2,
         IReadOnlyList<double> scores, string name = "", int batchSize = 64, int? truncateDim = null)
+        : base(truncateDim)
     {
-        if (truncateDim is < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(truncateDim), truncateDim, "Expected at least 1, or null for all dimensions.");
-        }
-
         if (sentences1.Count != sentences2.Count || sentences1.Count != scores.Count)
         {
             throw new ArgumentException(
@@ -65,7 +61,6 @@ public sealed class EmbeddingSimilarityEvaluator : SentenceEvaluator
         this._scores = [.. scores];
         Name = name;
         this._batchSize = batchSize;
-        TruncateDim = truncateDim;
     }
 
     /// <summary>
@@ -75,17 +70,13 @@ public sealed class EmbeddingSimilarityEvaluator : SentenceEvaluator
     public static EmbeddingSimilarityEvaluator FromStsFile(string path, int batchSize = 64, int? truncateDim = null)
     {
         var pairs = StsBenchmark.Load(path);
-        var name = Path.GetFileNameWithoutExtension(path) + (truncateDim is { } d ? $"@{d}" : "");
         return new EmbeddingSimilarityEvaluator(
             [.. pairs.Select(p => p.Sentence1)], [.. pairs.Select(p => p.Sentence2)], [.. pairs.Select(p => p.Score)],
-            name, batchSize, truncateDim);
+            NameAt(Path.GetFileNameWithoutExtension(path), truncateDim), batchSize, truncateDim);
     }
 
     /// <inheritdoc />
     public override string Name { get; }
-
-    /// <summary>The number of leading dimensions the embeddings are truncated to, or <c>null</c> for all.</summary>
-    public int? TruncateDim { get; }
 
     /// <summary>
     /// Embeds the pairs with <paramref name="model"/> and correlates their cosine similarity with the gold scores.

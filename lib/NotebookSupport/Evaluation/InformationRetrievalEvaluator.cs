@@ -37,8 +37,10 @@ public sealed class InformationRetrievalEvaluator : SentenceEvaluator
     /// <param name="relevant">For each query, the indices in <paramref name="corpus"/> of its relevant documents; at least one each.</param>
     /// <param name="name">Name shown in the result, e.g. <c>snli-test</c>.</param>
     /// <param name="batchSize">Batch size for encoding.</param>
+    /// <param name="truncateDim">Search with the embeddings truncated to their first this many dimensions (see <c>MatryoshkaLoss</c>); <c>null</c> for all.</param>
     public InformationRetrievalEvaluator(IReadOnlyList<string> queries, IReadOnlyList<string> corpus, IReadOnlyList<IReadOnlySet<int>> relevant,
-        string name = "", int batchSize = 64)
+        string name = "", int batchSize = 64, int? truncateDim = null)
+        : base(truncateDim)
     {
         if (queries.Count != relevant.Count)
         {
@@ -67,9 +69,10 @@ public sealed class InformationRetrievalEvaluator : SentenceEvaluator
     /// <item>relevant: a premise's entailment hypotheses. Its neutral and contradiction hypotheses, and those of other
     /// premises, count as irrelevant, although some of them are true of it too: the scores are a lower bound.</item>
     /// </list>
-    /// <see cref="SkippedPremises"/> counts the premises without an entailment.
+    /// <see cref="SkippedPremises"/> counts the premises without an entailment. With <paramref name="truncateDim"/> 64
+    /// the name ends in <c>@64</c>.
     /// </summary>
-    public static InformationRetrievalEvaluator FromNliFile(string path, int batchSize = 64)
+    public static InformationRetrievalEvaluator FromNliFile(string path, int batchSize = 64, int? truncateDim = null)
     {
         var dataset = NliLoader.Load(path);
         var corpus = new List<string>();
@@ -97,7 +100,7 @@ public sealed class InformationRetrievalEvaluator : SentenceEvaluator
             documents.Add(document);
         }
         return new InformationRetrievalEvaluator(queries, corpus, [.. queries.Select(q => (IReadOnlySet<int>)relevant[q])],
-            Path.GetFileNameWithoutExtension(path), batchSize)
+            NameAt(Path.GetFileNameWithoutExtension(path), truncateDim), batchSize, truncateDim)
         {
             SkippedPremises = premises.Count - queries.Count,
         };
@@ -122,7 +125,7 @@ public sealed class InformationRetrievalEvaluator : SentenceEvaluator
     /// <param name="progress">Receives the number of queries and documents encoded so far.</param>
     public override InformationRetrievalResult Evaluate(SentenceTransformer model, IProgress<EncodeProgress>? progress = null)
     {
-        var embeddings = model.Encode([.. _queries, .. _corpus], _batchSize, progress: progress);
+        var embeddings = model.Encode([.. _queries, .. _corpus], _batchSize, progress: progress, truncateDim: TruncateDim);
         var hits = SemanticSearch.Search(embeddings[.._queries.Count], embeddings[_queries.Count..], RetrievedPerQuery);
         // A diverged model's NaN embeddings rank arbitrarily: its scores are undefined, not low.
         if (hits.Any(h => h.Any(hit => !float.IsFinite(hit.Score))))

@@ -34,8 +34,10 @@ public sealed class TripletEvaluator : SentenceEvaluator
     /// <param name="name">Name shown in the result, e.g. <c>snli-test</c>.</param>
     /// <param name="batchSize">Batch size for encoding.</param>
     /// <param name="similarity">Cosine (default) or dot product.</param>
+    /// <param name="truncateDim">Score the embeddings truncated to their first this many dimensions (see <c>MatryoshkaLoss</c>); <c>null</c> for all.</param>
     public TripletEvaluator(IReadOnlyList<string> anchors, IReadOnlyList<string> positives, IReadOnlyList<string> negatives,
-        string name = "", int batchSize = 64, SimilarityFunction similarity = SimilarityFunction.Cosine)
+        string name = "", int batchSize = 64, SimilarityFunction similarity = SimilarityFunction.Cosine, int? truncateDim = null)
+        : base(truncateDim)
     {
         if (anchors.Count != positives.Count || anchors.Count != negatives.Count)
         {
@@ -59,29 +61,30 @@ public sealed class TripletEvaluator : SentenceEvaluator
     /// An evaluator over examples of three texts each (anchor, positive, negative), e.g. a triplets TSV read by
     /// <c>InputExampleTsv.Read</c>; examples with more negative columns contribute one triplet per negative.
     /// </summary>
-    public static TripletEvaluator FromExamples(IReadOnlyList<Data.InputExample> examples, string name = "", int batchSize = 64)
+    public static TripletEvaluator FromExamples(IReadOnlyList<Data.InputExample> examples, string name = "", int batchSize = 64, int? truncateDim = null)
     {
         var triplets = examples.SelectMany((e, i) => e.Texts.Count >= 3
             ? e.Texts.Skip(2).Select(negative => (Anchor: e.Texts[0], Positive: e.Texts[1], Negative: negative))
             : throw new ArgumentException($"Example {i} has {e.Texts.Count} texts; a triplet needs anchor, positive and negative.", nameof(examples))).ToList();
         return new TripletEvaluator([.. triplets.Select(t => t.Anchor)], [.. triplets.Select(t => t.Positive)], [.. triplets.Select(t => t.Negative)],
-            name, batchSize);
+            NameAt(name, truncateDim), batchSize, truncateDim: truncateDim);
     }
 
     /// <summary>
     /// The SNLI-style triplets of an NLI file (any format <c>NliLoader</c> reads; <c>data/snli/snli_1.0_test.csv</c> for
     /// the bundled SNLI test split), built by <see cref="NliExampleExtraction.ToTriplets"/>: each entailment row whose
     /// premise also has a contradiction row gives (premise, entailment, a contradiction of that premise). Named after
-    /// the file. <see cref="SkippedPremises"/> counts the premises that give no triplet, <see cref="Dropped"/> the rows.
+    /// the file (<c>snli_1.0_test@64</c> with <paramref name="truncateDim"/> 64). <see cref="SkippedPremises"/> counts
+    /// the premises that give no triplet, <see cref="Dropped"/> the rows.
     /// </summary>
-    public static TripletEvaluator FromNliFile(string path, int batchSize = 64)
+    public static TripletEvaluator FromNliFile(string path, int batchSize = 64, int? truncateDim = null)
     {
         var dataset = NliLoader.Load(path);
         var triplets = dataset.ToTriplets();
         var premises = dataset.Rows.Select(r => r.Premise!).ToHashSet(StringComparer.Ordinal);
         var used = triplets.Examples.Select(e => e.Texts[0]).ToHashSet(StringComparer.Ordinal);
         return new TripletEvaluator([.. triplets.Examples.Select(e => e.Texts[0])], [.. triplets.Examples.Select(e => e.Texts[1])],
-            [.. triplets.Examples.Select(e => e.Texts[2])], Path.GetFileNameWithoutExtension(path), batchSize)
+            [.. triplets.Examples.Select(e => e.Texts[2])], NameAt(Path.GetFileNameWithoutExtension(path), truncateDim), batchSize, truncateDim: truncateDim)
         {
             SkippedPremises = premises.Count - used.Count,
             Dropped = triplets.Dropped,
@@ -115,7 +118,7 @@ public sealed class TripletEvaluator : SentenceEvaluator
             row[distinct[i]] = i;
         }
 
-        var embeddings = model.Encode(distinct, _batchSize, progress: progress);
+        var embeddings = model.Encode(distinct, _batchSize, progress: progress, truncateDim: TruncateDim);
         IReadOnlyList<float>[] Rows(IReadOnlyList<string> texts) => [.. texts.Select(t => embeddings[row[t]])];
         var anchors = Rows(_anchors);
         var positive = Pairwise(anchors, Rows(_positives));

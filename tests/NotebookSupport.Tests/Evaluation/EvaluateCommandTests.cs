@@ -42,7 +42,43 @@ public sealed class EvaluateCommandTests
         return 0;
     });
 
+    [Fact]
+    public void TruncateDimScoresEveryTaskOnTheLeadingDimensions() => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var folder = temp.Combine("tiny");
+        using (var tiny = TestModels.Tiny(seed: 4))
+        {
+            tiny.Save(folder);
+        }
+        using var model = ModelLoader.Load(folder, new ModelLoadOptions { Log = _ => { } });
+        var snli = RepoData.Path("snli", "snli_1.0_test.csv");
+        var sts = RepoData.Path("stsb", "sts-dev.csv");
+
+        var (exitCode, output, error) = TrainCommandTests.Run("evaluate", "--model", folder, "--sts", sts, "--triplets", "snli-test", "--ir", "snli-test",
+            "--truncate-dim", "8", "--no-progress");
+
+        Assert.True(exitCode == 0, error);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var stsAt8 = EmbeddingSimilarityEvaluator.FromStsFile(sts, truncateDim: 8).Evaluate(model);
+        var tripletsAt8 = TripletEvaluator.FromNliFile(snli, truncateDim: 8).Evaluate(model);
+        var irAt8 = InformationRetrievalEvaluator.FromNliFile(snli, truncateDim: 8).Evaluate(model);
+        Assert.Equal([stsAt8.ToString(), tripletsAt8.ToString(), irAt8.ToString()], lines);
+        Assert.StartsWith("sts-dev@8: ", lines[0]);
+        Assert.StartsWith("snli_1.0_test@8: ", lines[1]);
+        Assert.StartsWith("snli_1.0_test@8: ", lines[2]);
+        // Truncation changes the scores: the full embeddings rank differently.
+        Assert.NotEqual(TripletEvaluator.FromNliFile(snli).Evaluate(model).Accuracy, tripletsAt8.Accuracy);
+        Assert.NotEqual(InformationRetrievalEvaluator.FromNliFile(snli).Evaluate(model).Ndcg10, irAt8.Ndcg10);
+
+        var (tooWide, _, tooWideError) = TrainCommandTests.Run("evaluate", "--model", folder, "--sts", sts, "--truncate-dim", "4096");
+        Assert.Equal(CliApp.BadArguments, tooWide);
+        Assert.Contains($"--truncate-dim: 4096 is larger than the model's embedding dimension, {model.EmbeddingDimension}.", tooWideError);
+        return 0;
+    });
+
     [Theory]
+    [InlineData(new[] { "evaluate", "-m", "m", "--sts", "s.csv", "--truncate-dim", "0" }, "--truncate-dim: expected a positive number of dimensions, got 0.")]
     [InlineData(new[] { "evaluate", "-m", "m" }, "evaluate needs at least one of --sts FILE, --triplets FILE|snli-test or --ir FILE|snli-test")]
     [InlineData(new[] { "mine-negatives", "-m", "m", "--data", "p.tsv", "-o", "o.tsv", "--num-negatives", "0" }, "--num-negatives must be at least 1, found 0")]
     [InlineData(new[] { "mine-negatives", "-m", "m", "--data", "p.tsv", "-o", "o.tsv", "--range-min", "-1" }, "--range-min must be at least 0, found -1")]

@@ -1,5 +1,6 @@
 using NotebookSupport.Cli;
 using NotebookSupport.Data;
+using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Plotting;
 using NotebookSupport.Tests.Data;
@@ -102,6 +103,40 @@ public sealed class TrainCommandTests
         Assert.Contains("16 pairs with a similarity score", stdout);
         Assert.Contains("MatryoshkaLoss at dimensions 128, 64, 32 around CoSENTLoss", stdout);
         Assert.Contains("done: 2 steps", stdout);
+        return 0;
+    });
+
+    [Fact]
+    public void EvaluatesStsTripletsAndRetrievalTogetherAndKeepsTheBestByTheFirst() => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var data = temp.Combine("pairs.tsv");
+        InputExampleTsv.Write(data, SnliPairs.Get(32), 2);
+        var sts = temp.Combine("sts.csv");
+        File.WriteAllLines(sts, File.ReadLines(RepoData.Path("stsb", "sts-dev.csv")).Take(40));
+        var triplets = temp.Combine("triplets.tsv");
+        InputExampleTsv.Write(triplets, [.. SnliPairs.Get(12).Select((e, i) => new InputExample(e.Texts[0], e.Texts[1], SnliPairs.Get(24)[23 - i].Texts[1]))], 3);
+        var nli = temp.Combine("nli.csv");
+        File.WriteAllLines(nli, File.ReadLines(RepoData.Path("snli", "snli_1.0_test.csv")).Take(61));
+        var output = temp.Combine("model");
+
+        var (exitCode, stdout, stderr) = Run("train", "--model", "random:bert-tiny", "--data", data, "--output", output, "--batch-size", "8",
+            "--max-seq-length", "16", "--epochs", "2", "--checkpoint-steps", "0", "--seed", "3", "--eval-sts", sts, "--eval-triplets", triplets,
+            "--eval-ir", nli, "--save-best-model", "--no-progress");
+
+        Assert.True(exitCode == 0, stderr + stdout);
+        var evaluations = stdout.Split('\n').Where(l => l.StartsWith("evaluation: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, evaluations.Count);
+        Assert.All(evaluations, e => Assert.Matches(@"^evaluation: sts: Spearman .*; triplets: accuracy .*; nli: MRR@10 ", e));
+        var logged = TrainingLog.Read(Path.Combine(output, Trainer.LogFileName)).Where(e => e.EvalMetrics is not null).ToList();
+        Assert.Equal(2, logged.Count);   // after each epoch
+        Assert.All(logged, e => Assert.Superset(new HashSet<string> { "sts_spearman_cosine", "triplets_cosine_accuracy", "nli_cosine_ndcg@10" }, e.EvalMetrics!.Keys.ToHashSet()));
+
+        // The saved model is the epoch with the best STS Spearman (the first evaluator's), and scores what was logged.
+        var best = logged.MaxBy(e => e.EvalMetrics!["sts_spearman_cosine"])!;
+        using var model = ModelLoader.Load(output, new ModelLoadOptions { Log = _ => { } });
+        Assert.Equal(best.EvalMetrics!["sts_spearman_cosine"], EmbeddingSimilarityEvaluator.FromStsFile(sts).Evaluate(model).SpearmanCosine, 1e-9);
+        Assert.Equal(best.EvalMetrics!["triplets_cosine_accuracy"], TripletEvaluator.FromExamples(InputExampleTsv.Read(triplets), "triplets").Evaluate(model).Accuracy, 1e-9);
         return 0;
     });
 
