@@ -43,6 +43,33 @@ public sealed class LinePlotTests
     }
 
     [Fact]
+    public void SeveralCurvesShareTheAxesAndGetColouredLegendEntries()
+    {
+        var svg = LinePlot.Create(
+            [new LineSeries("before", [64, 128, 384], [70.0, 78.0, 82.0]), new LineSeries("after", [64, 128, 384], [76.0, 80.0, 82.0])]).ToSvg();
+
+        var document = System.Xml.Linq.XDocument.Parse(svg);
+        var ns = document.Root!.Name.Namespace;
+        var lines = document.Descendants(ns + "polyline").ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.NotEqual(lines[0].Attribute("stroke")!.Value, lines[1].Attribute("stroke")!.Value);
+        static double[] Ys(System.Xml.Linq.XElement line) =>
+            [.. line.Attribute("points")!.Value.Split(' ').Select(p => double.Parse(p.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture))];
+        // Shared axes: both end at 82, so at the same height; "after" starts higher (smaller SVG y) than "before".
+        Assert.Equal(Ys(lines[0])[^1], Ys(lines[1])[^1], 0.02);
+        Assert.True(Ys(lines[1])[0] < Ys(lines[0])[0]);
+        var texts = document.Descendants(ns + "text").Select(t => t.Value).ToList();
+        Assert.Contains("before", texts);
+        Assert.Contains("after", texts);
+        // A legend line per curve, in that curve's colour.
+        var legend = document.Descendants(ns + "line").Where(l => l.Attribute("stroke-width")?.Value == "2").Select(l => l.Attribute("stroke")!.Value).ToList();
+        Assert.Equal(lines.Select(l => l.Attribute("stroke")!.Value), legend);
+
+        var error = Assert.Throws<ArgumentException>(() => LinePlot.Create([new LineSeries("a", [0.0], [1.0]), new LineSeries("b", [0, 1], [1.0])]));
+        Assert.Contains("Curve 'b': Got 2 x values and 1 y values", error.Message);
+    }
+
+    [Fact]
     public void MismatchedOrNonFiniteInputIsRejected()
     {
         var lengths = Assert.Throws<ArgumentException>(() => LinePlot.Create([0, 1], [1.0]));

@@ -14,9 +14,10 @@ namespace NotebookSupport.Notebooks.Tests;
 public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<RealKernel>
 {
     private static readonly TimeSpan _cellTimeout = RealKernel.CellTimeout;
-    // Each default notebook is meant to finish within 3 minutes on 2 cores. That is a speed target, not a unit-test
-    // assertion (a busy machine would make it flaky): the time is recorded and tests/run prints it against the budget.
-    private static readonly TimeSpan _notebookBudget = TimeSpan.FromMinutes(3);
+    // Each default notebook is meant to finish within 3 minutes on 2 cores, notebook 5 (eight trainings) within 10. That
+    // is a speed target, not a unit-test assertion (a busy machine would make it flaky): the time is recorded and
+    // tests/run prints it against the budget.
+    private static TimeSpan NotebookBudget(string name) => TimeSpan.FromMinutes(name.StartsWith("05-", StringComparison.Ordinal) ? 10 : 3);
 
     [Theory]
     [MemberData(nameof(RepositoryPaths.NotebookNames), MemberType = typeof(RepositoryPaths))]
@@ -213,7 +214,7 @@ public sealed partial class RealKernelTests(RealKernel kernel) : IClassFixture<R
         var folder = Directory.CreateDirectory(Path.Combine(RepositoryPaths.Root, "TestResults")).FullName;
         File.AppendAllText(Path.Combine(folder, "notebooks-in-kernel.txt"),
             $"{name}: {wallTime.TotalSeconds:0.0} s in dotnet-interactive {kernel.Version} (Jupyter nbconvert), {DateTime.UtcNow:u}"
-            + (wallTime > _notebookBudget ? $", OVER the {_notebookBudget.TotalMinutes:0}-minute budget\n" : $", within the {_notebookBudget.TotalMinutes:0}-minute budget\n"));
+            + (wallTime > NotebookBudget(name) ? $", OVER the {NotebookBudget(name).TotalMinutes:0}-minute budget\n" : $", within the {NotebookBudget(name).TotalMinutes:0}-minute budget\n"));
     }
 
     [GeneratedRegex(@"STSb test Spearman: untrained (?<untrained>-?\d+\.\d+), trained (?<trained>-?\d+\.\d+)")]

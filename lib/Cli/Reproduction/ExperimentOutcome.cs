@@ -14,6 +14,9 @@ internal sealed class ExperimentOutcome(ReproductionExperiment experiment)
     public int Steps { get; set; }
     public int WarmupSteps { get; set; }
 
+    /// <summary>Scored STSb train pairs of the second objective (<see cref="ReproductionExperiment.StsTrainObjective"/>), or 0.</summary>
+    public int StsTrainPairs { get; set; }
+
     /// <summary>Scores before training (epoch 0) and after each epoch.</summary>
     public List<EpochScores> Scores { get; } = [];
     public TrainingResult? Training { get; set; }

@@ -24,7 +24,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         Directory.CreateDirectory(runFolder);
         output.WriteLine($"run folder: {runFolder}");
 
-        var examples = Phase("prepare data", PreparePairs);
+        var examples = Phase("prepare data", PrepareExamples);
         var dev = EmbeddingSimilarityEvaluator.FromStsFile(settings.StsDevFile ?? RepositoryData.Path("stsb", "sts-dev.csv"));
         var test = EmbeddingSimilarityEvaluator.FromStsFile(settings.StsFile ?? RepositoryData.Path("stsb", "sts-test.csv"));
 
@@ -70,7 +70,10 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         }
     }
 
-    private IReadOnlyList<InputExample> PreparePairs()
+    /// <summary>The NLI rows as pairs, and as triplets for the runs that train on hard negatives.</summary>
+    private sealed record NliExamplesForRuns(IReadOnlyList<InputExample> Pairs, IReadOnlyList<InputExample> Triplets);
+
+    private NliExamplesForRuns PrepareExamples()
     {
         var datasets = settings.HubData ? LoadHubDatasets() : LoadFiles();
         foreach (var dataset in datasets)
@@ -86,7 +89,14 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         output.WriteLine($"pairs: {pairs.Examples.Count:N0} (anchor, positive) from entailment rows; {_report.DroppedNoLabel:N0} rows without a gold label dropped");
         _report.Pairs = pairs.Examples.Count;
         _report.PairDrops = pairs.Dropped;
-        return pairs.Examples;
+        IReadOnlyList<InputExample> triplets = [];
+        if (settings.Experiments.Any(e => e.HardNegatives))
+        {
+            triplets = labelled.ToTriplets().Examples;
+            output.WriteLine($"triplets: {triplets.Count:N0} (anchor, entailment, contradiction) for the runs with hard negatives");
+            _report.Triplets = triplets.Count;
+        }
+        return new NliExamplesForRuns(pairs.Examples, triplets);
     }
 
     private List<NliDataset> LoadFiles()
@@ -114,7 +124,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
     /// <summary>A run ready to train: its model, loader, trainer, test scoring and outcome record (with the time estimate).</summary>
     private sealed record PreparedRun(SentenceTransformer Model, NoDuplicatesDataLoader Loader, Trainer Trainer, TestAfterEachEpoch TestAfterEpoch, ExperimentOutcome Outcome);
 
-    private PreparedRun Prepare(ReproductionExperiment experiment, IReadOnlyList<InputExample> examples, EmbeddingSimilarityEvaluator dev,
+    private PreparedRun Prepare(ReproductionExperiment experiment, NliExamplesForRuns nli, EmbeddingSimilarityEvaluator dev,
         EmbeddingSimilarityEvaluator test, string runFolder)
     {
         var model = LoadModel(experiment);
@@ -122,12 +132,19 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         var config = model.Transformer.Config;
         outcome.ModelDescription = $"{config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {model.Pooling.Mode} pooling, max_seq_length {model.MaxSeqLength}";
         output.WriteLine($"{experiment.Id}: model {experiment.Model}, {outcome.ModelDescription}");
-        var loader = new NoDuplicatesDataLoader(examples, experiment.BatchSize, settings.Seed,
-            settings.GroupByLength ? LengthGroupedExampleOrder.For(model) : null);
+        var order = settings.GroupByLength ? LengthGroupedExampleOrder.For(model) : null;
+        var loader = new NoDuplicatesDataLoader(experiment.HardNegatives ? nli.Triplets : nli.Pairs, experiment.BatchSize, settings.Seed, order);
+        List<(IDataLoader, SentenceTransformerLoss)> objectives = [(loader, new MultipleNegativesRankingLoss(model, experiment.Scale))];
+        if (experiment.StsTrainObjective)
+        {
+            var stsTrain = StsBenchmark.LoadInputExamples(RepositoryData.Path("stsb", "sts-train.csv"));
+            objectives.Add((new NoDuplicatesDataLoader(stsTrain, experiment.BatchSize, settings.Seed, order), new CosineSimilarityLoss(model)));
+            outcome.StsTrainPairs = stsTrain.Count;
+        }
         var folder = Path.Combine(runFolder, experiment.Id);
         // The test set is scored where Fit scores the dev set, after each epoch's last step, through Fit's progress hook.
         var testAfterEpoch = new TestAfterEachEpoch(model, test);
-        var trainer = new Trainer(model, [(loader, new MultipleNegativesRankingLoss(model, experiment.Scale))], new FitOptions
+        var trainer = new Trainer(model, objectives, new FitOptions
         {
             Epochs = experiment.Epochs,
             WarmupRatio = experiment.WarmupRatio,
@@ -183,9 +200,11 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
         var sentences = HeatmapSentences();
         var similaritiesBefore = experiment.Heatmap ? Similarities(model, sentences) : null;
 
-        output.WriteLine($"{experiment.Id} training: {loader.Examples.Count:N0} pairs, {loader.Count:N0} batches of {experiment.BatchSize}, {trainer.TotalSteps:N0} steps " +
+        output.WriteLine($"{experiment.Id} training: {loader.Examples.Count:N0} {(experiment.HardNegatives ? "triplets" : "pairs")}" +
+                         (outcome.StsTrainPairs > 0 ? $" and {outcome.StsTrainPairs:N0} scored STSb train pairs, a step of each in turn" : "") +
+                         $", {loader.Count:N0} batches of {experiment.BatchSize}, {trainer.TotalSteps:N0} steps " +
                          $"({trainer.WarmupSteps:N0} warm-up), {experiment.Epochs} epoch(s), lr {experiment.LearningRate:0.##e+0}, scale {experiment.Scale}");
-        output.WriteLine(CommandOptions.SpeedOptionsLine(settings.GroupByLength, settings.Precision, trainer.Optimizer));
+        output.WriteLine(CommandOptions.SpeedOptionsLine(settings.GroupByLength, settings.Precision, trainer.Optimizer, CpuFeatures.HasNativeBFloat16));
         outcome.Steps = trainer.TotalSteps;
         outcome.WarmupSteps = trainer.WarmupSteps;
         _report.Optimizer = trainer.Optimizer;

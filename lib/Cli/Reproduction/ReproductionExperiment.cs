@@ -26,6 +26,18 @@ internal sealed record ReproductionExperiment
     public double Scale { get; init; } = 20.0;
     public int? MaxSeqLength { get; init; }
 
+    /// <summary>
+    /// Train on (anchor, entailment, contradiction) triplets of the same NLI rows instead of (anchor, entailment)
+    /// pairs: each contradiction is a hard negative for its own anchor and every other one in the batch.
+    /// </summary>
+    public bool HardNegatives { get; init; }
+
+    /// <summary>
+    /// A second objective next to MNR: <c>CosineSimilarityLoss</c> on STSb train's scored pairs
+    /// (<c>data/stsb/sts-train.csv</c>, score / 5), one step of each in turn; an epoch is the shorter loader's batches.
+    /// </summary>
+    public bool StsTrainObjective { get; init; }
+
     /// <summary>What a learner should take from this run; the report prints it under the run's numbers.</summary>
     public required string Lesson { get; init; }
 

@@ -12,6 +12,9 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
     public List<(string Name, long Rows, string Labels, IReadOnlyDictionary<string, long> Skipped)> Sources { get; } = [];
     public long DroppedNoLabel { get; set; }
     public int Pairs { get; set; }
+
+    /// <summary>(anchor, entailment, contradiction) triplets from the same rows, when a run trains on hard negatives; else 0.</summary>
+    public int Triplets { get; set; }
     public IReadOnlyDictionary<string, long> PairDrops { get; set; } = new Dictionary<string, long>();
     public List<ExperimentOutcome> Experiments { get; } = [];
 
@@ -58,9 +61,11 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
             md.AppendLine(_inv, $"| {name} | {rows:N0} | {labels} | {Describe(skipped)} |");
         }
 
+        var trainedOn = Triplets > 0
+            ? string.Create(_inv, $"Runs with hard negatives train on the **{Triplets:N0}** (anchor, entailment, contradiction) triplets of the same rows instead; the others on these pairs.")
+            : "Every run trains on these pairs.";
         md.AppendLine().AppendLine(_inv, $"Rows without a gold label (-1) dropped: {DroppedNoLabel:N0}. " +
-                                        $"(anchor, positive) pairs from entailment rows: **{Pairs:N0}**; other rows not used: {Describe(PairDrops)}. " +
-                                        $"Every run trains on these pairs.").AppendLine();
+                                        $"(anchor, positive) pairs from entailment rows: **{Pairs:N0}**; other rows not used: {Describe(PairDrops)}. {trainedOn}").AppendLine();
 
         md.AppendLine("## Settings shared by the runs").AppendLine();
         md.AppendLine("| setting | value |").AppendLine("|---|---|");
@@ -110,7 +115,9 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
     }
 
     private static string Recipe(ReproductionExperiment e, ExperimentOutcome outcome) =>
-        string.Create(_inv, $"{e.Epochs} epoch(s), {outcome.Steps:N0} steps ({outcome.WarmupSteps:N0} warm-up), batch {e.BatchSize}, lr {e.LearningRate:0.##e+0}, scale {e.Scale:G3}");
+        string.Create(_inv, $"{e.Epochs} epoch(s), {outcome.Steps:N0} steps ({outcome.WarmupSteps:N0} warm-up), batch {e.BatchSize}, lr {e.LearningRate:0.##e+0}, scale {e.Scale:G3}") +
+        (e.HardNegatives ? "; MNR on triplets (hard negatives)" : "") +
+        (outcome.StsTrainPairs > 0 ? string.Create(_inv, $"; plus CosineSimilarityLoss on {outcome.StsTrainPairs:N0} STSb train pairs, a step of each in turn") : "");
 
     private static void AppendExperiment(StringBuilder md, ExperimentOutcome outcome)
     {

@@ -3,42 +3,59 @@ using System.Globalization;
 namespace NotebookSupport.Plotting;
 
 /// <summary>
-/// Draws one curve, typically the training loss against the step, with "nice" axis ticks (1, 2 or 5 times a power
-/// of ten). In the SVG the curve is a single <c>&lt;polyline&gt;</c>.
+/// Draws curves, typically the training loss against the step, with "nice" axis ticks (1, 2 or 5 times a power
+/// of ten). In the SVG each curve is a single <c>&lt;polyline&gt;</c>; several named curves get a legend.
 /// </summary>
 /// <example>
 /// <code>
 /// var figure = LinePlot.Create(steps, losses, new LinePlotOptions { Title = "MNR loss" });
 /// display(figure);
+/// display(LinePlot.Create([new LineSeries("MNR", dims, mnr), new LineSeries("Matryoshka", dims, matryoshka)], options));
 /// </code>
 /// </example>
 public static class LinePlot
 {
     /// <summary>Creates the plot of <paramref name="y"/> against <paramref name="x"/> (same length, at least one point).</summary>
     /// <exception cref="ArgumentException">The lengths differ, there is no point, or a value is not finite.</exception>
-    public static Figure Create(IReadOnlyList<double> x, IReadOnlyList<double> y, LinePlotOptions? options = null)
+    public static Figure Create(IReadOnlyList<double> x, IReadOnlyList<double> y, LinePlotOptions? options = null) =>
+        Create([new LineSeries("", x, y)], options);
+
+    /// <summary>
+    /// Creates the plot of several curves on shared axes, the first in <see cref="LinePlotOptions.LineColor"/>, the
+    /// others in the next colours of matplotlib's default cycle, with a legend of their names when there are two or more.
+    /// </summary>
+    /// <exception cref="ArgumentException">No curve, a curve whose lengths differ or that has no point, or a value that is not finite.</exception>
+    public static Figure Create(IReadOnlyList<LineSeries> series, LinePlotOptions? options = null)
     {
         options ??= new LinePlotOptions();
-        if (x.Count != y.Count)
+        if (series.Count == 0)
         {
-            throw new ArgumentException($"Got {x.Count} x values and {y.Count} y values; expected the same number.", nameof(y));
+            throw new ArgumentException("There is nothing to plot: expected at least one curve.", nameof(series));
         }
-
-        if (x.Count == 0)
+        foreach (var (name, x, y) in series)
         {
-            throw new ArgumentException("There is nothing to plot: expected at least one point.", nameof(x));
-        }
-
-        for (var i = 0; i < x.Count; i++)
-        {
-            if (!double.IsFinite(x[i]) || !double.IsFinite(y[i]))
+            var which = series.Count > 1 ? $"Curve '{name}': " : "";
+            if (x.Count != y.Count)
             {
-                throw new ArgumentException($"Point {i} is ({x[i]}, {y[i]}); expected finite numbers.", nameof(y));
+                throw new ArgumentException($"{which}Got {x.Count} x values and {y.Count} y values; expected the same number.", nameof(series));
+            }
+
+            if (x.Count == 0)
+            {
+                throw new ArgumentException($"{which}There is nothing to plot: expected at least one point.", nameof(series));
+            }
+
+            for (var i = 0; i < x.Count; i++)
+            {
+                if (!double.IsFinite(x[i]) || !double.IsFinite(y[i]))
+                {
+                    throw new ArgumentException($"{which}Point {i} is ({x[i]}, {y[i]}); expected finite numbers.", nameof(series));
+                }
             }
         }
 
-        var (xMin, xMax, xTicks) = Axis(x.Min(), x.Max());
-        var (yMin, yMax, yTicks) = Axis(y.Min(), y.Max());
+        var (xMin, xMax, xTicks) = Axis(series.Min(c => c.X.Min()), series.Max(c => c.X.Max()));
+        var (yMin, yMax, yTicks) = Axis(series.Min(c => c.Y.Min()), series.Max(c => c.Y.Max()));
         var font = options.FontSize;
         double left = 64, right = 16, top = 36, bottom = 48;
         var plotWidth = options.Width - left - right;
@@ -46,6 +63,7 @@ public static class LinePlot
         double Px(double v) => left + (v - xMin) / (xMax - xMin) * plotWidth;
         double Py(double v) => top + plotHeight - (v - yMin) / (yMax - yMin) * plotHeight;
         var grey = new Rgb(220, 220, 220);
+        Rgb Color(int i) => i == 0 ? options.LineColor : _cycle[i % _cycle.Length];
 
         return new Figure(options.Width, options.Height, options.Title, canvas =>
         {
@@ -66,7 +84,24 @@ public static class LinePlot
             canvas.Line(left, top, left, top + plotHeight, Rgb.Black);
             canvas.Text(left + plotWidth / 2, options.Height - 10, options.XLabel, font, Rgb.Black, TextAnchor.Middle);
             canvas.Text(16, top + plotHeight / 2, options.YLabel, font, Rgb.Black, TextAnchor.Middle, -90);
-            canvas.Polyline(x.Select((xi, i) => (Px(xi), Py(y[i]))).ToList(), options.LineColor);
+            for (var i = 0; i < series.Count; i++)
+            {
+                var (_, x, y) = series[i];
+                canvas.Polyline(x.Select((xi, k) => (Px(xi), Py(y[k]))).ToList(), Color(i));
+            }
+
+            if (series.Count > 1)
+            {
+                // The legend: a short line in each curve's colour and its name, in the plot's lower right corner.
+                var legendTop = top + plotHeight - 8 - series.Count * (font + 6);
+                for (var i = 0; i < series.Count; i++)
+                {
+                    var y = legendTop + i * (font + 6) + font;
+                    var x = left + plotWidth - 8;
+                    canvas.Line(x - 150, y - font / 3, x - 128, y - font / 3, Color(i), 2);
+                    canvas.Text(x - 122, y, series[i].Name, font, Rgb.Black);
+                }
+            }
         });
     }
 
@@ -98,6 +133,13 @@ public static class LinePlot
         var nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
         return nice * magnitude;
     }
+
+    // matplotlib's default colour cycle (tab10); the first is LinePlotOptions.LineColor's default.
+    private static readonly Rgb[] _cycle =
+    [
+        new(31, 119, 180), new(255, 127, 14), new(44, 160, 44), new(214, 39, 40), new(148, 103, 189),
+        new(140, 86, 75), new(227, 119, 194), new(127, 127, 127), new(188, 189, 34), new(23, 190, 207),
+    ];
 
     private static string Format(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using NotebookSupport.Cli;
+using NotebookSupport.Data.Nli;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Models;
@@ -112,14 +113,20 @@ public sealed class ReproduceCommandTests
         Assert.True(exitCode == 0, stderr + stdout);
         var estimate = stdout.IndexOf("estimated training time: ", StringComparison.Ordinal);
         Assert.True(estimate >= 0, stdout);
-        Assert.Matches(@"estimated training time: \d\d:\d\d:\d\d for 3 run\(s\) \(from-scratch \d\d:\d\d:\d\d, knows-words \d\d:\d\d:\d\d, tutorial \d\d:\d\d:\d\d\)", stdout);
+        Assert.Matches(@"estimated training time: \d\d:\d\d:\d\d for 4 run\(s\) \(from-scratch \d\d:\d\d:\d\d, knows-words \d\d:\d\d:\d\d, tutorial \d\d:\d\d:\d\d, beyond \d\d:\d\d:\d\d\)", stdout);
         Assert.True(estimate < stdout.IndexOf("from-scratch training:", StringComparison.Ordinal), "the estimate comes before any training");
         var report = File.ReadAllText(Path.Combine(run, "report.md"));
-        var rows = report.Split('\n').Where(l => l.StartsWith("| A1. ", StringComparison.Ordinal) || l.StartsWith("| A2. ", StringComparison.Ordinal) || l.StartsWith("| B. ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, rows.Count);
+        var rows = report.Split('\n').Where(l => new[] { "| A1. ", "| A2. ", "| B. ", "| C. " }.Any(p => l.StartsWith(p, StringComparison.Ordinal))).ToList();
+        Assert.Equal(4, rows.Count);
         Assert.Contains("| B. The tutorial's recipe on the bundled all-MiniLM-L6-v2 | bundled:all-MiniLM-L6-v2 (6 layers, hidden 384", rows[2]);
         Assert.Contains("1 epoch(s), 4 steps (0 warm-up), batch 32, lr 2e-5, scale 20", rows[2]);
-        foreach (var id in new[] { "from-scratch", "knows-words", "tutorial" })
+        // C trains on the triplets of the same rows, a step of MNR and a step of CosineSimilarityLoss on STSb train in turn.
+        var triplets = NliLoader.Load(SmallData(temp)[1]).ToTriplets().Examples.Count;
+        var stsTrain = NotebookSupport.Evaluation.StsBenchmark.LoadInputExamples(RepoData.Path("stsb", "sts-train.csv")).Count;
+        Assert.Contains($"beyond training: {triplets:N0} triplets and {stsTrain:N0} scored STSb train pairs, a step of each in turn", stdout);
+        Assert.Contains($"; MNR on triplets (hard negatives); plus CosineSimilarityLoss on {stsTrain:N0} STSb train pairs, a step of each in turn", rows[3]);
+        Assert.Contains($"train on the **{triplets:N0}** (anchor, entailment, contradiction) triplets", report);
+        foreach (var id in new[] { "from-scratch", "knows-words", "tutorial", "beyond" })
         {
             Assert.True(File.Exists(Path.Combine(run, id, "model", "model.safetensors")), id);
             Assert.True(File.Exists(Path.Combine(run, id, "loss_curve.svg")), id);
@@ -136,7 +143,7 @@ public sealed class ReproduceCommandTests
         var (exitCode, _, stderr) = Run("reproduce", "--output", temp.Combine("run"), "--experiments", "beyond-the-video", "--no-progress");
 
         Assert.Equal(CliApp.BadArguments, exitCode);
-        Assert.Contains("--experiments: the default preset has no experiment 'beyond-the-video'; expected from-scratch, knows-words, tutorial.", stderr);
+        Assert.Contains("--experiments: the default preset has no experiment 'beyond-the-video'; expected from-scratch, knows-words, tutorial, beyond.", stderr);
         Assert.False(Directory.Exists(temp.Combine("run")));
     }
 
