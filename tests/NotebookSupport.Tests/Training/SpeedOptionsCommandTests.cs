@@ -1,8 +1,8 @@
 using NotebookSupport.Cli;
 using NotebookSupport.Cli.Commands;
-using NotebookSupport.Models;
 using NotebookSupport.Data;
 using NotebookSupport.Hub;
+using NotebookSupport.Models;
 using NotebookSupport.Tests.Data;
 using NotebookSupport.Training;
 
