@@ -15,11 +15,7 @@ public sealed class EvaluateCommandTests
     public void EvaluateTripletsAndIrOnTheBundledSnliTestAndOnATsv() => SingleThreaded.Run(() =>
     {
         using var temp = new TrainingTempFolder();
-        var folder = temp.Combine("tiny");
-        using (var tiny = TestModels.Tiny(seed: 4))
-        {
-            tiny.Save(folder);
-        }
+        var folder = SavedTinyModel(temp);
         using var model = ModelLoader.Load(folder, new ModelLoadOptions { Log = _ => { } });
         var snli = RepoData.Path("snli", "snli_1.0_test.csv");
 
@@ -46,11 +42,7 @@ public sealed class EvaluateCommandTests
     public void TruncateDimScoresEveryTaskOnTheLeadingDimensions() => SingleThreaded.Run(() =>
     {
         using var temp = new TrainingTempFolder();
-        var folder = temp.Combine("tiny");
-        using (var tiny = TestModels.Tiny(seed: 4))
-        {
-            tiny.Save(folder);
-        }
+        var folder = SavedTinyModel(temp);
         using var model = ModelLoader.Load(folder, new ModelLoadOptions { Log = _ => { } });
         var snli = RepoData.Path("snli", "snli_1.0_test.csv");
         var sts = RepoData.Path("stsb", "sts-dev.csv");
@@ -100,11 +92,7 @@ public sealed class EvaluateCommandTests
     public void APairsTsvIsRefusedAsTripletsNamingTheOption()
     {
         using var temp = new TrainingTempFolder();
-        var folder = temp.Combine("tiny");
-        using (var tiny = TestModels.Tiny(seed: 4))
-        {
-            tiny.Save(folder);
-        }
+        var folder = SavedTinyModel(temp);
         var pairs = temp.Combine("pairs.tsv");
         InputExampleTsv.Write(pairs, [new InputExample("a", "b")], 2);
 
@@ -112,5 +100,14 @@ public sealed class EvaluateCommandTests
 
         Assert.Equal(CliApp.BadArguments, exitCode);
         Assert.Contains($"--triplets {pairs}: expected anchor, positive and negative columns", error);
+    }
+
+    // A tiny random model saved as a folder, the --model the commands load; returns the folder.
+    private static string SavedTinyModel(TrainingTempFolder temp)
+    {
+        var folder = temp.Combine("tiny");
+        using var tiny = TestModels.Tiny(seed: 4);
+        tiny.Save(folder);
+        return folder;
     }
 }
