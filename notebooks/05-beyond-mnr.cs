@@ -25,14 +25,14 @@ Directory.SetCurrentDirectory((string)AppContext.GetData("EntryPointFileDirector
 //
 // The model is the bundled all-MiniLM-L6-v2, already a good sentence embedder (STSb test 82.03). Improving a good model is harder than training a new one: the question is which recipes move it *up*, and on what.
 //
-// *Run time with the defaults: about 9 minutes on 2 cores (nine short trainings on slices of the data; `fullRun` below trains and scores on everything, about half an hour).*
+// *Run time with the defaults: about 9 minutes on 2 cores (nine short trainings on slices of the data; `fullRun` below trains and scores on everything: about half an hour by the default run's timings, not measured).*
 
 
 // ## Settings
 //
 // Every recipe starts from the same bundled model and trains one epoch with the tutorial's settings (batch 32, learning rate 2e-5, 10% warm-up, seed 42), each on its own fresh copy.
 //
-// **Training data.** SNLI *dev* only: the SNLI *test* split is kept for measuring (triplets and retrieval below), so no recipe sees a sentence it is tested on. The default run takes the first `examplesPerRecipe` examples of each training set, so that eight trainings fit in a few minutes; expect small moves. `fullRun = true` trains on all of them (3,329 SNLI dev pairs, 3,2xx triplets, 5,749 STSb train pairs) and scores on the whole SNLI test split.
+// **Training data.** SNLI *dev* only: the SNLI *test* split is kept for measuring (triplets and retrieval below), so no recipe sees a sentence it is tested on. The default run takes `examplesPerRecipe` examples of each training set (the first ones; for STSb train a seeded sample), so that nine trainings fit in a few minutes; expect small moves. `fullRun = true` trains on all of them (3,329 SNLI dev pairs, 3,172 triplets, 5,749 STSb train pairs) and scores on the whole SNLI test split.
 //
 // **Files.** The slices are written to `artifacts/05-beyond-mnr/` (a folder this notebook owns and rewrites), so that `st` can train and score on exactly the same data: the end of the notebook shows the commands, and a test checks that they print the numbers of the table.
 
