@@ -32,18 +32,9 @@ internal static class EvaluateCommand
                           + $"the entailments relevant; {SnliTest} for the bundled SNLI test split.",
             HelpName = $"FILE|{SnliTest}",
         };
-        var truncateDim = new Option<int?>("--truncate-dim")
-        {
-            Description = "Score the embeddings truncated to their first N dimensions (a model trained with --matryoshka-dims keeps its quality there); default: all.",
-            HelpName = "N",
-        };
-        truncateDim.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1 and var bad)
-            {
-                result.AddError($"--truncate-dim: expected a positive number of dimensions, got {bad}.");
-            }
-        });
+        var truncateDim = CommandOptions.Optional<int>("--truncate-dim",
+            "Score the embeddings truncated to their first N dimensions (a model trained with --matryoshka-dims keeps its quality there); default: all.",
+            value => value >= 1, "at least 1");
         var json = new Option<bool>("--json") { Description = "Print each result as one JSON object per line." };
         var batchSize = CommandOptions.BatchSize(64);
         var noProgress = CommandOptions.NoProgress();
@@ -107,7 +98,7 @@ internal static class EvaluateCommand
     public static TripletEvaluator Triplets(string value, string option, int batchSize, int? truncateDim, out string file)
     {
         file = Resolve(value, option);
-        return IsExampleTsv(file) ? FromTsv(file, option, batchSize, truncateDim) : TripletEvaluator.FromNliFile(file, batchSize, truncateDim);
+        return InputExampleTsv.IsFile(file) ? FromTsv(file, option, batchSize, truncateDim) : TripletEvaluator.FromNliFile(file, batchSize, truncateDim);
     }
 
     /// <summary>The retrieval task of <c>--ir</c> (and <c>train --eval-ir</c>) from an NLI file or <see cref="SnliTest"/>.</summary>
@@ -130,12 +121,6 @@ internal static class EvaluateCommand
             throw new ArgumentException($"{option} {file}: expected anchor, positive and negative columns with at least one line (prepare-nli --triplets or mine-negatives write such files).");
         }
         return TripletEvaluator.FromExamples(examples, Path.GetFileNameWithoutExtension(file), batchSize, truncateDim);
-    }
-
-    private static bool IsExampleTsv(string path)
-    {
-        using var reader = new StreamReader(path);
-        return InputExampleTsv.IsHeader(reader.ReadLine());
     }
 
     // What a task built from an NLI file left out, so that its size can be checked.

@@ -84,12 +84,7 @@ internal static class MineNegativesCommand
 
     private static IReadOnlyList<InputExample> ReadPairs(string path, TextWriter stdout)
     {
-        bool isTsv;
-        using (var reader = new StreamReader(path))
-        {
-            isTsv = InputExampleTsv.IsHeader(reader.ReadLine());
-        }
-        IReadOnlyList<InputExample> pairs = isTsv ? InputExampleTsv.Read(path) : NliLoader.Load(path).ToPairs().Examples;
+        IReadOnlyList<InputExample> pairs = InputExampleTsv.IsFile(path) ? InputExampleTsv.Read(path) : NliLoader.Load(path).ToPairs().Examples;
         if (pairs.Count == 0)
         {
             throw new InvalidDataException($"--data {path}: no (anchor, positive) pairs.");

@@ -346,14 +346,14 @@ internal static class TrainCommand
             string description;
             if (_scoredLosses.Contains(s.Loss))
             {
-                read = IsPairsTsv(path) ? InputExampleTsv.Read(path) : StsBenchmark.LoadInputExamples(path);
+                read = InputExampleTsv.IsFile(path) ? InputExampleTsv.Read(path) : StsBenchmark.LoadInputExamples(path);
                 if (read.FirstOrDefault(e => e.Label is null) is { } unscored)
                 {
                     throw new ArgumentException($"--data {path}: --loss {s.Loss} needs a similarity score per pair (a sentence1<TAB>sentence2<TAB>score TSV or an STS benchmark file); found {unscored}.");
                 }
                 description = "pairs with a similarity score";
             }
-            else if (IsPairsTsv(path))
+            else if (InputExampleTsv.IsFile(path))
             {
                 if (s.Loss == "softmax")
                 {
@@ -385,11 +385,5 @@ internal static class TrainCommand
             throw new ArgumentException($"--data: no training examples in {string.Join(", ", s.Data)}.");
         }
         return examples;
-    }
-
-    private static bool IsPairsTsv(string path)
-    {
-        using var reader = new StreamReader(path);
-        return InputExampleTsv.IsHeader(reader.ReadLine());
     }
 }

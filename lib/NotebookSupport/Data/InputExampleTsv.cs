@@ -125,6 +125,13 @@ public static class InputExampleTsv
         return (columns.Length >= 2 && columns.SequenceEqual(Columns(columns.Length))) || columns.SequenceEqual(ScoredColumns);
     }
 
+    /// <summary>Whether the file at <paramref name="path"/> starts with such a header: a file <see cref="Read"/> reads, not an NLI or STS benchmark file.</summary>
+    public static bool IsFile(string path)
+    {
+        using var reader = new StreamReader(path);
+        return IsHeader(reader.ReadLine());
+    }
+
     /// <summary>Reads a file written by <see cref="Write"/> (pairs, triplets, n negatives or scored pairs, told by the header).</summary>
     /// <exception cref="NliFormatException">
     /// The header is not anchor/positive[/negative or /negative_1.../negative_n] or sentence1/sentence2/score, or a line

@@ -70,7 +70,7 @@ public sealed class EvaluateCommandTests
     });
 
     [Theory]
-    [InlineData(new[] { "evaluate", "-m", "m", "--sts", "s.csv", "--truncate-dim", "0" }, "--truncate-dim: expected a positive number of dimensions, got 0.")]
+    [InlineData(new[] { "evaluate", "-m", "m", "--sts", "s.csv", "--truncate-dim", "0" }, "--truncate-dim must be at least 1, found 0.")]
     [InlineData(new[] { "evaluate", "-m", "m" }, "evaluate needs at least one of --sts FILE, --triplets FILE|snli-test or --ir FILE|snli-test")]
     [InlineData(new[] { "mine-negatives", "-m", "m", "--data", "p.tsv", "-o", "o.tsv", "--num-negatives", "0" }, "--num-negatives must be at least 1, found 0")]
     [InlineData(new[] { "mine-negatives", "-m", "m", "--data", "p.tsv", "-o", "o.tsv", "--range-min", "-1" }, "--range-min must be at least 0, found -1")]
