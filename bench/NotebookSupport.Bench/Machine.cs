@@ -11,9 +11,8 @@ internal static class Machine
     {
         get
         {
-            var flags = (CpuInfo("flags") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
             string[] wanted = ["avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_tile"];
-            return string.Join(" ", wanted.Where(flags.Contains));
+            return string.Join(" ", wanted.Where(flag => NotebookSupport.Models.CpuFeatures.Flags?.Contains(flag) == true));
         }
     }
 
