@@ -3,7 +3,7 @@ namespace NotebookSupport.Bench;
 /// <summary>Command line: targets, then options.</summary>
 internal sealed record BenchOptions
 {
-    public static readonly string[] AllTargets = ["encode", "train-step", "epoch", "memory", "bf16-quality"];
+    public static readonly string[] AllTargets = ["real-epoch", "encode", "train-step", "epoch", "memory", "bf16-quality"];
 
     public List<string> Targets { get; init; } = [];
 
@@ -58,7 +58,7 @@ internal sealed record BenchOptions
                 case "--memory-child": o = o with { MemoryChild = Next() }; break;
                 default:
                     throw new ArgumentException(
-                        $"argument {i + 1}: unknown '{a}'. Usage: [encode|train-step|epoch|memory|bf16-quality|all]... " +
+                        $"argument {i + 1}: unknown '{a}'. Usage: [real-epoch|encode|train-step|epoch|memory|bf16-quality|all]... " +
                         "[--pytorch] [--pytorch-scripts DIR] [--threads N] [--steps N] [--memory-batch N] [--mini-batch N] [--epoch-batches N] [--sentences N] [--no-results]");
             }
         }

@@ -12,6 +12,11 @@ internal static class Bf16QualityBenchmark
         {
             Header = ["precision", "epoch time", "loss first -> last", "STSb test Spearman"],
         };
+        if (CpuFeatures.HasNativeBFloat16 != true)
+        {
+            result.Note($"Not run: this CPU has no native bfloat16 ({string.Join(" or ", CpuFeatures.BFloat16Flags)}); an emulated bfloat16 epoch would take hours.");
+            return result;
+        }
         var fp32 = epochs.Get(lengthGrouped: true, Precision.Float32, skipPadding: true);
         var bf16 = epochs.Get(lengthGrouped: true, Precision.BFloat16, skipPadding: true);
         foreach (var r in new[] { fp32, bf16 })

@@ -36,8 +36,35 @@ internal static class Machine
         }
     }
 
+    /// <summary>
+    /// The environment variables of the emulated-AMD configuration (issue 16): MKL's AVX2 kernels and oneDNN without
+    /// AMX, set before the process starts; "native" when neither is set.
+    /// </summary>
+    public static string Configuration
+    {
+        get
+        {
+            var set = new[] { "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA" }.Select(v => (v, Value: Environment.GetEnvironmentVariable(v)))
+                .Where(e => !string.IsNullOrEmpty(e.Value)).Select(e => $"{e.v}={e.Value}").ToList();
+            return set.Count == 0 ? "native" : "emulated AMD: " + string.Join(" ", set);
+        }
+    }
+
+    /// <summary>A short tag of the CPU class and configuration, so results of several machines live side by side in RESULTS.md.</summary>
+    public static string Tag
+    {
+        get
+        {
+            var flags = NotebookSupport.Models.CpuFeatures.Flags ?? new HashSet<string>();
+            string isa = flags.Contains("amx_bf16") ? "amx" : flags.Contains("avx512_bf16") ? "avx512-bf16" : flags.Contains("avx512f") ? "avx512" : "avx2";
+            string vendor = CpuModel.Contains("AMD", StringComparison.OrdinalIgnoreCase) ? "amd" : CpuModel.Contains("Intel", StringComparison.OrdinalIgnoreCase) ? "intel" : "cpu";
+            return $"{vendor}-{isa}-{(Configuration == "native" ? "native" : "emulated-amd")}";
+        }
+    }
+
     public static string Describe() =>
-        $"{CpuModel}, {Environment.ProcessorCount} logical CPUs ({CpuFlags}); {OperatingSystem}; " +
+        $"{CpuModel} (family {CpuInfo("cpu family") ?? "?"}, model {CpuInfo("model\t") ?? "?"}), {Environment.ProcessorCount} logical CPUs ({CpuFlags}); " +
+        $"configuration {Configuration}; {OperatingSystem}; " +
         $".NET {Environment.Version}; TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} " +
         $"ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}";
 

@@ -1,7 +1,7 @@
 using NotebookSupport.Bench;
 using TorchSharp;
 
-// dotnet run -c Release --project bench/NotebookSupport.Bench -- [encode|train-step|epoch|memory|bf16-quality|all] [--pytorch]
+// dotnet run -c Release --project bench/NotebookSupport.Bench -- [real-epoch|encode|train-step|epoch|memory|bf16-quality|all] [--pytorch]
 var options = BenchOptions.Parse(args);
 if (options.MemoryChild is { } child)
 {
@@ -42,6 +42,7 @@ foreach (var target in options.Targets)
     {
         "encode" => EncodeBenchmark.Run(pytorch, options),
         "train-step" => TrainStepBenchmark.Run(pytorch, options),
+        "real-epoch" => RealEpochBenchmark.Run(epochs, pytorch),
         "epoch" => EpochBenchmark.Run(epochs),
         "memory" => MemoryBenchmark.Run(options),
         "bf16-quality" => Bf16QualityBenchmark.Run(epochs),

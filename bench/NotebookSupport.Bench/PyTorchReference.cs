@@ -31,6 +31,17 @@ internal sealed class PyTorchReference
 
     public sealed record TrainFigures(string Version, string Blas, double SgemmGflops, IReadOnlyDictionary<int, double> StepSeconds);
 
+    /// <summary>The reference's epoch on the bundled pairs.</summary>
+    /// <param name="Label">"float32" or "bf16 autocast".</param>
+    /// <param name="Version">torch and its version.</param>
+    /// <param name="Blas">The BLAS torch loaded.</param>
+    /// <param name="EpochSeconds">The script's epoch time: mean timed step x the epoch's batches (tokenization not included).</param>
+    /// <param name="TimedBatches">Batches timed (after 3 warm-ups).</param>
+    /// <param name="Batches">Batches in the epoch.</param>
+    /// <param name="FirstLoss">The first timed batch's loss.</param>
+    /// <param name="LastLoss">The last timed batch's loss.</param>
+    public sealed record RealEpochFigures(string Label, string Version, string Blas, double EpochSeconds, int TimedBatches, int Batches, double FirstLoss, double LastLoss);
+
     /// <summary>The reference, or null (with the reason printed) when python3 with torch or the scripts are missing.</summary>
     public static PyTorchReference? TryCreate(string? scriptsOption)
     {
@@ -81,12 +92,31 @@ internal sealed class PyTorchReference
         return Train;
     }
 
-    private void RunScript(string script, string[] arguments)
+    /// <summary>
+    /// bench_train.py's <c>real</c> part: SNLI dev+test entailment pairs in file order, batch 32, in float32 or under
+    /// bf16 autocast. <paramref name="timedBatches"/> 0 times the whole epoch after <paramref name="warmup"/> untimed batches.
+    /// </summary>
+    public RealEpochFigures RunRealEpoch(bool bf16, int timedBatches, int warmup = 3)
     {
-        Console.WriteLine($"   running {script} (PyTorch reference, subprocess) ...");
-        // The README's setting for this machine class: OpenBLAS's AVX-512 kernels, for this one command only.
-        var env = new Dictionary<string, string> { ["OPENBLAS_CORETYPE"] = "SkylakeX" };
-        var (code, _) = Run(Python, [Path.Combine(Scripts, script), .. arguments], env, TimeSpan.FromMinutes(15), echo: true);
+        var json = Path.Combine(BenchData.RepoRoot, "bench", "out", $"pytorch-real-{(bf16 ? "bf16" : "fp32")}.json");
+        RunScript("bench_train.py", ["--weights", ModelDir, "--parts", "real", "--real-steps", $"{timedBatches}", "--warmup", $"{warmup}", "--json", json, .. bf16 ? new[] { "--bf16" } : []],
+            TimeSpan.FromMinutes(60));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        var info = root.GetProperty("info");
+        var real = root.GetProperty("real");
+        var losses = real.GetProperty("losses").EnumerateArray().Select(l => l.GetDouble()).ToList();
+        return new RealEpochFigures(bf16 ? "bf16 autocast" : "float32", "torch " + info.GetProperty("torch").GetString(), info.GetProperty("blas").GetString() ?? "",
+            real.GetProperty("est_epoch_s").GetDouble(), real.GetProperty("timed_batches").GetInt32(), real.GetProperty("batches_in_data").GetInt32(), losses[0], losses[^1]);
+    }
+
+    private void RunScript(string script, string[] arguments, TimeSpan? timeout = null)
+    {
+        Console.WriteLine($"   running {script} {string.Join(' ', arguments.Where(a => a.StartsWith("--", StringComparison.Ordinal)))} (PyTorch reference, subprocess) ...");
+        // The README's setting for CPUs with AVX-512: OpenBLAS's AVX-512 kernels, for this one command only. Without
+        // AVX-512 OpenBLAS picks its kernels itself.
+        var env = Models.CpuFeatures.Flags?.Contains("avx512f") == true ? new Dictionary<string, string> { ["OPENBLAS_CORETYPE"] = "SkylakeX" } : [];
+        var (code, _) = Run(Python, [Path.Combine(Scripts, script), .. arguments], env, timeout ?? TimeSpan.FromMinutes(15), echo: true);
         if (code != 0)
         {
             throw new InvalidOperationException($"{script} exited with code {code}.");

@@ -40,7 +40,7 @@ internal sealed class TargetResult(string key, string title, string goal)
     public string ToMarkdown()
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine($"### {Title}").AppendLine();
+        sb.AppendLine($"### {Title} [{Machine.Tag}]").AppendLine();
         sb.AppendLine($"Target: {Goal}").AppendLine();
         sb.AppendLine("| " + string.Join(" | ", Header) + " |");
         sb.AppendLine("|" + string.Concat(Header.Select(_ => "---|")));

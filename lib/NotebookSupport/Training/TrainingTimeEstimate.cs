@@ -9,7 +9,7 @@ namespace NotebookSupport.Training;
 /// <summary>
 /// How long a training will take, measured before it starts: a few real training steps (every objective's loss
 /// forward and backward, in training mode and at the training precision, as <see cref="Trainer"/> runs them) on
-/// batches spread over the first epoch, their mean times the number of steps. What <c>st train</c>,
+/// batches spread over the first epoch, after a second of untimed ones, their mean times the number of steps. What <c>st train</c>,
 /// <c>st reproduce</c> and notebook 3 print before training.
 /// </summary>
 /// <remarks>
@@ -18,9 +18,8 @@ namespace NotebookSupport.Training;
 /// precision are restored, and <see cref="Trainer.Train"/> re-seeds the random generator before its first step, so a
 /// training gives the same numbers with or without an estimate. The optimizer update and gradient clipping are not
 /// timed (a few percent of a step); neither are evaluations. Sampled batches stand for the epoch: an order that puts
-/// long texts in a few batches estimates less well. In two runs of <c>st reproduce</c> on 2 cores the estimate came
-/// within 20% of the training time for all-MiniLM-L6-v2 and <c>minilm-2l</c>; for a model as small as BERT-Tiny,
-/// whose steps are mostly per-operation overhead, it came out two to three times too high.
+/// long texts in a few batches estimates less well. How close it comes on 2 cores is a benchmark figure
+/// (bench/RESULTS.md, target 6).
 /// </para>
 /// <code>
 /// var trainer = new Trainer(model, [(loader, loss)], options);
@@ -34,13 +33,16 @@ namespace NotebookSupport.Training;
 /// <param name="SampledSteps">How many steps were timed.</param>
 public sealed record TrainingTimeEstimate(TimeSpan Total, TimeSpan PerStep, int Steps, int SampledSteps)
 {
-    /// <summary>Times <paramref name="sampledSteps"/> steps of <paramref name="trainer"/>'s training (after one untimed step that pays one-time set-up).</summary>
+    /// <summary>
+    /// Times <paramref name="sampledSteps"/> steps of <paramref name="trainer"/>'s training, on batches spread over its first
+    /// epoch, after <see cref="WarmUp"/> of untimed steps on the same batches.
+    /// </summary>
     public static TrainingTimeEstimate Measure(Trainer trainer, int sampledSteps = 5)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampledSteps, 1);
         var batchesInEpoch = trainer.StepsPerEpoch(0);
-        var picked = Enumerable.Range(0, sampledSteps + 1).Select(i => (int)((long)i * batchesInEpoch / (sampledSteps + 1))).Distinct().ToHashSet();
+        var picked = Enumerable.Range(0, sampledSteps).Select(i => (int)((long)i * batchesInEpoch / sampledSteps)).Distinct().ToHashSet();
         var batches = trainer.Objectives.Select(o => o.Loader.Batches(0).Take(batchesInEpoch).Where((_, i) => picked.Contains(i)).ToList()).ToList();
 
         var model = trainer.Model;
@@ -50,15 +52,24 @@ public sealed record TrainingTimeEstimate(TimeSpan Total, TimeSpan PerStep, int 
         model.Precision = trainer.Options.Precision ?? precision;
         modules.ForEach(m => m.train());
         var timed = new List<double>();
+        void Step(int step)
+        {
+            for (var objective = 0; objective < batches.Count; objective++)
+            {
+                trainer.Objectives[objective].Loss.ForwardBackward(batches[objective][step]);
+            }
+        }
         try
         {
+            var warmUp = Stopwatch.StartNew();
+            for (var untimed = 0; untimed == 0 || warmUp.Elapsed < WarmUp; untimed++)
+            {
+                Step(untimed % picked.Count);
+            }
             for (var step = 0; step < picked.Count; step++)
             {
                 var stopwatch = Stopwatch.StartNew();
-                for (var objective = 0; objective < batches.Count; objective++)
-                {
-                    trainer.Objectives[objective].Loss.ForwardBackward(batches[objective][step]);
-                }
+                Step(step);
                 timed.Add(stopwatch.Elapsed.TotalSeconds);
             }
         }
@@ -75,11 +86,16 @@ public sealed record TrainingTimeEstimate(TimeSpan Total, TimeSpan PerStep, int 
             model.Precision = precision;
         }
 
-        // The first step pays one-time set-up; an epoch of one batch has no other to time, so it stands for itself.
-        var counted = timed.Count > 1 ? timed.Skip(1).ToList() : timed;
-        var perStep = counted.Average();
-        return new TrainingTimeEstimate(TimeSpan.FromSeconds(perStep * trainer.TotalSteps), TimeSpan.FromSeconds(perStep), trainer.TotalSteps, counted.Count);
+        var perStep = timed.Average();
+        return new TrainingTimeEstimate(TimeSpan.FromSeconds(perStep * trainer.TotalSteps), TimeSpan.FromSeconds(perStep), trainer.TotalSteps, timed.Count);
     }
+
+    /// <summary>
+    /// How long the untimed steps before the timed ones last (at least one step): the first steps of a process pay
+    /// one-time costs (.NET compiling the training code, first at low optimisation; libtorch's first kernels and
+    /// allocations). For a model as small as BERT-Tiny they made a step look three times its real cost.
+    /// </summary>
+    public static TimeSpan WarmUp { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The estimate of <c>model.Fit(trainObjectives, options)</c>; see <see cref="Measure(Trainer, int)"/>.</summary>
     public static TrainingTimeEstimate Measure(SentenceTransformer model, IReadOnlyList<(IDataLoader Loader, SentenceTransformerLoss Loss)> trainObjectives,
