@@ -163,6 +163,7 @@ public sealed class GISTEmbedLoss : EmbeddingLoss
         {
             mask = mask.logical_and(keep.logical_not());
         }
-        return Similarity.CosSim(rows, columns).masked_fill(mask, double.NegativeInfinity);
+        using var minusInfinity = double.NegativeInfinity.ToScalar();  // held until the call returns, as in BertSelfAttention
+        return Similarity.CosSim(rows, columns).masked_fill(mask, minusInfinity);
     }
 }

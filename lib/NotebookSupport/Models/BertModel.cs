@@ -300,7 +300,10 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
         var scores = matmul(q.to(ScalarType.Float32), k.to(ScalarType.Float32).transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
         if (keyMask is not null)
         {
-            scores = scores.masked_fill(keyMask.logical_not(), float.NegativeInfinity);
+            // A Scalar held until the call returns: an implicitly converted one can be finalized by the GC while libtorch
+            // reads it (TorchSharp 0.107 keeps no reference across the native call), which crashed a training run.
+            using var minusInfinity = float.NegativeInfinity.ToScalar();
+            scores = scores.masked_fill(keyMask.logical_not(), minusInfinity);
         }
 
         var probabilities = FastDropout.Apply(scores.softmax(-1), p, training: true);

@@ -58,7 +58,8 @@ public sealed class Pooling : nn.Module<Tensor, Tensor, Tensor>
         if (Mode == PoolingMode.Max)
         {
             // -1e9 rather than -inf, as sentence-transformers does, so an all-padding row stays finite.
-            var masked = tokenEmbeddings.masked_fill(mask.eq(0), -1e9);
+            using var padding = (-1e9).ToScalar();  // held until the call returns, as in BertSelfAttention
+            var masked = tokenEmbeddings.masked_fill(mask.eq(0), padding);
             return masked.amax([1]).MoveToOuterDisposeScope();
         }
         var sum = (tokenEmbeddings * mask).sum(1);                          // [B, D]

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using NotebookSupport.Data;
 using NotebookSupport.Losses;
 using NotebookSupport.Models;
 using NotebookSupport.Training;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace NotebookSupport.Tests.Training;
 
@@ -63,4 +65,37 @@ public sealed class TrainingTimeEstimateTests
         Assert.Matches(@"^0:00:\d\d \(1 x \d+\.\d{3} s per step, from 1 step\(s\) timed now\)$", estimate.ToString());
         return 0;
     });
+
+    [Fact]
+    public void UntimedStepsFillTheWarmUpBeforeTheTimedOnes() => SingleThreaded.Run(() =>
+    {
+        using var model = TestModels.Tiny(seed: 3);
+        var loader = new NoDuplicatesDataLoader(SnliPairs.Get(48), batchSize: 8, seed: 5);
+        using var loss = new CountingLoss(new MultipleNegativesRankingLoss(model));
+        var trainer = new Trainer(model, [(loader, loss)], new FitOptions { ShowProgressBar = false });
+        var clock = Stopwatch.StartNew();
+        var estimate = TrainingTimeEstimate.Measure(trainer, sampledSteps: 3);
+
+        Assert.True(clock.Elapsed >= TrainingTimeEstimate.WarmUp, $"the estimate took {clock.Elapsed}, less than its warm-up");
+        Assert.Equal(3, estimate.SampledSteps);
+        // A tiny model's step takes milliseconds: the second of warm-up holds many of them, the first steps of the
+        // process among them, and none is timed.
+        Assert.True(loss.Calls > estimate.SampledSteps + 5, $"{loss.Calls} steps in all");
+        Assert.True(estimate.PerStep < TrainingTimeEstimate.WarmUp / 5, $"a timed step took {estimate.PerStep}");
+        return 0;
+    });
+
+    /// <summary>Counts the steps run through it.</summary>
+    private sealed class CountingLoss(MultipleNegativesRankingLoss inner) : SentenceTransformerLoss("counting", inner.Model)
+    {
+        public int Calls { get; private set; }
+
+        public override Tensor forward(IReadOnlyList<InputExample> batch) => inner.forward(batch);
+
+        public override double ForwardBackward(IReadOnlyList<InputExample> batch)
+        {
+            Calls++;
+            return base.ForwardBackward(batch);
+        }
+    }
 }
