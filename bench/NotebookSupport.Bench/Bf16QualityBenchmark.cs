@@ -14,7 +14,7 @@ internal static class Bf16QualityBenchmark
         };
         if (CpuFeatures.HasNativeBFloat16 != true)
         {
-            result.Note($"Not run: this CPU has no native bfloat16 ({string.Join(" or ", CpuFeatures.BFloat16Flags)}); an emulated bfloat16 epoch would take hours.");
+            result.Note($"Not run: this CPU has no {Machine.NativeBFloat16}; an emulated bfloat16 epoch would take hours.");
             return result;
         }
         var fp32 = epochs.Get(lengthGrouped: true, Precision.Float32, skipPadding: true);

@@ -129,7 +129,7 @@ internal static class EncodeBenchmark
             "\"vs ONNX Runtime\" is the median of the per-round time ratios.");
         if (!nativeBf16)
         {
-            result.Note($"This CPU has no native bfloat16 ({string.Join(" or ", CpuFeatures.BFloat16Flags)}): the bfloat16 rows are one pass each after the rounds " +
+            result.Note($"This CPU has no {Machine.NativeBFloat16}: the bfloat16 rows are one pass each after the rounds " +
                 "(emulated bfloat16 is far slower than float32 here), compared with the median ONNX Runtime pass.");
         }
         result.Note($"Batch workers: each of {workers} threads takes the next batch and computes it with one intra-op thread (BatchWorkers; " +

@@ -16,6 +16,9 @@ internal static class Machine
         }
     }
 
+    /// <summary>"native bfloat16 (avx512_bf16 or amx_bf16)": what the notes of the targets that skip or shorten bfloat16 runs say this CPU lacks.</summary>
+    public static string NativeBFloat16 => $"native bfloat16 ({string.Join(" or ", NotebookSupport.Models.CpuFeatures.BFloat16Flags)})";
+
     public static string LoadAverage => File.Exists("/proc/loadavg")
         ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3))
         : "n/a";

@@ -37,9 +37,10 @@ internal static class RealEpochBenchmark
             result.Row($"PyTorch {t.Label} ({t.Version}, file order{timed})", $"{t.EpochSeconds:F1} s", torch32 is null ? "" : $"{torch32.EpochSeconds / t.EpochSeconds:F2}x",
                 "", $"{t.FirstLoss:F3} -> {t.LastLoss:F3}", "");
         }
+        static double EstimateError(EpochRuns.EpochRun run) => run.EstimateSeconds / run.Seconds - 1;
         foreach (var (run, flags) in new[] { (standard, "`st train` (defaults)"), (fast, $"`st train {fastFlags}`") })
         {
-            double error = run.EstimateSeconds / run.Seconds - 1;
+            double error = EstimateError(run);
             result.Row($"Fit: {flags}: {run.Name}", $"{run.Seconds:F1} s", torch32 is null ? "" : $"{torch32.EpochSeconds / run.Seconds:F2}x",
                 $"{run.EstimateSeconds:F0} s ({error:+0%;-0%;0%})", $"{run.FirstLoss:F3} -> {run.LastLoss:F3}", $"{run.SpearmanAfter:F2}");
         }
@@ -60,7 +61,7 @@ internal static class RealEpochBenchmark
         result.Verdict($"STSb test, fast - default = {delta:+0.00;-0.00;0.00} points (target within 0.3)", Math.Abs(delta) <= 0.3);
         foreach (var run in new[] { standard, fast })
         {
-            double error = run.EstimateSeconds / run.Seconds - 1;
+            double error = EstimateError(run);
             result.Verdict($"estimate for {run.Name}: {run.EstimateSeconds:F0} s for {run.Seconds:F0} s, {error:+0%;-0%;0%} (target within ±30%)", Math.Abs(error) <= 0.3);
         }
 
@@ -69,7 +70,7 @@ internal static class RealEpochBenchmark
             "Fit uses NoDuplicatesDataLoader's random order (default) or length-grouped batches.");
         if (!nativeBf16)
         {
-            result.Note($"This CPU has no native bfloat16 ({string.Join(" or ", CpuFeatures.BFloat16Flags)}): bfloat16 matmuls are emulated and slower than float32, " +
+            result.Note($"This CPU has no {Machine.NativeBFloat16}: bfloat16 matmuls are emulated and slower than float32, " +
                 $"so the fast settings stay in float32 (`st train` warns when bfloat16 is asked for here) and PyTorch's bf16 autocast (emulated too) was timed on {EmulatedBf16Batches} batches after one warm-up, its epoch extrapolated.");
         }
         if (epochs.BatchLimit > 0)

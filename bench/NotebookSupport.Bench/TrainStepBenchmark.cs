@@ -86,7 +86,7 @@ internal static class TrainStepBenchmark
             "the PyTorch script's step has no tokenization or clipping), with FusedAdamW unless marked torch.optim.AdamW; bfloat16 = Precision.BFloat16 (bf16 matmuls and attention, float32 master weights, residual stream, LayerNorm and loss).");
         if (precisions.Length == 1)
         {
-            result.Note($"No bfloat16 rows: this CPU has no native bfloat16 ({string.Join(" or ", CpuFeatures.BFloat16Flags)}), and the bfloat16 matmul probe above shows the emulation's speed.");
+            result.Note($"No bfloat16 rows: this CPU has no {Machine.NativeBFloat16}, and the bfloat16 matmul probe above shows the emulation's speed.");
         }
         result.Note($"GFLOP per step: {Flops.TrainingStep(BundledMiniLm.Config, 32, 64) / 1e9:F1} at L=32, {Flops.TrainingStep(BundledMiniLm.Config, 64, 64) / 1e9:F1} at L=64 (matmuls only, as the reference counts).");
         return result;
