@@ -163,7 +163,7 @@ public sealed class GISTEmbedLoss : EmbeddingLoss
         {
             mask = mask.logical_and(keep.logical_not());
         }
-        using var minusInfinity = double.NegativeInfinity.ToScalar();  // held until the call returns, as in BertSelfAttention
+        using var minusInfinity = double.NegativeInfinity.ToScalar();
         return Similarity.CosSim(rows, columns).masked_fill(mask, minusInfinity);
     }
 }

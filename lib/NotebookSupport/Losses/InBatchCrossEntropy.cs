@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Losses;
@@ -23,7 +24,11 @@ namespace NotebookSupport.Losses;
 public static class InBatchCrossEntropy
 {
     /// <summary>The labels <c>0 .. batchSize - 1</c> as an <c>int64</c> tensor.</summary>
-    public static Tensor Labels(long batchSize, Device? device = null) => arange(batchSize, dtype: ScalarType.Int64, device: device);
+    public static Tensor Labels(long batchSize, Device? device = null)
+    {
+        using var stop = batchSize.ToScalar();
+        return arange(stop, dtype: ScalarType.Int64, device: device);
+    }
 
     /// <summary>Mean cross-entropy of <paramref name="scores"/> <c>[B, C]</c> against the labels <c>0 .. B - 1</c>.</summary>
     public static Tensor Compute(Tensor scores)

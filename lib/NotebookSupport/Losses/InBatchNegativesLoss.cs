@@ -96,7 +96,6 @@ public abstract class InBatchNegativesLoss : EmbeddingLoss
         }
         using var scope = NewDisposeScope();
         var candidates = negatives.Length == 0 ? positives : cat([positives, .. negatives], 0);
-        // An explicit, disposed Scalar: TorchSharp's implicit ones can be finalised while libtorch still reads them.
         using var factor = Scale.ToScalar();
         return Similarity.Compute(SimilarityFunction, anchors, candidates).mul(factor).MoveToOuterDisposeScope();
     }

@@ -236,7 +236,8 @@ internal sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor>
 
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
     {
-        using var positions = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device);  // [L], broadcast over B
+        using var length = inputIds.shape[1].ToScalar();
+        using var positions = arange(length, dtype: ScalarType.Int64, device: inputIds.device);  // [L], broadcast over B
         using var words = word_embeddings.call(inputIds);
         using var types = token_type_embeddings.call(tokenTypeIds);
         using var place = position_embeddings.call(positions);
@@ -297,11 +298,10 @@ internal sealed class BertSelfAttention : Module<Tensor, TokenLayout, Tensor>
     internal static Tensor AttentionWithDropout(Tensor q, Tensor k, Tensor v, Tensor? keyMask, double p)
     {
         using var scope = NewDisposeScope();
-        var scores = matmul(q.to(ScalarType.Float32), k.to(ScalarType.Float32).transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
+        using var scale = (1.0 / Math.Sqrt(q.shape[^1])).ToScalar();
+        var scores = matmul(q.to(ScalarType.Float32), k.to(ScalarType.Float32).transpose(-2, -1)).mul_(scale);
         if (keyMask is not null)
         {
-            // A Scalar held until the call returns: an implicitly converted one can be finalized by the GC while libtorch
-            // reads it (TorchSharp 0.107 keeps no reference across the native call), which crashed a training run.
             using var minusInfinity = float.NegativeInfinity.ToScalar();
             scores = scores.masked_fill(keyMask.logical_not(), minusInfinity);
         }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Models;
@@ -34,7 +35,8 @@ internal static class FastDropout
         using var scope = NewDisposeScope();
         using var keep = KeepMask(input.shape, p, input.device);
         using var kept = keep.to(input.dtype);
-        return input.mul(kept).mul_(1.0 / (1.0 - p)).MoveToOuterDisposeScope();
+        using var scale = (1.0 / (1.0 - p)).ToScalar();
+        return input.mul(kept).mul_(scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>A <c>bool</c> tensor of <paramref name="shape"/>, true with probability <c>1 - p</c> (to 1/32768).</summary>
@@ -42,7 +44,7 @@ internal static class FastDropout
     {
         long count = shape.Aggregate(1L, (a, b) => a * b);
         long draws = (count + 3) / 4;
-        long threshold = (long)Math.Round(p * Resolution);
+        using var threshold = ((long)Math.Round(p * Resolution)).ToScalar();
         using var scope = NewDisposeScope();
         var bits = empty(draws, dtype: ScalarType.Int64, device: device).random_(0, TwoPow62);
         var slices = new Tensor[4];

@@ -58,12 +58,14 @@ public sealed class Pooling : nn.Module<Tensor, Tensor, Tensor>
         if (Mode == PoolingMode.Max)
         {
             // -1e9 rather than -inf, as sentence-transformers does, so an all-padding row stays finite.
-            using var padding = (-1e9).ToScalar();  // held until the call returns, as in BertSelfAttention
-            var masked = tokenEmbeddings.masked_fill(mask.eq(0), padding);
+            using var padding = (-1e9).ToScalar();
+            using var zero = 0.ToScalar();
+            var masked = tokenEmbeddings.masked_fill(mask.eq(zero), padding);
             return masked.amax([1]).MoveToOuterDisposeScope();
         }
         var sum = (tokenEmbeddings * mask).sum(1);                          // [B, D]
-        var count = mask.sum(1).clamp_min(1e-9);                            // [B, 1]
+        using var floor = 1e-9.ToScalar();
+        var count = mask.sum(1).clamp_min(floor);                           // [B, 1]
         var pooled = Mode == PoolingMode.Mean ? sum / count : sum / count.sqrt();
         return pooled.MoveToOuterDisposeScope();
     }
