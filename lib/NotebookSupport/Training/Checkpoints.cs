@@ -219,7 +219,16 @@ public static class Checkpoints
     /// objects (built exactly as for the run that saved it, with the same kind of optimizer) and returns its
     /// <see cref="TrainerState"/>.
     /// </summary>
-    public static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, OptimizerHelper optimizer)
+    /// <param name="checkpoint">The checkpoint folder.</param>
+    /// <param name="model">The model to restore the weights into.</param>
+    /// <param name="losses">The losses to restore the weights of (those that have parameters).</param>
+    /// <param name="optimizer">The optimizer to restore the state into.</param>
+    /// <param name="optimizerParameterOrder">
+    /// The parameters in the order the optimizer was built from (<see cref="FusedAdamW.LoadState"/>'s <c>givenOrder</c>):
+    /// needed only for the state files of the earliest FusedAdamW.
+    /// </param>
+    public static TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses, OptimizerHelper optimizer,
+        IEnumerable<Parameter>? optimizerParameterOrder = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         var state = ReadState(checkpoint);
@@ -239,8 +248,7 @@ public static class Checkpoints
                 $"this run has [{string.Join(", ", lossNames)}].");
         }
         // The optimizer's state first: a file that does not fit it is refused before the weights change.
-        // Fit lists the model's parameters, then the losses', which is how files of the earliest FusedAdamW number them.
-        LoadOptimizer(optimizer, checkpoint, model.parameters().Concat(losses.SelectMany(loss => loss.parameters())));
+        LoadOptimizer(optimizer, checkpoint, optimizerParameterOrder);
         Read(Path.Combine(checkpoint, ModelFile), s => Load(model, s));
         for (var i = 0; i < losses.Count; i++)
         {
@@ -278,7 +286,7 @@ public static class Checkpoints
         });
     }
 
-    private static void LoadOptimizer(OptimizerHelper optimizer, string checkpoint, IEnumerable<Parameter> givenOrder)
+    private static void LoadOptimizer(OptimizerHelper optimizer, string checkpoint, IEnumerable<Parameter>? givenOrder)
     {
         if (optimizer is FusedAdamW fused)
         {

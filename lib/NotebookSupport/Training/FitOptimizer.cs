@@ -12,11 +12,13 @@ namespace NotebookSupport.Training;
 internal sealed class FitOptimizer
 {
     private readonly OptimizerHelper _optimizer;
+    private readonly Parameter[] _parameters;
 
     public FitOptimizer(OptimizerKind kind, IReadOnlyList<(string Name, Parameter Parameter)> namedParameters,
         double learningRate, double weightDecay, int warmupSteps, int totalSteps)
     {
         Kind = kind;
+        _parameters = [.. namedParameters.Select(p => p.Parameter)];
         _optimizer = OptimizerFactory.AdamW(namedParameters, learningRate, weightDecay, kind: kind);
         Schedule = new LinearScheduleWithWarmup(_optimizer, warmupSteps, totalSteps);
     }
@@ -65,7 +67,7 @@ internal sealed class FitOptimizer
     /// <summary>Restores the checkpoint and puts the schedule at its step.</summary>
     public TrainerState Load(string checkpoint, SentenceTransformer model, IReadOnlyList<SentenceTransformerLoss> losses)
     {
-        var state = Checkpoints.Load(checkpoint, model, losses, _optimizer);
+        var state = Checkpoints.Load(checkpoint, model, losses, _optimizer, _parameters);
         Schedule.LastStep = state.GlobalStep;
         return state;
     }
