@@ -5,7 +5,7 @@ namespace NotebookSupport.Bench;
 /// <summary>The machine and software versions the results were measured with.</summary>
 internal static class Machine
 {
-    public static string CpuModel => CpuInfo("model name") ?? "unknown CPU";
+    public static string CpuModel => NotebookSupport.Models.CpuFeatures.Model ?? "unknown CPU";
 
     public static string CpuFlags
     {
@@ -16,8 +16,8 @@ internal static class Machine
         }
     }
 
-    /// <summary>"native bfloat16 (avx512_bf16 or amx_bf16)": what the notes of the targets that skip or shorten bfloat16 runs say this CPU lacks.</summary>
-    public static string NativeBFloat16 => $"native bfloat16 ({string.Join(" or ", NotebookSupport.Models.CpuFeatures.BFloat16Flags)})";
+    /// <summary>What the notes of the targets that skip or shorten bfloat16 runs say this CPU lacks.</summary>
+    public static string NativeBFloat16 => NotebookSupport.Models.CpuFeatures.NativeBFloat16Instructions;
 
     public static string LoadAverage => File.Exists("/proc/loadavg")
         ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3))
@@ -66,19 +66,8 @@ internal static class Machine
     }
 
     public static string Describe() =>
-        $"{CpuModel} (family {CpuInfo("cpu family") ?? "?"}, model {CpuInfo("model\t") ?? "?"}), {Environment.ProcessorCount} logical CPUs ({CpuFlags}); " +
+        $"{CpuModel} (family {NotebookSupport.Models.CpuFeatures.Info("cpu family") ?? "?"}, model {NotebookSupport.Models.CpuFeatures.Info("model") ?? "?"}), {Environment.ProcessorCount} logical CPUs ({CpuFlags}); " +
         $"configuration {Configuration}; {OperatingSystem}; " +
         $".NET {Environment.Version}; TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} " +
         $"ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}";
-
-    private static string? CpuInfo(string key)
-    {
-        if (!File.Exists("/proc/cpuinfo"))
-        {
-            return null;
-        }
-
-        var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
-        return line?[(line.IndexOf(':') + 1)..].Trim();
-    }
 }

@@ -219,16 +219,17 @@ internal static class CommandOptions
     public static string Name(Precision precision) => precision == Precision.BFloat16 ? "bfloat16" : "float32";
 
     /// <summary>
-    /// The line <c>train</c> and <c>reproduce</c> print before training: batching, precision and optimizer in use, and
-    /// a warning when bfloat16 is asked for on a CPU without bfloat16 instructions (<paramref name="nativeBFloat16"/>
-    /// false), where it is emulated and slower than float32.
+    /// The line <c>train</c> and <c>reproduce</c> print before training: batching, precision and optimizer in use.
     /// </summary>
-    public static string SpeedOptionsLine(bool groupByLength, Precision precision, OptimizerKind optimizer, bool? nativeBFloat16) =>
-        $"batching: {(groupByLength ? "length-grouped" : "random order")}, precision {Name(precision)}, optimizer {optimizer}" +
-        (precision == Precision.BFloat16 && nativeBFloat16 == false
-            ? $"\nwarning: this CPU has no bfloat16 instructions ({string.Join(" or ", CpuFeatures.BFloat16Flags)}): bfloat16 runs emulated, "
+    public static string SpeedOptionsLine(bool groupByLength, Precision precision, OptimizerKind optimizer) =>
+        $"batching: {(groupByLength ? "length-grouped" : "random order")}, precision {Name(precision)}, optimizer {optimizer}";
+
+    /// <summary>The warning for <c>--precision bfloat16</c> on a CPU known to lack native bfloat16 (for the error writer); <c>null</c> otherwise.</summary>
+    public static string? BFloat16Warning(Precision precision, bool? nativeBFloat16) =>
+        precision == Precision.BFloat16 && nativeBFloat16 == false
+            ? $"warning: this CPU has no {CpuFeatures.NativeBFloat16Instructions}: bfloat16 runs emulated, "
               + "several times slower than float32 here; drop --precision bfloat16"
-            : "");
+            : null;
 
     /// <summary>Load options that report downloads and load notes on the error writer.</summary>
     public static ModelLoadOptions LoadOptions(TextWriter error) => new()

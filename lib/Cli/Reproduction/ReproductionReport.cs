@@ -223,12 +223,7 @@ internal sealed class ReproductionReport(ReproductionSettings settings)
         };
 
     // The processor the figures were measured on (Linux); the core count alone says little about speed.
-    private static string CpuName()
-    {
-        const string cpuInfo = "/proc/cpuinfo";
-        var line = File.Exists(cpuInfo) ? File.ReadLines(cpuInfo).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
-        return line?[(line.IndexOf(':') + 1)..].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
-    }
+    private static string CpuName() => CpuFeatures.Model ?? RuntimeInformation.ProcessArchitecture.ToString();
 
     private static string Describe(OptimizerKind optimizer) => optimizer switch
     {

@@ -33,7 +33,8 @@ public sealed class SpeedOptionsCommandTests
 
         Assert.True(exitCode == 0, stderr + stdout);
         Assert.Contains("batching: length-grouped, precision bfloat16, optimizer FusedAdamW", stdout);
-        Assert.Equal(CpuFeatures.HasNativeBFloat16 == false, stdout.Contains("warning: this CPU has no bfloat16 instructions", StringComparison.Ordinal));
+        Assert.Equal(CpuFeatures.HasNativeBFloat16 == false, stderr.Contains("warning: this CPU has no native bfloat16 instructions", StringComparison.Ordinal));
+        Assert.DoesNotContain("warning", stdout, StringComparison.Ordinal);
         Assert.Contains("6 steps", stdout);
         Assert.All(SafeTensors.ReadInfo(Path.Combine(output, "model.safetensors")), t => Assert.Equal(TorchSharp.torch.ScalarType.Float32, t.DType));
         Assert.All(TrainingLog.Read(Path.Combine(output, Trainer.LogFileName)).Where(e => e.Loss is not null), e => Assert.True(double.IsFinite(e.Loss!.Value)));
@@ -86,7 +87,7 @@ public sealed class SpeedOptionsCommandTests
     {
         // First lines of /proc/cpuinfo on the machines this project has run on: an AVX2-only AMD EPYC (Zen 3), a Zen 5
         // with AVX512_BF16, an Intel Xeon with AMX.
-        const string zen3 = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse sse2 avx fma avx2 bmi2 sha_ni\n";
+        const string zen3 = "processor\t: 0\nmodel\t\t: 1\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse sse2 avx fma avx2 bmi2 sha_ni\n";
         const string zen5 = "processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 avx512_vnni\n";
         const string xeon = "processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_bf16 amx_tile\n";
         Assert.Contains("avx2", CpuFeatures.FlagsIn(zen3)!);
@@ -94,13 +95,15 @@ public sealed class SpeedOptionsCommandTests
         Assert.True(CpuFeatures.HasNativeBFloat16In(CpuFeatures.FlagsIn(zen5)));
         Assert.True(CpuFeatures.HasNativeBFloat16In(CpuFeatures.FlagsIn(xeon)));
         Assert.Null(CpuFeatures.HasNativeBFloat16In(CpuFeatures.FlagsIn("processor\t: 0\n")));
+        Assert.Equal("AMD EPYC", CpuFeatures.ModelIn(zen3));
+        Assert.Null(CpuFeatures.ModelIn(zen5));
 
-        var warned = CommandOptions.SpeedOptionsLine(false, Precision.BFloat16, OptimizerKind.FusedAdamW, nativeBFloat16: false);
-        Assert.Equal("batching: random order, precision bfloat16, optimizer FusedAdamW\nwarning: this CPU has no bfloat16 instructions (avx512_bf16 or amx_bf16): "
-                     + "bfloat16 runs emulated, several times slower than float32 here; drop --precision bfloat16", warned);
-        Assert.DoesNotContain("warning", CommandOptions.SpeedOptionsLine(false, Precision.BFloat16, OptimizerKind.FusedAdamW, nativeBFloat16: true));
-        Assert.DoesNotContain("warning", CommandOptions.SpeedOptionsLine(false, Precision.BFloat16, OptimizerKind.FusedAdamW, nativeBFloat16: null));
-        Assert.DoesNotContain("warning", CommandOptions.SpeedOptionsLine(false, Precision.Float32, OptimizerKind.FusedAdamW, nativeBFloat16: false));
+        Assert.Equal("warning: this CPU has no native bfloat16 instructions (avx512_bf16 or amx_bf16): "
+                     + "bfloat16 runs emulated, several times slower than float32 here; drop --precision bfloat16",
+            CommandOptions.BFloat16Warning(Precision.BFloat16, nativeBFloat16: false));
+        Assert.Null(CommandOptions.BFloat16Warning(Precision.BFloat16, nativeBFloat16: true));
+        Assert.Null(CommandOptions.BFloat16Warning(Precision.BFloat16, nativeBFloat16: null));
+        Assert.Null(CommandOptions.BFloat16Warning(Precision.Float32, nativeBFloat16: false));
     }
 
     [Fact]
