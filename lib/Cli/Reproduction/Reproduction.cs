@@ -225,7 +225,10 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
 
         if (result.Losses.Count > 0)
         {
-            var title = $"MNR training loss: {experiment.Title}";
+            // Fit logs one loss per step: with two objectives, the sum of both losses of that step.
+            var title = experiment.StsTrainObjective
+                ? $"Training loss (MNR + CosineSimilarityLoss): {experiment.Title}"
+                : $"MNR training loss: {experiment.Title}";
             LossCurve.Save(result.Losses, Path.Combine(folder, LossCurve.FileName), title);
             LossCurve.Save(result.Losses, Path.Combine(folder, "loss_curve.svg"), title);
         }

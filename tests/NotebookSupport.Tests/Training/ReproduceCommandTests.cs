@@ -132,6 +132,10 @@ public sealed class ReproduceCommandTests
             Assert.True(File.Exists(Path.Combine(run, id, "loss_curve.svg")), id);
             Assert.Contains($"[png]({id}/loss_curve.png)", report);
         }
+        // Fit logs the sum of a step's losses: C's curve is titled with both objectives, the others with MNR alone.
+        string CurveTitle(string id) => string.Concat(XDocument.Parse(File.ReadAllText(Path.Combine(run, id, "loss_curve.svg"))).Descendants(_svg + "text").Select(t => t.Value + "\n"));
+        Assert.Contains("Training loss (MNR + CosineSimilarityLoss): ", CurveTitle("beyond"));
+        Assert.Contains("MNR training loss: ", CurveTitle("tutorial"));
         return 0;
     });
 
