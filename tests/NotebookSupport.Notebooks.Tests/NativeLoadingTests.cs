@@ -124,7 +124,7 @@ public sealed class NativeLoadingTests
                 using NotebookSupport.Native;
                 using TorchSharp;
 
-                var model = ModelLoader.Load("bundled:all-MiniLM-L6-v2");
+                var model = SentenceTransformer.Load("bundled:all-MiniLM-L6-v2");
                 var embeddings = model.Encode(["A man is eating food.", "A man is eating a meal.", "The stock market fell."]);
                 using var e = torch.tensor(embeddings.SelectMany(v => v).ToArray()).reshape(3, -1);
                 using var cosine = torch.nn.functional.cosine_similarity(e[0], e[1..], dim: -1);

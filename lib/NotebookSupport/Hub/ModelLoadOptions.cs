@@ -1,7 +1,7 @@
 namespace NotebookSupport.Hub;
 
 /// <summary>
-/// Where <c>ModelLoader.Load</c> looks for models and how it downloads them. Every property left null
+/// Where <c>SentenceTransformer.Load</c> looks for models and how it downloads them. Every property left null
 /// follows the environment, as the Python libraries do.
 /// </summary>
 public sealed record ModelLoadOptions

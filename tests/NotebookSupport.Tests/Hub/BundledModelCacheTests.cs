@@ -1,4 +1,5 @@
 using NotebookSupport.Hub;
+using NotebookSupport.Models;
 
 namespace NotebookSupport.Tests.Hub;
 
@@ -24,8 +25,8 @@ public sealed class BundledModelCacheTests
         var log = new List<string>();
         var options = new ModelLoadOptions { CacheFolder = temp.Path, Log = log.Add };
 
-        using var converted = ModelLoader.Load(Spec, options);
-        using var cached = ModelLoader.Load(Spec, options);
+        using var converted = SentenceTransformer.Load(Spec, options);
+        using var cached = SentenceTransformer.Load(Spec, options);
 
         Assert.Single(log, l => l.StartsWith("Converted", StringComparison.Ordinal));
         Assert.Single(log);
@@ -41,7 +42,7 @@ public sealed class BundledModelCacheTests
     public void TheMarkerListsEveryFileWithItsSizeAndSha256()
     {
         using var temp = new TempFolder();
-        using var model = ModelLoader.Load(Spec, new ModelLoadOptions { CacheFolder = temp.Path, Log = _ => { } });
+        using var model = SentenceTransformer.Load(Spec, new ModelLoadOptions { CacheFolder = temp.Path, Log = _ => { } });
         var folder = Assert.Single(Directory.GetDirectories(Path.Combine(temp.Path, "bundled")));
 
         var marker = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, Marker)))!["files"]!.AsObject();
@@ -72,7 +73,7 @@ public sealed class BundledModelCacheTests
         using var temp = new TempFolder();
         var log = new List<string>();
         var options = new ModelLoadOptions { CacheFolder = temp.Path, Log = log.Add };
-        using var converted = ModelLoader.Load(Spec, options);
+        using var converted = SentenceTransformer.Load(Spec, options);
         var folder = Assert.Single(Directory.GetDirectories(Path.Combine(temp.Path, "bundled")));
         var weights = Path.Combine(folder, "model.safetensors");
         switch (damage)
@@ -107,8 +108,8 @@ public sealed class BundledModelCacheTests
         }
         log.Clear();
 
-        using var repaired = ModelLoader.Load(Spec, options);
-        using var cached = ModelLoader.Load(Spec, options);
+        using var repaired = SentenceTransformer.Load(Spec, options);
+        using var cached = SentenceTransformer.Load(Spec, options);
 
         Assert.Equal(2, log.Count);
         Assert.Contains(folder, log[0]);
@@ -124,7 +125,7 @@ public sealed class BundledModelCacheTests
     {
         using var temp = new TempFolder();
         var options = new ModelLoadOptions { CacheFolder = temp.Path, Log = _ => { } };
-        using (ModelLoader.Load(Spec, options))
+        using (SentenceTransformer.Load(Spec, options))
         {
         }
         var bundled = Path.Combine(temp.Path, "bundled");
@@ -140,7 +141,7 @@ public sealed class BundledModelCacheTests
         }
         var log = new List<string>();
 
-        using var model = ModelLoader.Load(Spec, options with { Log = log.Add });
+        using var model = SentenceTransformer.Load(Spec, options with { Log = log.Add });
 
         Assert.False(Directory.Exists(dead));
         Assert.False(Directory.Exists(deadSaving));

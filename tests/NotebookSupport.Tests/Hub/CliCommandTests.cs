@@ -2,6 +2,7 @@ using System.Text.Json;
 using NotebookSupport.Cli;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
+using NotebookSupport.Models;
 
 namespace NotebookSupport.Tests.Hub;
 
@@ -35,7 +36,7 @@ public sealed class CliCommandTests
         var (exitCode, _, error) = Run("encode", "--model", modelFolder, "--input", input, "--output", output, "--batch-size", "2");
 
         Assert.True(exitCode == 0, error);
-        using var model = ModelLoader.Load(modelFolder, new ModelLoadOptions { Log = _ => { } });
+        using var model = SentenceTransformer.Load(modelFolder, new ModelLoadOptions { Log = _ => { } });
         var expected = model.Encode(TinyBert.Sentences);
         var lines = File.ReadAllLines(output);
         Assert.Equal(TinyBert.Sentences.Length, lines.Length);
@@ -85,7 +86,7 @@ public sealed class CliCommandTests
 
         Assert.True(exitCode == 0, error);
         Assert.Equal(0, jsonExit);
-        using var model = ModelLoader.Load(modelFolder, new ModelLoadOptions { Log = _ => { } });
+        using var model = SentenceTransformer.Load(modelFolder, new ModelLoadOptions { Log = _ => { } });
         var expected = EmbeddingSimilarityEvaluator.FromStsFile(sts).Evaluate(model);
         Assert.Contains($"Spearman {expected.SpearmanCosine:F2}", output);
         Assert.Contains($"Pearson {expected.PearsonCosine:F2}", output);

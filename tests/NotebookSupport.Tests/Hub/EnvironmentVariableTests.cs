@@ -1,4 +1,5 @@
 using NotebookSupport.Hub;
+using NotebookSupport.Models;
 
 namespace NotebookSupport.Tests.Hub;
 
@@ -68,7 +69,7 @@ public sealed class EnvironmentVariableTests
         Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", "1");
         Environment.SetEnvironmentVariable("HF_ENDPOINT", "http://127.0.0.1:9");
 
-        var error = Assert.Throws<ModelNotFoundException>(() => ModelLoader.Load("org/never-downloaded", new ModelLoadOptions { Log = _ => { } }));
+        var error = Assert.Throws<ModelNotFoundException>(() => SentenceTransformer.Load("org/never-downloaded", new ModelLoadOptions { Log = _ => { } }));
 
         Assert.Contains("offline", error.Message);
         Assert.Contains(Path.Combine(temp.Path, "models--org--never-downloaded"), error.Message);

@@ -1,5 +1,6 @@
 using System.Text;
 using NotebookSupport.Hub;
+using NotebookSupport.Models;
 
 namespace NotebookSupport.Tests.Hub;
 
@@ -162,7 +163,7 @@ public sealed class HubDownloadVerificationTests
         server.ServeWrongBody(Weights, dropConnection: false, Corrupted(files[Weights]));
         var log = new List<string>();
 
-        using var loaded = ModelLoader.Load(Repo, new ModelLoadOptions
+        using var loaded = SentenceTransformer.Load(Repo, new ModelLoadOptions
         {
             HubCacheFolder = temp.Combine("hub"),
             CacheFolder = temp.Combine("nbs"),
@@ -202,7 +203,7 @@ public sealed class CachedHubModelVerificationTests
             Offline = false,
             Log = log.Add,
         };
-        using (ModelLoader.Load(Repo, options))
+        using (SentenceTransformer.Load(Repo, options))
         {
         }
         var sha256 = LocalHubServer.Etag(files["model.safetensors"]);
@@ -215,13 +216,13 @@ public sealed class CachedHubModelVerificationTests
 
         if (offline)
         {
-            var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(Repo, options with { Offline = true }));
+            var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(Repo, options with { Offline = true }));
             Assert.Contains(blob, error.Message);
             Assert.Contains(sha256, error.Message);
             Assert.Contains(LocalHubServer.Etag(bytes), error.Message);
             return;
         }
-        using var loaded = ModelLoader.Load(Repo, options);
+        using var loaded = SentenceTransformer.Load(Repo, options);
 
         Assert.Contains(log, l => l.Contains(blob, StringComparison.Ordinal) && l.Contains("downloading it again", StringComparison.Ordinal));
         Assert.Equal(files["model.safetensors"], File.ReadAllBytes(blob));

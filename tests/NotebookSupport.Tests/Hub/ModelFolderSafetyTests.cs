@@ -50,7 +50,7 @@ public sealed class ModelFolderSafetyTests
         }
         SetPoolingPath(folder, path);
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(Path.Combine(folder, "modules.json"), error.Message);
         Assert.Contains("module 1", error.Message);
@@ -64,7 +64,7 @@ public sealed class ModelFolderSafetyTests
         var folder = SavedTinyModel(temp);
         SetPoolingPath(folder, "./1_Pooling");
 
-        using var loaded = ModelLoader.Load(folder, Options(temp));
+        using var loaded = SentenceTransformer.Load(folder, Options(temp));
 
         Assert.Equal(PoolingMode.Mean, loaded.Pooling.Mode);
     }
@@ -81,7 +81,7 @@ public sealed class ModelFolderSafetyTests
         using var server = new LocalHubServer("test-org/escape", files);
 
         var error = Assert.Throws<InvalidDataException>(() =>
-            ModelLoader.Load("test-org/escape", Options(temp) with { Offline = false, Endpoint = server.Endpoint }));
+            SentenceTransformer.Load("test-org/escape", Options(temp) with { Offline = false, Endpoint = server.Endpoint }));
 
         var snapshot = temp.Combine("hub-cache", "models--test-org--escape", "snapshots", LocalHubServer.Commit);
         Assert.Contains(Path.Combine(snapshot, "modules.json"), error.Message);
@@ -108,8 +108,8 @@ public sealed class ModelFolderSafetyTests
         RewriteWeights(rounded, (_, t) => t.to_type(ScalarType.Float32));
         var log = new List<string>();
 
-        using var fromHalf = ModelLoader.Load(half, Options(temp, log));
-        using var fromRounded = ModelLoader.Load(rounded, Options(temp));
+        using var fromHalf = SentenceTransformer.Load(half, Options(temp, log));
+        using var fromRounded = SentenceTransformer.Load(rounded, Options(temp));
 
         var weights = Path.Combine(half, "model.safetensors");
         var note = Assert.Single(log, l => l.Contains("converted", StringComparison.Ordinal));
@@ -125,7 +125,7 @@ public sealed class ModelFolderSafetyTests
         var folder = SavedTinyModel(temp);
         RewriteWeights(folder, (name, t) => name == "embeddings.LayerNorm.weight" ? ones_like(t, dtype: ScalarType.Int64) : t);
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(Path.Combine(folder, "model.safetensors"), error.Message);
         Assert.Contains("'embeddings.LayerNorm.weight'", error.Message);

@@ -69,7 +69,7 @@ public sealed class ModelLoaderTests
         var expected = model.Encode(TinyBert.Sentences);
 
         SentenceTransformerWriter.Save(model, folder);
-        using var loaded = ModelLoader.Load(folder, Options(temp));
+        using var loaded = SentenceTransformer.Load(folder, Options(temp));
 
         AssertSameEmbeddings(expected, loaded.Encode(TinyBert.Sentences));
         Assert.Equal(40, loaded.MaxSeqLength);
@@ -127,14 +127,14 @@ public sealed class ModelLoaderTests
         var refused = Assert.Throws<IOException>(() => SentenceTransformerWriter.Save(second, folder));
         Assert.Contains("2_Normalize", refused.Message);
         Assert.Contains(folder, refused.Message);
-        using (var unchanged = ModelLoader.Load(folder, Options(temp)))
+        using (var unchanged = SentenceTransformer.Load(folder, Options(temp)))
         {
             Assert.NotNull(unchanged.Normalize);
             AssertSameEmbeddings(first.Encode(TinyBert.Sentences), unchanged.Encode(TinyBert.Sentences));
         }
 
         SentenceTransformerWriter.Save(second, folder, overwrite: true);
-        using var loaded = ModelLoader.Load(folder, Options(temp));
+        using var loaded = SentenceTransformer.Load(folder, Options(temp));
 
         Assert.Equal("not the model's", File.ReadAllText(Path.Combine(folder, "notes.txt")));
         Assert.False(Directory.Exists(Path.Combine(folder, "2_Normalize")));
@@ -240,7 +240,7 @@ public sealed class ModelLoaderTests
         using var bert = new BertModel(TinyBert.Config);
         SafeTensors.Save(bert.state_dict(), Path.Combine(folder, "model.safetensors"));
 
-        using var model = ModelLoader.Load(folder, Options(temp));
+        using var model = SentenceTransformer.Load(folder, Options(temp));
 
         Assert.Equal(12, model.MaxSeqLength);
         Assert.Equal(PoolingMode.Cls, model.Pooling.Mode);
@@ -269,7 +269,7 @@ public sealed class ModelLoaderTests
         TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(Path.Combine(folder, "pytorch_model.bin"), checkpoint);
         var log = new List<string>();
 
-        using var model = ModelLoader.Load(folder, Options(temp, log));
+        using var model = SentenceTransformer.Load(folder, Options(temp, log));
 
         Assert.Equal(PoolingMode.Mean, model.Pooling.Mode);
         Assert.Null(model.Normalize);
@@ -295,7 +295,7 @@ public sealed class ModelLoaderTests
         File.WriteAllText(Path.Combine(repo, "refs", "main"), commit);
         CopyFolder(saved, Path.Combine(repo, "snapshots", commit));
 
-        using var loaded = ModelLoader.Load("test-org/tiny-bert", Options(temp));
+        using var loaded = SentenceTransformer.Load("test-org/tiny-bert", Options(temp));
 
         AssertSameEmbeddings(model.Encode(TinyBert.Sentences), loaded.Encode(TinyBert.Sentences));
     }
@@ -318,9 +318,9 @@ public sealed class ModelLoaderTests
             DownloadProgress = new SyncProgress<DownloadProgress>(progress.Add),
         };
 
-        using var loaded = ModelLoader.Load("test-org/tiny-bert", options);
+        using var loaded = SentenceTransformer.Load("test-org/tiny-bert", options);
         var requestsAfterFirstLoad = server.Requests.Count;
-        using var again = ModelLoader.Load("test-org/tiny-bert", options with { Endpoint = "http://127.0.0.1:1" });
+        using var again = SentenceTransformer.Load("test-org/tiny-bert", options with { Endpoint = "http://127.0.0.1:1" });
 
         AssertSameEmbeddings(model.Encode(TinyBert.Sentences), loaded.Encode(TinyBert.Sentences));
         AssertSameEmbeddings(model.Encode(TinyBert.Sentences), again.Encode(TinyBert.Sentences));
@@ -347,7 +347,7 @@ public sealed class ModelLoaderTests
         };
         using var server = new LocalHubServer("bert-tiny", files);
 
-        using var loaded = ModelLoader.Load("bert-tiny", Options(temp) with { Offline = false, Endpoint = server.Endpoint });
+        using var loaded = SentenceTransformer.Load("bert-tiny", Options(temp) with { Offline = false, Endpoint = server.Endpoint });
 
         Assert.Equal(PoolingMode.Mean, loaded.Pooling.Mode);
         AssertClose(Reference(bert, TinyBert.Sentences, 64, PoolingMode.Mean, normalize: false), loaded.Encode(TinyBert.Sentences));
@@ -364,7 +364,7 @@ public sealed class ModelLoaderTests
         server.Dispose();
 
         var error = Assert.Throws<ModelNotFoundException>(() =>
-            ModelLoader.Load("no-org/no-model", Options(temp) with { Offline = false, Endpoint = endpoint }));
+            SentenceTransformer.Load("no-org/no-model", Options(temp) with { Offline = false, Endpoint = endpoint }));
 
         Assert.Equal(3, error.SearchedLocations.Count);
         Assert.Contains(Path.GetFullPath("no-org/no-model"), error.Message);
@@ -377,7 +377,7 @@ public sealed class ModelLoaderTests
     {
         using var temp = new TempFolder();
 
-        var error = Assert.Throws<ModelNotFoundException>(() => ModelLoader.Load("bert-base-uncased", Options(temp)));
+        var error = Assert.Throws<ModelNotFoundException>(() => SentenceTransformer.Load("bert-base-uncased", Options(temp)));
 
         Assert.Contains("offline", error.Message);
         Assert.Contains(temp.Combine("hub-cache", "models--bert-base-uncased"), error.Message);
@@ -390,7 +390,7 @@ public sealed class ModelLoaderTests
         using var server = new LocalHubServer("org/empty", new Dictionary<string, byte[]>());
 
         var error = Assert.Throws<ModelNotFoundException>(() =>
-            ModelLoader.Load("org/empty", Options(temp) with { Offline = false, Endpoint = server.Endpoint }));
+            SentenceTransformer.Load("org/empty", Options(temp) with { Offline = false, Endpoint = server.Endpoint }));
 
         Assert.Contains("config.json", error.Message);
         Assert.Contains("404", error.Message);
@@ -402,7 +402,7 @@ public sealed class ModelLoaderTests
         using var temp = new TempFolder();
         var path = temp.Combine("does", "not", "exist");
 
-        var error = Assert.Throws<ModelNotFoundException>(() => ModelLoader.Load(path, Options(temp)));
+        var error = Assert.Throws<ModelNotFoundException>(() => SentenceTransformer.Load(path, Options(temp)));
 
         Assert.Contains(path, error.Message);
     }
@@ -414,7 +414,7 @@ public sealed class ModelLoaderTests
         var folder = temp.Combine("empty");
         Directory.CreateDirectory(folder);
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(folder, error.Message);
         Assert.Contains("modules.json", error.Message);
@@ -436,7 +436,7 @@ public sealed class ModelLoaderTests
         var weights = Path.Combine(folder, "model.safetensors");
         File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..1000]);
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(weights, error.Message);
     }
@@ -448,7 +448,7 @@ public sealed class ModelLoaderTests
         var folder = SavedTinyModel(temp);
         File.Delete(Path.Combine(folder, "model.safetensors"));
 
-        var error = Assert.Throws<FileNotFoundException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<FileNotFoundException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(folder, error.Message);
         Assert.Contains("pytorch_model.bin", error.Message);
@@ -464,7 +464,7 @@ public sealed class ModelLoaderTests
         config["intermediate_size"] = 128;
         File.WriteAllText(configPath, config.ToJsonString());
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(Path.Combine(folder, "model.safetensors"), error.Message);
         Assert.Contains(configPath, error.Message);
@@ -481,7 +481,7 @@ public sealed class ModelLoaderTests
         config["num_hidden_layers"] = 3;
         File.WriteAllText(configPath, config.ToJsonString());
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(configPath, error.Message);
         Assert.Contains("encoder.layer.2.", error.Message);
@@ -497,7 +497,7 @@ public sealed class ModelLoaderTests
         pooling["word_embedding_dimension"] = 16;
         File.WriteAllText(poolingPath, pooling.ToJsonString());
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(poolingPath, error.Message);
         Assert.Contains(Path.Combine(folder, "config.json"), error.Message);
@@ -511,7 +511,7 @@ public sealed class ModelLoaderTests
         var vocab = Path.Combine(folder, "vocab.txt");
         File.WriteAllBytes(vocab, [.. Encoding.UTF8.GetBytes("[PAD]\n[UNK]\n"), 0xC3, 0x28, (byte)'\n']);
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(vocab, error.Message);
         Assert.Contains("line 3", error.Message);
@@ -525,7 +525,7 @@ public sealed class ModelLoaderTests
         var modules = Path.Combine(folder, "modules.json");
         File.WriteAllText(modules, "[\n  {\"idx\": 0,\n   \"path\": \"\"\n   \"type\": 1}\n]");
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(modules, error.Message);
         Assert.Contains("line 4", error.Message);
@@ -541,7 +541,7 @@ public sealed class ModelLoaderTests
         list.Add(new JsonObject { ["idx"] = 3, ["name"] = "3", ["path"] = "3_Dense", ["type"] = "sentence_transformers.models.Dense" });
         File.WriteAllText(modules, list.ToJsonString());
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder, Options(temp)));
+        var error = Assert.Throws<InvalidDataException>(() => SentenceTransformer.Load(folder, Options(temp)));
 
         Assert.Contains(modules, error.Message);
         Assert.Contains("sentence_transformers.models.Dense", error.Message);
@@ -552,7 +552,7 @@ public sealed class ModelLoaderTests
     {
         using var temp = new TempFolder();
 
-        var error = Assert.Throws<ModelNotFoundException>(() => ModelLoader.Load("bundled:gpt-2", Options(temp)));
+        var error = Assert.Throws<ModelNotFoundException>(() => SentenceTransformer.Load("bundled:gpt-2", Options(temp)));
 
         Assert.Contains("bundled:all-MiniLM-L6-v2", error.Message);
     }

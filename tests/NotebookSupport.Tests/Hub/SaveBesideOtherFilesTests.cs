@@ -44,7 +44,7 @@ public sealed class SaveBesideOtherFilesTests
 
     private static void AssertLoadsAs(SentenceTransformer expected, string folder, TempFolder temp)
     {
-        using var loaded = ModelLoader.Load(folder, Options(temp, []));
+        using var loaded = SentenceTransformer.Load(folder, Options(temp, []));
         Assert.Equal(expected.Normalize is null, loaded.Normalize is null);
         var want = expected.Encode(TinyBert.Sentences);
         var got = loaded.Encode(TinyBert.Sentences);
@@ -146,7 +146,7 @@ public sealed class SaveBesideOtherFilesTests
         File.WriteAllText(Path.Combine(folder, ".config.json.partial-0123"), "{");
         var log = new List<string>();
 
-        using (var loaded = ModelLoader.Load(folder, Options(temp, log)))
+        using (var loaded = SentenceTransformer.Load(folder, Options(temp, log)))
         {
             Assert.Equal(first.Encode(TinyBert.Sentences)[0], loaded.Encode(TinyBert.Sentences)[0]);
         }
@@ -174,7 +174,7 @@ public sealed class SaveBesideOtherFilesTests
         File.Move(Path.Combine(staging, "model.safetensors"), Path.Combine(folder, "model.safetensors"), overwrite: true);
         var log = new List<string>();
 
-        using (var loaded = ModelLoader.Load(folder, Options(temp, log)))
+        using (var loaded = SentenceTransformer.Load(folder, Options(temp, log)))
         {
             Assert.Null(loaded.Normalize);
             Assert.Equal(PoolingMode.Cls, loaded.Pooling.Mode);
@@ -197,7 +197,7 @@ public sealed class SaveBesideOtherFilesTests
         Directory.CreateDirectory(temp.Combine(".tiny.saving-0123456789abcdef"));
         var log = new List<string>();
 
-        using (var loaded = ModelLoader.Load(folder, Options(temp, log)))
+        using (var loaded = SentenceTransformer.Load(folder, Options(temp, log)))
         {
             Assert.Equal(model.Encode(TinyBert.Sentences)[2], loaded.Encode(TinyBert.Sentences)[2]);
         }

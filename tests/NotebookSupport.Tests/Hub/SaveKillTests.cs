@@ -163,7 +163,7 @@ public sealed class SaveKillTests(ITestOutputHelper output)
     private static void Verify(string modelFolder, string root, Announced announced, TempFolder temp)
     {
         var log = new List<string>();
-        using (var model = ModelLoader.Load(modelFolder, new ModelLoadOptions { Offline = true, CacheFolder = temp.Combine("cache"), Log = log.Add }))
+        using (var model = SentenceTransformer.Load(modelFolder, new ModelLoadOptions { Offline = true, CacheFolder = temp.Combine("cache"), Log = log.Add }))
         {
             var version = Marker(model);
             Assert.Contains(version, announced.Allowed("model"));

@@ -2,6 +2,7 @@ using NotebookSupport.Data;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Losses;
+using NotebookSupport.Models;
 using NotebookSupport.Tests.Data;
 using NotebookSupport.Training;
 
@@ -40,7 +41,7 @@ public sealed class FitOutputFolderTests
         Assert.True(result.Evaluations.Count >= 3);
         Assert.Equal(notes, File.ReadAllBytes(Path.Combine(output, "notes.md")));
         Assert.Equal(data, File.ReadAllBytes(Path.Combine(output, "data", "train.bin")));
-        using (var saved = ModelLoader.Load(output, new ModelLoadOptions { Log = _ => { } }))
+        using (var saved = SentenceTransformer.Load(output, new ModelLoadOptions { Log = _ => { } }))
         {
             Assert.Equal(result.Evaluations.Max(e => e.PrimaryScore), evaluator.Evaluate(saved).SpearmanCosine, 1e-4);
         }

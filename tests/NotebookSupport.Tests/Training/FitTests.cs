@@ -163,7 +163,7 @@ public sealed class FitTests
         }
 
         // The saved folder is the trained model.
-        var reloaded = ModelLoader.Load(output, new ModelLoadOptions { Log = _ => { } });
+        var reloaded = SentenceTransformer.Load(output, new ModelLoadOptions { Log = _ => { } });
         string[] sentences = ["A man is playing a guitar.", "Two dogs run on the beach."];
         var expected = model.Encode(sentences);
         var actual = reloaded.Encode(sentences);

@@ -1,6 +1,7 @@
 using NotebookSupport.Cli;
 using NotebookSupport.Data;
 using NotebookSupport.Hub;
+using NotebookSupport.Models;
 using NotebookSupport.Plotting;
 using NotebookSupport.Training;
 
@@ -55,7 +56,7 @@ public sealed class OutputFolderCommandTests
             {
                 Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(work, name)));
             }
-            using (var model = ModelLoader.Load(work, new ModelLoadOptions { Log = _ => { } }))
+            using (var model = SentenceTransformer.Load(work, new ModelLoadOptions { Log = _ => { } }))
             {
                 Assert.Equal(128, model.EmbeddingDimension);
             }

@@ -71,7 +71,7 @@ public sealed class ReproduceCommandTests
         var logged = TrainingLog.Read(Path.Combine(run, "from-scratch", Trainer.LogFileName)).Where(e => e.EvalSpearman is not null).ToList();
         Assert.Equal([4, 8], logged.Select(e => e.Step));   // 96 pairs: 4 batches, as repeated premises may not share one
         Assert.Equal(logged.Select(e => Round(e.EvalSpearman!.Value)), epochs.Skip(1).Select(r => r.Dev));
-        using var trained = ModelLoader.Load(Path.Combine(run, "from-scratch", "model"));
+        using var trained = SentenceTransformer.Load(Path.Combine(run, "from-scratch", "model"));
         Assert.Equal(Round(dev.Evaluate(trained).SpearmanCosine), epochs[2].Dev);
         Assert.Equal(Round(test.Evaluate(trained).SpearmanCosine), epochs[2].Test);
         Assert.Contains($"| {epochs[0].Dev} -> {epochs[2].Dev} (", report);
@@ -84,7 +84,7 @@ public sealed class ReproduceCommandTests
         // The heatmap is A2's: panel 0 is the model before training, panel 1 the saved model, both recomputed here.
         torch.manual_seed(42);
         using var knowsWords = BertMiniatures.CreateRandom(BertMiniatures.OnBundledEmbeddings);
-        using var knowsWordsTrained = ModelLoader.Load(Path.Combine(run, "knows-words", "model"));
+        using var knowsWordsTrained = SentenceTransformer.Load(Path.Combine(run, "knows-words", "model"));
         var sentences = File.ReadAllLines(RepoData.Path("heatmap", "sentences.txt")).Where(l => l.Trim().Length > 0).ToList();
         var svg = File.ReadAllText(Path.Combine(run, "heatmap.svg"));
         AssertCells(CosineSimilarities(knowsWords, sentences), HeatmapPanel(svg, 0));

@@ -2,6 +2,7 @@ using NotebookSupport.Cli;
 using NotebookSupport.Data;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
+using NotebookSupport.Models;
 using NotebookSupport.Plotting;
 using NotebookSupport.Tests.Data;
 using NotebookSupport.Training;
@@ -42,7 +43,7 @@ public sealed class TrainCommandTests
         }
         var firstLosses = TrainingLog.Read(Path.Combine(output, Trainer.LogFileName)).Where(e => e.Loss is not null).Select(e => e.Loss!.Value).ToList();
         Assert.Equal(12, firstLosses.Count);
-        var model = ModelLoader.Load(output, new ModelLoadOptions { Log = _ => { } });
+        var model = SentenceTransformer.Load(output, new ModelLoadOptions { Log = _ => { } });
         Assert.Equal(128, model.EmbeddingDimension);
         Assert.Equal(NotebookSupport.Models.PoolingMode.MeanSqrtLen, model.Pooling.Mode);
         Assert.Equal([4, 8, 12], Checkpoints.List(output + "-checkpoints").Select(c => c.Step));
@@ -134,7 +135,7 @@ public sealed class TrainCommandTests
 
         // The saved model is the epoch with the best STS Spearman (the first evaluator's), and scores what was logged.
         var best = logged.MaxBy(e => e.EvalMetrics!["sts_spearman_cosine"])!;
-        using var model = ModelLoader.Load(output, new ModelLoadOptions { Log = _ => { } });
+        using var model = SentenceTransformer.Load(output, new ModelLoadOptions { Log = _ => { } });
         Assert.Equal(best.EvalMetrics!["sts_spearman_cosine"], EmbeddingSimilarityEvaluator.FromStsFile(sts).Evaluate(model).SpearmanCosine, 1e-9);
         Assert.Equal(best.EvalMetrics!["triplets_cosine_accuracy"], TripletEvaluator.FromExamples(InputExampleTsv.Read(triplets), "triplets").Evaluate(model).Accuracy, 1e-9);
         return 0;

@@ -2,6 +2,7 @@ using NotebookSupport.Data;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Hub;
 using NotebookSupport.Losses;
+using NotebookSupport.Models;
 using NotebookSupport.Training;
 
 namespace NotebookSupport.Tests.Training;
@@ -39,7 +40,7 @@ public sealed class UndefinedEvaluationScoreTests
         Assert.All(log, e => Assert.Null(e.EvalSpearman));
         // No evaluation was ever "best", so the final model is the one saved.
         string[] sentences = ["A man is playing a guitar."];
-        var saved = ModelLoader.Load(output, new ModelLoadOptions { Log = _ => { } });
+        var saved = SentenceTransformer.Load(output, new ModelLoadOptions { Log = _ => { } });
         Assert.All(model.Encode(sentences)[0].Zip(saved.Encode(sentences)[0]), p => Assert.Equal(p.First, p.Second, 1e-5f));
         return 0;
     });
