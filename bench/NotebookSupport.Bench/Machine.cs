@@ -1,23 +1,24 @@
 using System.Runtime.InteropServices;
+using NotebookSupport.Models;
 
 namespace NotebookSupport.Bench;
 
 /// <summary>The machine and software versions the results were measured with.</summary>
 internal static class Machine
 {
-    public static string CpuModel => NotebookSupport.Models.CpuFeatures.Model ?? "unknown CPU";
+    public static string CpuModel => CpuFeatures.Model ?? "unknown CPU";
 
     public static string CpuFlags
     {
         get
         {
             string[] wanted = ["avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_tile"];
-            return string.Join(" ", wanted.Where(flag => NotebookSupport.Models.CpuFeatures.Flags?.Contains(flag) == true));
+            return string.Join(" ", wanted.Where(flag => CpuFeatures.Flags?.Contains(flag) == true));
         }
     }
 
     /// <summary>What the notes of the targets that skip or shorten bfloat16 runs say this CPU lacks.</summary>
-    public static string NativeBFloat16 => NotebookSupport.Models.CpuFeatures.NativeBFloat16Instructions;
+    public static string NativeBFloat16 => CpuFeatures.NativeBFloat16Instructions;
 
     public static string LoadAverage => File.Exists("/proc/loadavg")
         ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3))
@@ -58,7 +59,7 @@ internal static class Machine
     {
         get
         {
-            var flags = NotebookSupport.Models.CpuFeatures.Flags ?? new HashSet<string>();
+            var flags = CpuFeatures.Flags ?? new HashSet<string>();
             string isa = flags.Contains("amx_bf16") ? "amx" : flags.Contains("avx512_bf16") ? "avx512-bf16" : flags.Contains("avx512f") ? "avx512" : "avx2";
             string vendor = CpuModel.Contains("AMD", StringComparison.OrdinalIgnoreCase) ? "amd" : CpuModel.Contains("Intel", StringComparison.OrdinalIgnoreCase) ? "intel" : "cpu";
             return $"{vendor}-{isa}-{(Configuration == "native" ? "native" : "emulated-amd")}";
@@ -66,7 +67,7 @@ internal static class Machine
     }
 
     public static string Describe() =>
-        $"{CpuModel} (family {NotebookSupport.Models.CpuFeatures.Info("cpu family") ?? "?"}, model {NotebookSupport.Models.CpuFeatures.Info("model") ?? "?"}), {Environment.ProcessorCount} logical CPUs ({CpuFlags}); " +
+        $"{CpuModel} (family {CpuFeatures.Info("cpu family") ?? "?"}, model {CpuFeatures.Info("model") ?? "?"}), {Environment.ProcessorCount} logical CPUs ({CpuFlags}); " +
         $"configuration {Configuration}; {OperatingSystem}; " +
         $".NET {Environment.Version}; TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} " +
         $"ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}";

@@ -67,7 +67,7 @@ public sealed class TrainingTimeEstimateTests
     });
 
     [Fact]
-    public void UntimedStepsFillTheWarmUpBeforeTheTimedOnes() => SingleThreaded.Run(() =>
+    public void UntimedStepsFillTheWarmUpBeforeTheTimedPasses() => SingleThreaded.Run(() =>
     {
         using var model = TestModels.Tiny(seed: 3);
         var loader = new NoDuplicatesDataLoader(SnliPairs.Get(48), batchSize: 8, seed: 5);
@@ -76,12 +76,48 @@ public sealed class TrainingTimeEstimateTests
         var clock = Stopwatch.StartNew();
         var estimate = TrainingTimeEstimate.Measure(trainer, sampledSteps: 3);
 
-        Assert.True(clock.Elapsed >= TrainingTimeEstimate.WarmUp, $"the estimate took {clock.Elapsed}, less than its warm-up");
+        Assert.True(clock.Elapsed >= TrainingTimeEstimate.WarmUp + TrainingTimeEstimate.TimingFloor, $"the estimate took {clock.Elapsed}, less than its warm-up and timing");
         Assert.Equal(3, estimate.SampledSteps);
-        // A tiny model's step takes milliseconds: the second of warm-up holds many of them, the first steps of the
-        // process among them, and none is timed.
-        Assert.True(loss.Calls > estimate.SampledSteps + 5, $"{loss.Calls} steps in all");
+        // A tiny model's step takes milliseconds: the warm-up holds many of them, the first steps of the process among
+        // them, and the timing floor many passes of the 3 sampled steps, each pass all 3 of them.
+        Assert.True(estimate.Passes > 2, $"{estimate.Passes} passes");
+        Assert.True(loss.Calls > estimate.SampledSteps * estimate.Passes + 5, $"{loss.Calls} steps in all, {estimate.Passes} timed passes of 3");
         Assert.True(estimate.PerStep < TrainingTimeEstimate.WarmUp / 5, $"a timed step took {estimate.PerStep}");
+        return 0;
+    });
+
+    [Fact]
+    public void PassesSlowedByOtherWorkDoNotCount() => SingleThreaded.Run(() =>
+    {
+        // Other work on the machine during the timing (here: three steps of a pass held for a second each, as long again
+        // as the timing floor): the estimate is the fastest pass's, as fast as without the interruption (a mean over
+        // the passes would double).
+        TrainingTimeEstimate Measure(TimeSpan pause)
+        {
+            using var model = TestModels.Tiny(seed: 3);
+            var loader = new NoDuplicatesDataLoader(SnliPairs.Get(48), batchSize: 8, seed: 5);
+            using var loss = new CountingLoss(new MultipleNegativesRankingLoss(model));
+            var trainer = new Trainer(model, [(loader, loss)], new FitOptions { ShowProgressBar = false });
+            Stopwatch? sinceFirstStep = null;
+            loss.BeforeStep = () =>
+            {
+                sinceFirstStep ??= Stopwatch.StartNew();
+                // Well after the warm-up (its clock started just before the first step), in the timed passes.
+                if (pause > TimeSpan.Zero && sinceFirstStep.Elapsed >= TrainingTimeEstimate.WarmUp + TimeSpan.FromMilliseconds(300) && loss.Paused < 3)
+                {
+                    loss.Paused++;
+                    Thread.Sleep(pause);
+                }
+            };
+            var estimate = TrainingTimeEstimate.Measure(trainer, sampledSteps: 3);
+            Assert.Equal(pause > TimeSpan.Zero ? 3 : 0, loss.Paused);
+            return estimate;
+        }
+
+        var undisturbed = Measure(TimeSpan.Zero);
+        var disturbed = Measure(TimeSpan.FromSeconds(1));
+
+        Assert.True(disturbed.PerStep < undisturbed.PerStep * 1.5, $"a step: {disturbed.PerStep} with the pauses, {undisturbed.PerStep} without");
         return 0;
     });
 
@@ -90,10 +126,15 @@ public sealed class TrainingTimeEstimateTests
     {
         public int Calls { get; private set; }
 
+        public int Paused { get; set; }
+
+        public Action? BeforeStep { get; set; }
+
         public override Tensor forward(IReadOnlyList<InputExample> batch) => inner.forward(batch);
 
         public override double ForwardBackward(IReadOnlyList<InputExample> batch)
         {
+            BeforeStep?.Invoke();
             Calls++;
             return base.ForwardBackward(batch);
         }
