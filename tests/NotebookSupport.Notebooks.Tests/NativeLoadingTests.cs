@@ -120,7 +120,7 @@ public sealed class NativeLoadingTests
             File.WriteAllText(Path.Combine(folder, "Consumer.cs"), $$"""
                 #:project {{project}}
                 #:property PublishAot=false
-                using NotebookSupport.Hub;
+                using NotebookSupport.Models;
                 using NotebookSupport.Native;
                 using TorchSharp;
 

@@ -34,7 +34,7 @@ namespace NotebookSupport.Training;
 /// </code>
 /// </remarks>
 /// <param name="Total">The estimated time of all steps.</param>
-/// <param name="PerStep">The mean time of a sampled step.</param>
+/// <param name="PerStep">The mean time of a sampled step in the fastest pass.</param>
 /// <param name="Steps">The training's steps (<see cref="Trainer.TotalSteps"/>).</param>
 /// <param name="SampledSteps">How many steps (batches) each timed pass runs.</param>
 /// <param name="Passes">How many times those steps were timed (the fastest pass counts).</param>
