@@ -219,10 +219,17 @@ internal static class CommandOptions
     public static string Name(Precision precision) => precision == Precision.BFloat16 ? "bfloat16" : "float32";
 
     /// <summary>
-    /// The line <c>train</c> and <c>reproduce</c> print before training: batching, precision and optimizer in use.
+    /// What <c>train</c> and <c>reproduce</c> print before training: the batching, precision and optimizer in use on
+    /// <paramref name="output"/>, and <see cref="BFloat16Warning"/> for this CPU on <paramref name="error"/>.
     /// </summary>
-    public static string SpeedOptionsLine(bool groupByLength, Precision precision, OptimizerKind optimizer) =>
-        $"batching: {(groupByLength ? "length-grouped" : "random order")}, precision {Name(precision)}, optimizer {optimizer}";
+    public static void WriteSpeedOptions(TextWriter output, TextWriter error, bool groupByLength, Precision precision, OptimizerKind optimizer)
+    {
+        output.WriteLine($"batching: {(groupByLength ? "length-grouped" : "random order")}, precision {Name(precision)}, optimizer {optimizer}");
+        if (BFloat16Warning(precision, CpuFeatures.HasNativeBFloat16) is { } warning)
+        {
+            error.WriteLine(warning);
+        }
+    }
 
     /// <summary>The warning for <c>--precision bfloat16</c> on a CPU known to lack native bfloat16 (for the error writer); <c>null</c> otherwise.</summary>
     public static string? BFloat16Warning(Precision precision, bool? nativeBFloat16) =>

@@ -267,11 +267,7 @@ internal static class TrainCommand
         }
         stdout.WriteLine($"training: {examples.Count:N0} examples, {trainer.Objectives[0].Loader.BatchCount(0):N0} batches of {s.BatchSize} per epoch, {s.Epochs} epoch(s), " +
                          $"{trainer.TotalSteps:N0} steps, {trainer.WarmupSteps:N0} warm-up, loss {s.Loss}, lr {s.LearningRate:G3}");
-        stdout.WriteLine(CommandOptions.SpeedOptionsLine(s.GroupByLength, s.Precision, trainer.Optimizer));
-        if (CommandOptions.BFloat16Warning(s.Precision, CpuFeatures.HasNativeBFloat16) is { } warning)
-        {
-            stderr.WriteLine(warning);
-        }
+        CommandOptions.WriteSpeedOptions(stdout, stderr, s.GroupByLength, s.Precision, trainer.Optimizer);
         if (!s.Resume)
         {
             stdout.WriteLine($"estimated training time: {TrainingTimeEstimate.Measure(trainer)}");

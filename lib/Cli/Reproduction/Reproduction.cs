@@ -204,11 +204,7 @@ internal sealed class Reproduction(ReproductionSettings settings, TextWriter out
                          (outcome.StsTrainPairs > 0 ? $" and {outcome.StsTrainPairs:N0} scored STSb train pairs, a step of each in turn" : "") +
                          $", {loader.Count:N0} batches of {experiment.BatchSize}, {trainer.TotalSteps:N0} steps " +
                          $"({trainer.WarmupSteps:N0} warm-up), {experiment.Epochs} epoch(s), lr {experiment.LearningRate:0.##e+0}, scale {experiment.Scale}");
-        output.WriteLine(CommandOptions.SpeedOptionsLine(settings.GroupByLength, settings.Precision, trainer.Optimizer));
-        if (CommandOptions.BFloat16Warning(settings.Precision, CpuFeatures.HasNativeBFloat16) is { } warning)
-        {
-            error.WriteLine(warning);
-        }
+        CommandOptions.WriteSpeedOptions(output, error, settings.GroupByLength, settings.Precision, trainer.Optimizer);
         outcome.Steps = trainer.TotalSteps;
         outcome.WarmupSteps = trainer.WarmupSteps;
         _report.Optimizer = trainer.Optimizer;

@@ -20,7 +20,7 @@ public static class CpuFeatures
     public static IReadOnlySet<string>? Flags { get; } = _cpuInfo is null ? null : FlagsIn(_cpuInfo);
 
     /// <summary>The processor's name (<c>model name</c>, e.g. "AMD EPYC"); <c>null</c> when it cannot be read.</summary>
-    public static string? Model => Info("model name");
+    public static string? Model => _cpuInfo is null ? null : ModelIn(_cpuInfo);
 
     /// <summary>A field of this machine's <c>/proc/cpuinfo</c> for its first processor (<c>cpu family</c>, <c>model</c>, ...); <c>null</c> when it cannot be read.</summary>
     public static string? Info(string key) => _cpuInfo is null ? null : Field(_cpuInfo, key);
