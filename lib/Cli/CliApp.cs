@@ -45,7 +45,7 @@ public static class CliApp
     /// message names the option.</item>
     /// <item><see cref="RuntimeFailure"/> (1) for file, data, model, network, training and notebook failures:
     /// <see cref="IOException"/> (missing or unreadable files, outputs an earlier run left), <see cref="InvalidDataException"/>,
-    /// <see cref="NliFormatException"/>, <see cref="UnauthorizedAccessException"/>, <see cref="ModelNotFoundException"/>,
+    /// <see cref="DataFormatException"/>, <see cref="UnauthorizedAccessException"/>, <see cref="ModelNotFoundException"/>,
     /// <see cref="HttpRequestException"/>, <see cref="InvalidOperationException"/> (e.g. a refused resume),
     /// <see cref="TrainingDivergedException"/> and <see cref="NotebookCellFailedException"/>.</item>
     /// </list>
@@ -74,7 +74,7 @@ public static class CliApp
     private static int? ExitCode(Exception e) => e switch
     {
         ArgumentException => BadArguments,
-        IOException or InvalidDataException or NliFormatException or UnauthorizedAccessException or ModelNotFoundException
+        IOException or InvalidDataException or DataFormatException or UnauthorizedAccessException or ModelNotFoundException
             or HttpRequestException or InvalidOperationException or TrainingDivergedException or NotebookCellFailedException => RuntimeFailure,
         _ => null,
     };

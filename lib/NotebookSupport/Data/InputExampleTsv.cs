@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using NotebookSupport.Data.Nli;
-using NotebookSupport.Data.Nli.Readers;
 
 namespace NotebookSupport.Data;
 
@@ -125,15 +123,25 @@ public static class InputExampleTsv
         return (columns.Length >= 2 && columns.SequenceEqual(Columns(columns.Length))) || columns.SequenceEqual(ScoredColumns);
     }
 
-    /// <summary>Whether the file at <paramref name="path"/> starts with such a header: a file <see cref="Read"/> reads, not an NLI or STS benchmark file.</summary>
+    /// <summary>
+    /// Whether the file at <paramref name="path"/> starts with such a header: a file <see cref="Read"/> reads, not an
+    /// NLI or STS benchmark file. A file whose first line cannot be read as text (parquet, a corrupt gzip) is not.
+    /// </summary>
     public static bool IsFile(string path)
     {
-        using var reader = new StreamReader(path);
-        return IsHeader(reader.ReadLine());
+        try
+        {
+            using var file = TextDataFile.Open(path);
+            return IsHeader(file.ReadLine());
+        }
+        catch (DataFormatException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Reads a file written by <see cref="Write"/> (pairs, triplets, n negatives or scored pairs, told by the header).</summary>
-    /// <exception cref="NliFormatException">
+    /// <exception cref="DataFormatException">
     /// The header is not anchor/positive[/negative or /negative_1.../negative_n] or sentence1/sentence2/score, or a line
     /// has the wrong number of fields, an empty text or a score that is not a finite number.
     /// </exception>
@@ -141,12 +149,12 @@ public static class InputExampleTsv
     {
         const string Expected = "expected the header 'anchor<TAB>positive', 'anchor<TAB>positive<TAB>negative', "
                                 + "'anchor<TAB>positive<TAB>negative_1<TAB>...<TAB>negative_n' or 'sentence1<TAB>sentence2<TAB>score'";
-        using var file = NliTextFile.Open(path);
+        using var file = TextDataFile.Open(path);
         var header = file.ReadLine()
-            ?? throw new NliFormatException(path, 1, $"the file is empty; {Expected}.");
+            ?? throw new DataFormatException(path, 1, $"the file is empty; {Expected}.");
         if (!IsHeader(header))
         {
-            throw new NliFormatException(path, 1, $"{Expected}, found '{header}'.");
+            throw new DataFormatException(path, 1, $"{Expected}, found '{header}'.");
         }
         var columns = header.Split('\t');
         var scored = columns.SequenceEqual(ScoredColumns);
@@ -157,12 +165,12 @@ public static class InputExampleTsv
             var texts = line.Split('\t');
             if (texts.Length != columns.Length)
             {
-                throw new NliFormatException(path, file.LineNumber, $"expected {columns.Length} tab-separated texts ({header.Replace('\t', ',')}), found {texts.Length}.");
+                throw new DataFormatException(path, file.LineNumber, $"expected {columns.Length} tab-separated texts ({header.Replace('\t', ',')}), found {texts.Length}.");
             }
 
             if (texts.Any(string.IsNullOrWhiteSpace))
             {
-                throw new NliFormatException(path, file.LineNumber, "a text is empty.");
+                throw new DataFormatException(path, file.LineNumber, "a text is empty.");
             }
 
             if (!scored)
@@ -175,7 +183,7 @@ public static class InputExampleTsv
             }
             else
             {
-                throw new NliFormatException(path, file.LineNumber, $"the score '{texts[2]}' is not a finite number.");
+                throw new DataFormatException(path, file.LineNumber, $"the score '{texts[2]}' is not a finite number.");
             }
         }
 

@@ -1,5 +1,5 @@
+using System.IO.Compression;
 using NotebookSupport.Data;
-using NotebookSupport.Data.Nli;
 
 namespace NotebookSupport.Tests.Data;
 
@@ -39,9 +39,29 @@ public sealed class InputExampleTsvTests : IDisposable
     {
         var path = _temp.File("pairs.tsv");
         File.WriteAllText(path, "anchor\tpositive\na\tb\nc\n");
-        Assert.Equal(3, Assert.Throws<NliFormatException>(() => InputExampleTsv.Read(path)).Line);
+        Assert.Equal(3, Assert.Throws<DataFormatException>(() => InputExampleTsv.Read(path)).Line);
 
         File.WriteAllText(path, "sentence1\tsentence2\na\tb\n");
-        Assert.Equal(1, Assert.Throws<NliFormatException>(() => InputExampleTsv.Read(path)).Line);
+        Assert.Equal(1, Assert.Throws<DataFormatException>(() => InputExampleTsv.Read(path)).Line);
+    }
+
+    [Fact]
+    public void IsFileTellsTheseFilesFromTheOthers()
+    {
+        var pairs = _temp.File("pairs.tsv");
+        InputExampleTsv.Write(pairs, [new InputExample("a", "p")], 2);
+        var gzipped = _temp.File("pairs.tsv.gz");
+        using (var output = new GZipStream(File.Create(gzipped), CompressionLevel.Fastest))
+        {
+            output.Write(File.ReadAllBytes(pairs));
+        }
+
+        Assert.True(InputExampleTsv.IsFile(pairs));
+        Assert.True(InputExampleTsv.IsFile(gzipped));
+        Assert.Equal(InputExampleTsv.Read(pairs).Select(e => e.Texts.ToArray()), InputExampleTsv.Read(gzipped).Select(e => e.Texts.ToArray()));
+        Assert.False(InputExampleTsv.IsFile(RepoData.Path("snli", "snli_1.0_dev.csv")));
+        Assert.False(InputExampleTsv.IsFile(RepoData.Path("stsb", "sts-dev.csv")));
+        // Binary: its first "line" is not UTF-8 text, which is an answer here, not an error.
+        Assert.False(InputExampleTsv.IsFile(RepoData.Path("glue-style", "snli_1.0_test.glue-mnli.parquet")));
     }
 }

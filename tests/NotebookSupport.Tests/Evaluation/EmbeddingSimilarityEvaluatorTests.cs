@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using NotebookSupport.Data;
 using NotebookSupport.Evaluation;
 using NotebookSupport.Tests.Hub;
 
@@ -48,13 +50,13 @@ public sealed class StsBenchmarkTests : IDisposable
     {
         var path = Path.Combine(_folder, "bad.csv");
         File.WriteAllLines(path, ["g\tf\t2012\t1\t2.5\tA.\tB.", "g\tf\t2012\t2\t3.0\tonly six fields"]);
-        var e = Assert.Throws<InvalidDataException>(() => StsBenchmark.Load(path));
-        Assert.Contains(path, e.Message);
-        Assert.Contains("line 2", e.Message);
+        var e = Assert.Throws<DataFormatException>(() => StsBenchmark.Load(path));
+        Assert.StartsWith($"{path}:2: expected at least 7 tab-separated fields", e.Message);
+        Assert.Equal((path, 2L), (e.File, e.Line));
 
         File.WriteAllLines(path, ["g\tf\t2012\t1\tfive\tA.\tB."]);
-        e = Assert.Throws<InvalidDataException>(() => StsBenchmark.Load(path));
-        Assert.Contains("line 1, field 5", e.Message);
+        e = Assert.Throws<DataFormatException>(() => StsBenchmark.Load(path));
+        Assert.StartsWith($"{path}:1: field 5:", e.Message);
         Assert.Contains("'five'", e.Message);
         Assert.Throws<FileNotFoundException>(() => StsBenchmark.Load(Path.Combine(_folder, "none.csv")));
     }
@@ -71,12 +73,38 @@ public sealed class StsBenchmarkTests : IDisposable
         var path = Path.Combine(_folder, "nan.csv");
         File.WriteAllLines(path, ["g\tf\t2012\t1\t2.5\tA.\tB.", "", $"g\tf\t2012\t3\t{score}\tC.\tD."]);
 
-        var e = Assert.Throws<InvalidDataException>(() => StsBenchmark.Load(path));
+        var e = Assert.Throws<DataFormatException>(() => StsBenchmark.Load(path));
 
-        Assert.Contains(path, e.Message);
-        Assert.Contains("line 3, field 5", e.Message);
+        Assert.StartsWith($"{path}:3: field 5:", e.Message);
         Assert.Contains($"'{score}'", e.Message);
         Assert.Contains("finite", e.Message);
+    }
+
+    [Fact]
+    public void TextThatIsNotUtf8IsRefusedNamingTheLine()
+    {
+        // File.ReadLines used to turn the bytes into U+FFFD and load a mangled sentence without a word.
+        var path = Path.Combine(_folder, "latin1.csv");
+        var latin1 = System.Text.Encoding.Latin1.GetBytes("g\tf\t2012\t2\t4.0\tA caf\u00e9.\tA bar.\n");
+        File.WriteAllBytes(path, [.. "g\tf\t2012\t1\t2.5\tA.\tB.\n"u8, .. latin1]);
+
+        var e = Assert.Throws<DataFormatException>(() => StsBenchmark.Load(path));
+
+        Assert.StartsWith($"{path}:2: the text is not valid UTF-8.", e.Message);
+    }
+
+    [Fact]
+    public void GzippedFileGivesTheSamePairs()
+    {
+        var source = Path.Combine(RepoRoot(), "data", "stsb", "sts-dev.csv");
+        var gz = Path.Combine(_folder, "sts-dev.csv.gz");
+        using (var input = File.OpenRead(source))
+        using (var output = new GZipStream(File.Create(gz), CompressionLevel.Fastest))
+        {
+            input.CopyTo(output);
+        }
+
+        Assert.Equal(StsBenchmark.Load(source), StsBenchmark.Load(gz));
     }
 
     [Fact]

@@ -45,11 +45,11 @@ public static class NliLabel
     }
 
     /// <summary>Parses the gold label string in <paramref name="column"/> at line <paramref name="line"/> of <paramref name="file"/>, as <see cref="TryParse"/> does.</summary>
-    /// <exception cref="NliFormatException">The text is not a label; the message names the file, line and column.</exception>
+    /// <exception cref="DataFormatException">The text is not a label; the message names the file, line and column.</exception>
     internal static int Parse(string? text, string file, long line, string column) =>
         TryParse(text, out var label)
             ? label
-            : throw new NliFormatException(file, line, $"unknown {column} \"{text}\"; expected entailment, neutral, contradiction or \"-\".");
+            : throw new DataFormatException(file, line, $"unknown {column} \"{text}\"; expected entailment, neutral, contradiction or \"-\".");
 
     /// <summary>The name of a label: "entailment", "neutral", "contradiction" or "none" for -1.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The label is not -1, 0, 1 or 2.</exception>

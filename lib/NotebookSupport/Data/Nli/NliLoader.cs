@@ -21,7 +21,7 @@ namespace NotebookSupport.Data.Nli;
 /// tutorial. Text files may be gzip-compressed; a byte order mark and CRLF line ends are accepted.
 ///
 /// Bad input: a structural problem (invalid JSON, a missing field or column, a wrong number of fields, an
-/// unknown label string, truncated gzip) throws an <see cref="NliFormatException"/> naming the file and line.
+/// unknown label string, truncated gzip) throws an <see cref="DataFormatException"/> naming the file and line.
 /// A row whose premise or hypothesis is empty or whitespace only, and a blank line, is skipped and counted in
 /// <see cref="NliDataset.Skipped"/>.
 /// <code>

@@ -1,3 +1,4 @@
+using NotebookSupport.Data;
 using NotebookSupport.Data.Nli;
 
 namespace NotebookSupport.Tests.Data.Nli;
@@ -30,7 +31,7 @@ public sealed class NliBadInputTests : IDisposable
         var path = _temp.File(name);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Equal(path, error.File);
         Assert.NotNull(error.Line);
@@ -45,7 +46,7 @@ public sealed class NliBadInputTests : IDisposable
         var path = _temp.File("snli.jsonl.gz");
         File.WriteAllBytes(path, [0x1f, 0x8b, 0x08, 0x00, 0x00]);
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Equal(path, error.File);
         Assert.True(error.Message.Contains("truncated", StringComparison.Ordinal), error.Message);
@@ -58,10 +59,37 @@ public sealed class NliBadInputTests : IDisposable
         var path = _temp.File("snli_1.0_train.jsonl");
         NliFixtures.WriteUtf8(path, good + "{\"gold_label\": \"neutral\", \"sentence1\": \"A man\n" + NliFixtures.SnliJsonl(NliFixtures.Rows[2..]));
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Equal(3, error.Line);
         Assert.Contains("not valid JSON", error.Message);
+    }
+
+    [Theory]
+    [InlineData("train.tsv")]
+    [InlineData("multinli.jsonl")]
+    public void TextThatIsNotUtf8IsAnErrorAtItsLine(string name)
+    {
+        // 3,000 rows (far past the reader's first buffer), then a Latin-1 "café" in row 2,001.
+        var rows = Enumerable.Range(0, 3_000).Select(i => new FixtureRow($"Premise {i} in a caf\u00e9.", $"Hypothesis {i}.", i % 3)).ToArray();
+        var text = name.EndsWith(".tsv", StringComparison.Ordinal) ? NliFixtures.GlueTsv(rows) : NliFixtures.MultiNliJsonl(rows);
+        var lines = text.Split('\n');
+        var header = name.EndsWith(".tsv", StringComparison.Ordinal) ? 1 : 0;
+        var bad = header + 2_000;
+        var bytes = new List<byte>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = i < lines.Length - 1 ? lines[i] + "\n" : lines[i];
+            // The JSON writer escapes the é; unescaped, it becomes the one byte 0xE9 that UTF-8 does not allow there.
+            bytes.AddRange(i == bad ? System.Text.Encoding.Latin1.GetBytes(line.Replace("\\u00E9", "\u00e9", StringComparison.OrdinalIgnoreCase)) : System.Text.Encoding.UTF8.GetBytes(line));
+        }
+        var path = _temp.File(name);
+        File.WriteAllBytes(path, [.. bytes]);
+
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
+
+        Assert.Equal(bad + 1, error.Line);
+        Assert.Equal($"{path}:{bad + 1}: the text is not valid UTF-8.", error.Message);
     }
 
     [Fact]
@@ -70,7 +98,7 @@ public sealed class NliBadInputTests : IDisposable
         var path = _temp.File("snli.jsonl");
         NliFixtures.WriteUtf8(path, NliFixtures.SnliJsonl(NliFixtures.Rows[..1]) + "{\"gold_label\": \"neutral\", \"sentence1\": \"A man.\", \"captionID\": \"1\", \"pairID\": \"1\"}\n");
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Equal(2, error.Line);
         Assert.Contains("\"sentence2\"", error.Message);
@@ -84,7 +112,7 @@ public sealed class NliBadInputTests : IDisposable
         var path = _temp.File("train.tsv");
         NliFixtures.WriteUtf8(path, string.Join('\n', lines));
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Equal(4, error.Line);
         Assert.Contains("expected 12 tab-separated fields as in the header, found 11", error.Message);
@@ -96,7 +124,7 @@ public sealed class NliBadInputTests : IDisposable
         var path = _temp.File("snli.csv");
         NliFixtures.WriteUtf8(path, "similarity,sentence1,sentence2\nentailment,A man.,A person.\nneutral,Only one sentence.\n");
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Equal(3, error.Line);
         Assert.Contains("expected 3 comma-separated fields", error.Message);
@@ -108,7 +136,7 @@ public sealed class NliBadInputTests : IDisposable
         var path = _temp.File("snli.csv");
         NliFixtures.WriteUtf8(path, "similarity,sentence1,sentence2\nentailment,\"Two lines,\nin one field.\",A person.\nentailed,A man.,A person.\n");
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Equal(4, error.Line);
     }
@@ -119,7 +147,7 @@ public sealed class NliBadInputTests : IDisposable
         var path = _temp.File("snli.csv");
         NliFixtures.WriteUtf8(path, "similarity,sentence1,sentence2\nentailment,A man.,A person.\nneutral,He said \"hi\" twice.,A man spoke.\n");
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Equal(3, error.Line);
         Assert.Contains("RFC 4180", error.Message);
@@ -137,7 +165,7 @@ public sealed class NliBadInputTests : IDisposable
         var file = _temp.File(FileName(format));
         Write(file, format, path);
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(file));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(file));
 
         Assert.Equal(file, error.File);
         Assert.Equal(format is "jsonl" ? 2 : 3, error.Line);
@@ -226,7 +254,7 @@ public sealed class NliBadInputTests : IDisposable
             await group.WriteAsync(field, new[] { "a" });
         }
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Contains("no 'premise' column", error.Message);
         Assert.Contains("text", error.Message);
@@ -238,7 +266,7 @@ public sealed class NliBadInputTests : IDisposable
         var path = _temp.File("train.parquet");
         await NliFixtures.WriteHfParquetAsync(path, [NliFixtures.Rows[0], NliFixtures.Rows[1] with { Label = 3 }], withIdx: false);
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Contains("row 2 has label 3", error.Message);
     }
@@ -249,7 +277,7 @@ public sealed class NliBadInputTests : IDisposable
         var path = _temp.File("snli.parquet");
         File.WriteAllText(path, "premise,hypothesis,label\n");
 
-        var error = Assert.Throws<NliFormatException>(() => NliLoader.Load(path));
+        var error = Assert.Throws<DataFormatException>(() => NliLoader.Load(path));
 
         Assert.Equal(path, error.File);
         Assert.Contains("parquet", error.Message);

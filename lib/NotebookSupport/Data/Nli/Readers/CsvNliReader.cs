@@ -16,11 +16,11 @@ internal static class CsvNliReader
 
     public static NliDataset Load(string path, IProgress<NliLoadProgress>? progress)
     {
-        using var file = NliTextFile.Open(path);
+        using var file = TextDataFile.Open(path);
         var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
             IgnoreBlankLines = false,
-            BadDataFound = args => throw new NliFormatException(path, args.Context.Parser?.RawRow,
+            BadDataFound = args => throw new DataFormatException(path, args.Context.Parser?.RawRow,
                 $"malformed quoting in field {args.Field}; RFC 4180 quotes a field that contains quotes and doubles the quotes inside it."),
         };
         using var parser = new CsvParser(file.Reader, configuration);
@@ -43,7 +43,7 @@ internal static class CsvNliReader
 
         if (!Read())
         {
-            throw new NliFormatException(path, 1, "the file is empty; expected a header line with similarity, sentence1 and sentence2.");
+            throw new DataFormatException(path, 1, "the file is empty; expected a header line with similarity, sentence1 and sentence2.");
         }
 
         var header = parser.Record!;
@@ -52,7 +52,7 @@ internal static class CsvNliReader
         var hypothesis = Array.IndexOf(header, "sentence2");
         if (label < 0 || premise < 0 || hypothesis < 0)
         {
-            throw new NliFormatException(path, 1,
+            throw new DataFormatException(path, 1,
                 $"expected a header with a label column ({string.Join(", ", _labelColumns)}), sentence1 and sentence2; found {string.Join(", ", header)}.");
         }
 
@@ -68,7 +68,7 @@ internal static class CsvNliReader
 
             if (record.Length != header.Length)
             {
-                throw new NliFormatException(path, recordStart,
+                throw new DataFormatException(path, recordStart,
                     $"expected {header.Length} comma-separated fields as in the header, found {record.Length}.");
             }
 

@@ -19,7 +19,7 @@ internal static class JsonlNliReader
 
     public static NliDataset Load(string path, IProgress<NliLoadProgress>? progress)
     {
-        using var file = NliTextFile.Open(path);
+        using var file = TextDataFile.Open(path);
         NliFrameBuilder? builder = null;
         NliFeature[] extras = [];
         while (file.ReadLine() is { } line)
@@ -35,7 +35,7 @@ internal static class JsonlNliReader
             var record = document.RootElement;
             if (record.ValueKind != JsonValueKind.Object)
             {
-                throw new NliFormatException(path, lineNumber, $"expected a JSON object, found {record.ValueKind}.");
+                throw new DataFormatException(path, lineNumber, $"expected a JSON object, found {record.ValueKind}.");
             }
 
             if (builder is null)
@@ -60,7 +60,7 @@ internal static class JsonlNliReader
         return builder.Build();
     }
 
-    private static NliFrameBuilder Create(string path, NliFeature[] extras, IProgress<NliLoadProgress>? progress, NliTextFile file) =>
+    private static NliFrameBuilder Create(string path, NliFeature[] extras, IProgress<NliLoadProgress>? progress, TextDataFile file) =>
         new(path, extras, progress, () => file.Position, file.Length);
 
     private static JsonDocument Parse(string path, long line, string text)
@@ -71,7 +71,7 @@ internal static class JsonlNliReader
         }
         catch (JsonException e)
         {
-            throw new NliFormatException(path, line, $"not valid JSON ({e.Message}).", e);
+            throw new DataFormatException(path, line, $"not valid JSON ({e.Message}).", e);
         }
     }
 
@@ -79,14 +79,14 @@ internal static class JsonlNliReader
     {
         if (!record.TryGetProperty(field, out var value))
         {
-            throw new NliFormatException(path, line, $"missing field \"{field}\".");
+            throw new DataFormatException(path, line, $"missing field \"{field}\".");
         }
 
         return value.ValueKind switch
         {
             JsonValueKind.String => value.GetString()!,
             JsonValueKind.Number => value.GetRawText(),
-            _ => throw new NliFormatException(path, line, $"field \"{field}\" should be a string but is {value.ValueKind}."),
+            _ => throw new DataFormatException(path, line, $"field \"{field}\" should be a string but is {value.ValueKind}."),
         };
     }
 }

@@ -40,13 +40,13 @@ internal sealed class NliFrameBuilder
     /// Adds a row, or counts it as skipped when a sentence is null, empty or whitespace only.
     /// Returns whether it was added; only then must the caller add its extra values.
     /// </summary>
-    /// <exception cref="NliFormatException">The label is not -1, 0, 1 or 2.</exception>
+    /// <exception cref="DataFormatException">The label is not -1, 0, 1 or 2.</exception>
     public bool TryAdd(string? premise, string? hypothesis, long? label)
     {
         Tick();
         if (label is < NliLabel.None or > NliLabel.Contradiction)
         {
-            throw new NliFormatException(_file, null,
+            throw new DataFormatException(_file, null,
                 $"row {_rowsRead} has label {label}; NLI labels are 0 entailment, 1 neutral, 2 contradiction and -1 for none.");
         }
 
@@ -149,5 +149,5 @@ internal sealed class NliFrameBuilder
         long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             && (_extras[extra].Type != NliValueType.Int32 || value is >= int.MinValue and <= int.MaxValue)
             ? value
-            : throw new NliFormatException(_file, line, $"column '{_extras[extra].Name}' should be an integer but is \"{text}\".");
+            : throw new DataFormatException(_file, line, $"column '{_extras[extra].Name}' should be an integer but is \"{text}\".");
 }

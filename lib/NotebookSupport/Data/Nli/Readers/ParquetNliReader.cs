@@ -22,7 +22,7 @@ internal static class ParquetNliReader
         }
         catch (IOException e)
         {
-            throw new NliFormatException(path, null, $"not a readable parquet file ({e.Message}).", e);
+            throw new DataFormatException(path, null, $"not a readable parquet file ({e.Message}).", e);
         }
 
         await using (reader)
@@ -30,7 +30,7 @@ internal static class ParquetNliReader
             var classNames = ReadClassNames(path, reader.CustomMetadata);
             var fields = reader.Schema.GetDataFields();
             DataField Field(string name) => fields.FirstOrDefault(f => f.Name == name)
-                ?? throw new NliFormatException(path, null,
+                ?? throw new DataFormatException(path, null,
                     $"no '{name}' column; a Hugging Face NLI parquet has premise, hypothesis and label, this one has {string.Join(", ", fields.Select(f => f.Name))}.");
 
             var premise = Feature(path, Field("premise"), classNames);
@@ -38,7 +38,7 @@ internal static class ParquetNliReader
             var label = Feature(path, Field("label"), classNames);
             if (premise.Type != NliValueType.String || hypothesis.Type != NliValueType.String || label.Type == NliValueType.String)
             {
-                throw new NliFormatException(path, null,
+                throw new DataFormatException(path, null,
                     $"expected string premise and hypothesis and an integer label, found {premise}, {hypothesis}, {label}.");
             }
 
@@ -91,11 +91,11 @@ internal static class ParquetNliReader
         var type = IsText(field) ? NliValueType.String
             : field.ClrType == typeof(int) ? NliValueType.Int32
             : field.ClrType == typeof(long) ? NliValueType.Int64
-            : throw new NliFormatException(path, null,
+            : throw new DataFormatException(path, null,
                 $"column '{field.Name}' has type {field.ClrType.Name}; only string, int32 and int64 columns are supported.");
         if (field.IsArray)
         {
-            throw new NliFormatException(path, null, $"column '{field.Name}' is a list; only flat columns are supported.");
+            throw new DataFormatException(path, null, $"column '{field.Name}' is a list; only flat columns are supported.");
         }
 
         return new NliFeature(field.Name, type, field.IsNullable, classNames.GetValueOrDefault(field.Name));
@@ -180,7 +180,7 @@ internal static class ParquetNliReader
         }
         catch (JsonException e)
         {
-            throw new NliFormatException(path, null, $"the \"huggingface\" metadata is not valid JSON ({e.Message}).", e);
+            throw new DataFormatException(path, null, $"the \"huggingface\" metadata is not valid JSON ({e.Message}).", e);
         }
 
         return result;

@@ -29,7 +29,7 @@ internal static class TsvNliReader
     /// <summary>The header fields of a TSV file (for format detection).</summary>
     public static string[] ReadHeader(string path)
     {
-        using var file = NliTextFile.Open(path);
+        using var file = TextDataFile.Open(path);
         return file.ReadLine()?.Split('\t') ?? [];
     }
 
@@ -42,15 +42,15 @@ internal static class TsvNliReader
         bool labelRequired,
         (string Source, NliFeature Feature)[] knownExtras)
     {
-        using var file = NliTextFile.Open(path);
+        using var file = TextDataFile.Open(path);
         var header = file.ReadLine()?.Split('\t')
-            ?? throw new NliFormatException(path, 1, $"the file is empty; expected a header line with {premiseColumn}, {hypothesisColumn} and {labelColumn}.");
+            ?? throw new DataFormatException(path, 1, $"the file is empty; expected a header line with {premiseColumn}, {hypothesisColumn} and {labelColumn}.");
         int Index(string column, bool required)
         {
             var index = Array.IndexOf(header, column);
             return index >= 0 || !required
                 ? index
-                : throw new NliFormatException(path, 1, $"the header has no '{column}' column; found {string.Join(", ", header)}.");
+                : throw new DataFormatException(path, 1, $"the header has no '{column}' column; found {string.Join(", ", header)}.");
         }
 
         var premise = Index(premiseColumn, true);
@@ -71,7 +71,7 @@ internal static class TsvNliReader
             var fields = line.Split('\t');
             if (fields.Length != header.Length)
             {
-                throw new NliFormatException(path, lineNumber,
+                throw new DataFormatException(path, lineNumber,
                     $"expected {header.Length} tab-separated fields as in the header, found {fields.Length}.");
             }
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace NotebookSupport.Data.Nli.Readers;
+namespace NotebookSupport.Data;
 
 /// <summary>
 /// Wraps a decompressing <see cref="System.IO.Compression.GZipStream"/> and, when it reports the end,
