@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using NotebookSupport.Cli.Commands;
 
 namespace NotebookSupport.Notebooks.Tests;
@@ -84,19 +83,6 @@ public sealed class NotebookTwinTests
     public async Task FirstTwinRunsAsAFileBasedApp()
     {
         var twin = Directory.GetFiles(RepositoryPaths.Notebooks, "01-*.cs").Single();
-        var start = new ProcessStartInfo("dotnet", ["run", Path.GetRelativePath(RepositoryPaths.Root, twin)])
-        {
-            WorkingDirectory = RepositoryPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
-        await process.WaitForExitAsync(timeout.Token);
-
-        Assert.True(process.ExitCode == 0, $"dotnet run {twin} exited with {process.ExitCode}:\n{await stdout}\n{await stderr}");
+        (await ChildProcess.RunAsync("dotnet", ["run", Path.GetRelativePath(RepositoryPaths.Root, twin)], RepositoryPaths.Root, TimeSpan.FromMinutes(6))).Succeeded();
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NotebookSupport.Data;
 
 namespace NotebookSupport.Tests.Data.Nli;
@@ -89,21 +88,8 @@ public sealed class PrepareNliCommandTests : IDisposable
 
     private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "st.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await stdout, await stderr);
+        var run = await ChildProcess.RunAsync(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "st.dll"), .. args], Environment.CurrentDirectory, TimeSpan.FromMinutes(2));
+        return (run.ExitCode, run.Output, run.Error);
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace NotebookSupport.Notebooks.Tests;
+namespace NotebookSupport.Testing;
 
 /// <summary>A program run to completion with its output captured, as a user would run it from a shell.</summary>
 internal sealed record ChildProcess(string Command, int ExitCode, string Output, string Error, TimeSpan Elapsed)
