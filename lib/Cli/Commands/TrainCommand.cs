@@ -11,7 +11,7 @@ namespace NotebookSupport.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
-    /// <summary>The guide of <c>--loss gist</c> when <c>--guide</c> is not given.</summary>
+    /// <summary>The guide of <c>--loss gist</c> and <c>cached-gist</c> when <c>--guide</c> is not given.</summary>
     public const string DefaultGuide = "bundled:all-MiniLM-L6-v2";
 
     // The losses trained on pairs with a similarity score.
@@ -26,13 +26,13 @@ internal static class TrainCommand
         var output = CommandOptions.Output("Folder for the trained model, training_log.jsonl and loss_curve.png.", "DIR");
         var loss = CommandOptions.Choice("--loss",
             "MultipleNegativesRankingLoss, its symmetric variant, the cached one (large batches in bounded memory), SoftmaxLoss, "
-            + "GISTEmbedLoss (MNR with a guide model's false negatives masked; see --guide), or, on pairs with a similarity score "
+            + "GISTEmbedLoss (MNR with a guide model's false negatives masked; see --guide) and its cached variant, or, on pairs with a similarity score "
             + "(a sentence1<TAB>sentence2<TAB>score TSV or an STS benchmark file such as data/stsb/sts-train.csv, score / 5), "
             + "CoSENTLoss, AnglELoss or CosineSimilarityLoss.",
-            "mnr", "mnr", "mnr-symmetric", "cached-mnr", "softmax", "gist", "cosent", "angle", "cosine");
+            "mnr", "mnr", "mnr-symmetric", "cached-mnr", "softmax", "gist", "cached-gist", "cosent", "angle", "cosine");
         var guide = new Option<string?>("--guide")
         {
-            Description = $"With --loss gist: the frozen guide model (any --model spec); default {DefaultGuide}.",
+            Description = $"With --loss gist or cached-gist: the frozen guide model (any --model spec); default {DefaultGuide}.",
             HelpName = "MODEL",
         };
         var matryoshkaDims = new Option<int[]?>("--matryoshka-dims")
@@ -60,7 +60,7 @@ internal static class TrainCommand
             },
         };
         var batchSize = CommandOptions.BatchSize(32, "Examples per batch.");
-        var miniBatchSize = CommandOptions.AtLeastOne("--mini-batch-size", "Sentences encoded at once by cached-mnr (bounds memory).", 32);
+        var miniBatchSize = CommandOptions.AtLeastOne("--mini-batch-size", "Sentences encoded at once by cached-mnr and cached-gist (bounds memory).", 32);
         var epochs = CommandOptions.Epochs();
         var learningRate = CommandOptions.LearningRate();
         var warmupRatio = CommandOptions.WarmupRatio();
@@ -195,11 +195,11 @@ internal static class TrainCommand
         {
             throw new ArgumentException("--resume-changed only applies to a resume; add --resume.");
         }
-        if (s.Guide is not null && s.Loss != "gist")
+        if (s.Guide is not null && s.Loss is not ("gist" or "cached-gist"))
         {
-            throw new ArgumentException($"--guide only applies to --loss gist, not --loss {s.Loss}.");
+            throw new ArgumentException($"--guide only applies to --loss gist and cached-gist, not --loss {s.Loss}.");
         }
-        if (s.MatryoshkaDims is not null && s.Loss is "softmax" or "cached-mnr")
+        if (s.MatryoshkaDims is not null && s.Loss is "softmax" or "cached-mnr" or "cached-gist")
         {
             throw new ArgumentException($"--matryoshka-dims cannot wrap --loss {s.Loss}; use mnr, mnr-symmetric, gist, cosent, angle or cosine.");
         }
@@ -215,6 +215,7 @@ internal static class TrainCommand
             "cached-mnr" => new CachedMultipleNegativesRankingLoss(model, s.Scale, miniBatchSize: s.MiniBatchSize),
             "softmax" => new SoftmaxLoss(model, numLabels: 3),
             "gist" => new GISTEmbedLoss(model, LoadGuide(s, stdout, stderr), temperature: 1 / s.Scale),
+            "cached-gist" => new CachedGISTEmbedLoss(model, LoadGuide(s, stdout, stderr), temperature: 1 / s.Scale, miniBatchSize: s.MiniBatchSize),
             "cosent" => new CoSENTLoss(model, s.Scale),
             "angle" => new AnglELoss(model, s.Scale),
             "cosine" => new CosineSimilarityLoss(model),

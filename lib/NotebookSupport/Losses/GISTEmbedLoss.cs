@@ -34,7 +34,8 @@ namespace NotebookSupport.Losses;
 /// </para>
 /// <para>
 /// Reference: Solatorio, 2024, "GISTEmbed: Guided In-sample Selection of Training Negatives for Text Embedding
-/// Fine-tuning" (arXiv:2402.16829). Related: <see cref="MultipleNegativesRankingLoss"/>, <see cref="MatryoshkaLoss"/>.
+/// Fine-tuning" (arXiv:2402.16829). Related: <see cref="MultipleNegativesRankingLoss"/>, <see cref="CachedGISTEmbedLoss"/>
+/// (the same loss over batches larger than memory allows), <see cref="MatryoshkaLoss"/>.
 /// </para>
 /// <example>
 /// <code>
@@ -44,7 +45,7 @@ namespace NotebookSupport.Losses;
 /// </code>
 /// </example>
 /// </remarks>
-public sealed class GISTEmbedLoss : EmbeddingLoss
+public class GISTEmbedLoss : EmbeddingLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="model">The model to train.</param>
@@ -57,7 +58,14 @@ public sealed class GISTEmbedLoss : EmbeddingLoss
     public GISTEmbedLoss(SentenceTransformer model, SentenceTransformer guide, double temperature = 0.01,
         GistMarginStrategy marginStrategy = GistMarginStrategy.Absolute, double margin = 0.0,
         bool contrastAnchors = true, bool contrastPositives = true)
-        : base(nameof(GISTEmbedLoss), model)
+        : this(nameof(GISTEmbedLoss), model, guide, temperature, marginStrategy, margin, contrastAnchors, contrastPositives)
+    {
+    }
+
+    /// <summary>Creates the loss under the module name <paramref name="name"/> (a derived loss's); see the public constructor.</summary>
+    protected GISTEmbedLoss(string name, SentenceTransformer model, SentenceTransformer guide, double temperature,
+        GistMarginStrategy marginStrategy, double margin, bool contrastAnchors, bool contrastPositives)
+        : base(name, model)
     {
         ArgumentNullException.ThrowIfNull(guide);
         if (ReferenceEquals(guide, model))

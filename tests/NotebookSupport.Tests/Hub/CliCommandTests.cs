@@ -117,7 +117,7 @@ public sealed class CliCommandTests
     [InlineData(new[] { "encode", "-m", "m", "-i", "a.txt", "-o", "b.jsonl", "--batch-size", "0" }, "--batch-size must be at least 1, found 0")]
     [InlineData(new[] { "evaluate", "-m", "m", "--sts", "s.csv", "--batch-size", "-3" }, "--batch-size must be at least 1, found -3")]
     [InlineData(new[] { "prepare-nli", "--input", "a.jsonl", "-o", "p.tsv", "--format", "xml" }, "--format: expected auto, parquet, jsonl, tsv, csv or allnli, got 'xml'")]
-    [InlineData(new[] { "train", "-m", "random:bert-tiny", "--data", "p.tsv", "-o", "out", "--loss", "mse" }, "--loss: expected mnr, mnr-symmetric, cached-mnr, softmax, gist, cosent, angle or cosine, got 'mse'")]
+    [InlineData(new[] { "train", "-m", "random:bert-tiny", "--data", "p.tsv", "-o", "out", "--loss", "mse" }, "--loss: expected mnr, mnr-symmetric, cached-mnr, softmax, gist, cached-gist, cosent, angle or cosine, got 'mse'")]
     [InlineData(new[] { "train", "-m", "random:bert-tiny", "--data", "p.tsv", "-o", "out", "--matryoshka-dims", "384,abc" }, "--matryoshka-dims: expected positive whole numbers separated by commas")]
     [InlineData(new[] { "train", "-m", "random:bert-tiny", "--data", "p.tsv", "-o", "out", "--matryoshka-dims", "64,64" }, "--matryoshka-dims: each dimension once")]
     [InlineData(new[] { "train", "-m", "random:bert-tiny", "--data", "p.tsv", "-o", "out", "--epochs", "0" }, "--epochs must be at least 1, found 0")]

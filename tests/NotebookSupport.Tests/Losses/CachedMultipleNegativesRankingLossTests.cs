@@ -3,6 +3,7 @@ using NotebookSupport.Losses;
 using NotebookSupport.Models;
 using NotebookSupport.Tests.Training;
 using TorchSharp;
+using static NotebookSupport.Tests.Losses.GradCacheChecks;
 using static TorchSharp.torch;
 
 namespace NotebookSupport.Tests.Losses;
@@ -10,20 +11,6 @@ namespace NotebookSupport.Tests.Losses;
 [Collection(RunsAlone.Name)]
 public sealed class CachedMultipleNegativesRankingLossTests
 {
-    private const double Tolerance = 1e-5;
-
-    private static readonly string[] _subjects = ["A man", "Two women", "A child", "The old dog", "A chef", "Some tourists", "A girl", "Three boys", "A cyclist", "The band"];
-    private static readonly string[] _actions = ["is playing a guitar", "are walking on the beach", "jumps into a lake", "sleeps under a tree", "cooks pasta", "take photos of a bridge", "reads a long book", "kick a red ball", "rides up a hill", "performs on stage"];
-
-    private static List<InputExample> Batch(int size, bool hardNegatives) =>
-        Enumerable.Range(0, size).Select(i =>
-        {
-            var anchor = $"{_subjects[i % 10]} {_actions[i % 10]} near house {i}.";
-            var positive = $"{_subjects[i % 10]} is outside {i}.";
-            var negative = $"Nobody {_actions[(i + 3) % 10]} today {i}.";
-            return hardNegatives ? new InputExample(anchor, positive, negative) : new InputExample(anchor, positive);
-        }).ToList();
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -95,30 +82,4 @@ public sealed class CachedMultipleNegativesRankingLossTests
         var cached = Run(model, 1, () => new CachedMultipleNegativesRankingLoss(model, miniBatchSize: 2).ForwardBackward(batch));
         AssertSame(plain, cached);
     }
-
-    private sealed record Outcome(double Loss, Dictionary<string, float[]> Gradients);
-
-    private static Outcome Run(SentenceTransformer model, int seed, Func<double> forwardBackward)
-    {
-        model.zero_grad();
-        torch.manual_seed(seed);
-        var loss = forwardBackward();
-        var gradients = model.named_parameters()
-            .Where(p => p.parameter.grad is not null)
-            .ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray());
-        model.zero_grad();
-        return new Outcome(loss, gradients);
-    }
-
-    private static void AssertSame(Outcome expected, Outcome actual)
-    {
-        Assert.Equal(expected.Loss, actual.Loss, Tolerance);
-        Assert.Equal(expected.Gradients.Keys.Order(), actual.Gradients.Keys.Order());
-        Assert.Contains("0.auto_model.encoder.layer.0.attention.self.query.weight", actual.Gradients.Keys);
-        var difference = MaxGradientDifference(expected, actual);
-        Assert.True(difference <= Tolerance, $"largest parameter-gradient difference {difference:E3} exceeds {Tolerance:E0}");
-    }
-
-    private static double MaxGradientDifference(Outcome a, Outcome b) =>
-        a.Gradients.Max(p => p.Value.Zip(b.Gradients[p.Key], (x, y) => (double)Math.Abs(x - y)).DefaultIfEmpty(0).Max());
 }

@@ -177,6 +177,28 @@ public sealed class TrainCommandTests
         return 0;
     });
 
+    [Fact]
+    public void TrainsCachedGistInMiniBatches() => SingleThreaded.Run(() =>
+    {
+        using var temp = new TrainingTempFolder();
+        var data = temp.Combine("pairs.tsv");
+        InputExampleTsv.Write(data, SnliPairs.Get(8), 2);
+
+        var (exitCode, stdout, stderr) = Run("train", "--model", "random:bert-tiny", "--data", data, "--output", temp.Combine("model"), "--loss", "cached-gist",
+            "--guide", "random:bert-tiny", "--mini-batch-size", "3", "--batch-size", "8", "--max-seq-length", "16", "--checkpoint-steps", "0", "--no-progress");
+
+        Assert.True(exitCode == 0, stderr + stdout);
+        Assert.Contains("guide: random:bert-tiny", stdout);
+        Assert.Contains("loss cached-gist", stdout);
+        Assert.Contains("done: 1 steps", stdout);
+
+        var (wrapped, _, error) = Run("train", "--model", "random:bert-tiny", "--data", data, "--output", temp.Combine("other"), "--loss", "cached-gist",
+            "--matryoshka-dims", "64");
+        Assert.Equal(CliApp.BadArguments, wrapped);
+        Assert.Contains("--matryoshka-dims cannot wrap --loss cached-gist", error);
+        return 0;
+    });
+
     [Theory]
     [InlineData("--loss", "cosent", "--loss cosent needs a similarity score per pair")]
     [InlineData("--guide", "random:bert-tiny", "--guide only applies to --loss gist")]
