@@ -117,9 +117,10 @@ public sealed class NativeLoadingTests
             var bin = Directory.CreateDirectory(Path.Combine(folder, "bin")).FullName;
             File.CreateSymbolicLink(Path.Combine(bin, "dotnet"), Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "/usr/bin/dotnet");
             var project = Path.Combine(RepositoryPaths.Root, "lib", "NotebookSupport", "NotebookSupport.csproj");
+            // A file-based app with dotnet's defaults: PublishAot is on, so System.Text.Json's reflection is off
+            // (loading the model reads and writes its JSON files through LibraryJson).
             File.WriteAllText(Path.Combine(folder, "Consumer.cs"), $$"""
                 #:project {{project}}
-                #:property PublishAot=false
                 using NotebookSupport.Models;
                 using NotebookSupport.Native;
                 using TorchSharp;

@@ -59,7 +59,7 @@ internal static partial class ModelFolderTransaction
     public static void Commit(string staging, string target, IReadOnlyList<string> stale)
     {
         DurableFile.FlushTree(staging);
-        DurableFile.WriteAllText(Path.Combine(staging, CommitFile), JsonSerializer.Serialize(new CommitRecord(stale)));
+        DurableFile.WriteAllText(Path.Combine(staging, CommitFile), JsonSerializer.Serialize(new CommitRecord(stale), LibraryJson.Plain));
         RollForward(staging, target);
     }
 
@@ -112,7 +112,7 @@ internal static partial class ModelFolderTransaction
 
     private static void RollForward(string staging, string target)
     {
-        var record = JsonSerializer.Deserialize<CommitRecord>(File.ReadAllText(Path.Combine(staging, CommitFile)))
+        var record = JsonSerializer.Deserialize<CommitRecord>(File.ReadAllText(Path.Combine(staging, CommitFile)), LibraryJson.Plain)
             ?? throw new InvalidDataException($"{Path.Combine(staging, CommitFile)}: expected a commit record, found null.");
         var touched = new HashSet<string>(StringComparer.Ordinal) { target };
         foreach (var folder in Directory.EnumerateDirectories(staging, "*", SearchOption.AllDirectories))

@@ -44,7 +44,7 @@ namespace NotebookSupport.Hub;
 /// </summary>
 public static class SentenceTransformerWriter
 {
-    private static readonly JsonSerializerOptions _indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions _indented = LibraryJson.Indented;
 
     /// <summary>
     /// Saves <paramref name="model"/> into <paramref name="folder"/>: writes the model's files, replacing an earlier

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using NotebookSupport.Hub;
 
 namespace NotebookSupport.Models;
 
@@ -44,7 +45,7 @@ public sealed record BertConfig
     /// <summary>Fields of the JSON file this record does not model, written back unchanged by <see cref="Save"/>.</summary>
     [JsonExtensionData] public Dictionary<string, JsonElement>? ExtraFields { get; init; }
 
-    private static readonly JsonSerializerOptions _writeOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions _writeOptions = LibraryJson.Indented;
 
     /// <summary>Reads a Hugging Face <c>config.json</c>; missing fields take the bert-base defaults.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -59,7 +60,7 @@ public sealed record BertConfig
         BertConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<BertConfig>(File.ReadAllText(configJsonPath));
+            config = JsonSerializer.Deserialize<BertConfig>(File.ReadAllText(configJsonPath), LibraryJson.Plain);
         }
         catch (JsonException e)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using NotebookSupport.Hub;
 
 namespace NotebookSupport.Models;
 
@@ -18,7 +19,7 @@ public sealed record PoolingConfig
     [JsonPropertyName("pooling_mode_lasttoken")] public bool PoolingModeLastToken { get; init; }
     [JsonPropertyName("include_prompt")] public bool IncludePrompt { get; init; } = true;
 
-    private static readonly JsonSerializerOptions _writeOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions _writeOptions = LibraryJson.Indented;
 
     /// <summary>The config describing one pooling mode.</summary>
     public static PoolingConfig From(int wordEmbeddingDimension, PoolingMode mode) => new()
@@ -73,7 +74,7 @@ public sealed record PoolingConfig
 
         try
         {
-            return JsonSerializer.Deserialize<PoolingConfig>(File.ReadAllText(path))
+            return JsonSerializer.Deserialize<PoolingConfig>(File.ReadAllText(path), LibraryJson.Plain)
                    ?? throw new InvalidDataException($"'{path}': expected a JSON object, found null.");
         }
         catch (JsonException e)

@@ -43,7 +43,7 @@ public static class Checkpoints
     private const string OptimizerFile = "optimizer.bin";
     private const string FusedOptimizerFile = "optimizer.safetensors";
     private const string RandomStateFile = "rng_state.bin";
-    private static readonly JsonSerializerOptions _json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions _json = LibraryJson.Indented;
 
     /// <summary>The complete checkpoints under <paramref name="root"/>, oldest first, with their steps.</summary>
     public static IReadOnlyList<(int Step, string Path)> List(string root)
@@ -91,7 +91,7 @@ public static class Checkpoints
         var file = Path.Combine(checkpoint, StateFile);
         try
         {
-            return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(file))
+            return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(file), LibraryJson.Plain)
                 ?? throw new InvalidDataException($"{file}: expected a JSON object, found null.");
         }
         catch (JsonException e)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using NotebookSupport.Hub;
 
 namespace NotebookSupport.Training;
 
@@ -9,7 +10,7 @@ namespace NotebookSupport.Training;
 /// </summary>
 public sealed class TrainingLog : IDisposable
 {
-    private static readonly JsonSerializerOptions _json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    private static readonly JsonSerializerOptions _json = LibraryJson.WithOptions(ignore: JsonIgnoreCondition.WhenWritingNull);
     private readonly StreamWriter _writer;
 
     private TrainingLog(StreamWriter writer) => _writer = writer;

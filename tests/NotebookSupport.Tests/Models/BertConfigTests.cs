@@ -53,6 +53,22 @@ public sealed class BertConfigTests : IDisposable
     }
 
     [Fact]
+    public void MissingFieldsTakeTheBertBaseDefaults()
+    {
+        // What Hugging Face's BertConfig() gives for fields a config.json leaves out.
+        var path = Path.Combine(_folder, "config.json");
+        File.WriteAllText(path, """{ "hidden_size": 384, "num_attention_heads": 12 }""");
+
+        var config = BertConfig.Load(path);
+
+        Assert.Equal((384, 12, 30522, 12, 3072, 512, 2, 1e-12, 0.02, 0.1, 0.1, "gelu", "bert", "absolute"),
+            (config.HiddenSize, config.NumAttentionHeads, config.VocabSize, config.NumHiddenLayers, config.IntermediateSize,
+             config.MaxPositionEmbeddings, config.TypeVocabSize, config.LayerNormEps, config.InitializerRange,
+             config.HiddenDropoutProb, config.AttentionProbsDropoutProb, config.HiddenAct, config.ModelType, config.PositionEmbeddingType));
+        Assert.Equal(["BertModel"], config.Architectures);
+    }
+
+    [Fact]
     public void MalformedConfigNamesFileAndLine()
     {
         var path = Path.Combine(_folder, "config.json");
