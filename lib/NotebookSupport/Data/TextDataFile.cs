@@ -139,7 +139,7 @@ internal sealed class TextDataFile : IDisposable
         }
     }
 
-    /// <summary>Runs a read on <see cref="Reader"/>, turning decoding failures into errors at <paramref name="line"/>.</summary>
+    /// <summary>Runs a read of the file (of its bytes, or through <see cref="Reader"/>), turning gzip and decoding failures into errors at <paramref name="line"/>.</summary>
     public T Guard<T>(long line, Func<T> read)
     {
         try
