@@ -70,7 +70,7 @@ internal static class GradCache
     /// graph: the cached losses' <c>forward</c>, the reference their cached path is checked against.
     /// </summary>
     public static Tensor[] EmbedColumns(SentenceTransformer model, IReadOnlyList<string>[] columns, int miniBatchSize) =>
-        [.. columns.Select(column => cat(MiniBatches(column, miniBatchSize).Select(texts => model.Forward(model.Tokenize(texts))).ToArray(), 0))];
+        [.. columns.Select(column => cat(MiniBatches(column, miniBatchSize).Select(texts => model.Forward(texts)).ToArray(), 0))];
 
     private static IEnumerable<IReadOnlyList<string>> MiniBatches(IReadOnlyList<string> texts, int miniBatchSize) =>
         texts.Chunk(miniBatchSize).Select(chunk => (IReadOnlyList<string>)chunk);
